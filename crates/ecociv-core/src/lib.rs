@@ -1,0 +1,1 @@
+//! The domain core of ecociv: placeholder until issue 2 lands.

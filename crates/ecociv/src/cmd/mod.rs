@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod air;
+pub mod eco;
+pub mod water;

@@ -1,0 +1,54 @@
+//! The `ecociv` command line: one binary for the service, the CLI tools and the monitoring engines.
+//!
+//! Each subcommand lives in its own module under `cmd/`; this file only wires them together. The
+//! binary holds no business logic of its own: it opens files, calls the library crates and prints.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecociv",
+    version,
+    about = "国家生态文明建设示范市创建管理平台 / ecological civilization demonstration city platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 空气质量：HJ 633 AQI 与 HJ 663 年度评价 (air quality from monitoring data)
+    Air {
+        #[command(subcommand)]
+        cmd: cmd::air::AirCommand,
+    },
+    /// 水环境质量：GB 3838 断面评价与黑臭水体 (water quality)
+    Water {
+        #[command(subcommand)]
+        cmd: cmd::water::WaterCommand,
+    },
+    /// 生态环境状况指数 HJ 192 (ecological status index)
+    Eco {
+        #[command(subcommand)]
+        cmd: cmd::eco::EcoCommand,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Air { cmd } => cmd::air::run(cmd),
+        Command::Water { cmd } => cmd::water::run(cmd),
+        Command::Eco { cmd } => cmd::eco::run(cmd),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("错误: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

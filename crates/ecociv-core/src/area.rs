@@ -17,7 +17,14 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 6] = [Area::Institutions, Area::Security, Area::Space, Area::Economy, Area::Living, Area::Culture];
+    pub const ALL: [Area; 6] = [
+        Area::Institutions,
+        Area::Security,
+        Area::Space,
+        Area::Economy,
+        Area::Living,
+        Area::Culture,
+    ];
 
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -44,7 +51,9 @@ impl Area {
     /// Accepts the Chinese name or the English identifier.
     pub fn parse(s: &str) -> Option<Area> {
         let s = s.trim();
-        Area::ALL.into_iter().find(|a| a.name_zh() == s || format!("{a:?}").eq_ignore_ascii_case(s))
+        Area::ALL
+            .into_iter()
+            .find(|a| a.name_zh() == s || format!("{a:?}").eq_ignore_ascii_case(s))
     }
 }
 

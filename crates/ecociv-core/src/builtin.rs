@@ -4,16 +4,31 @@ use crate::catalogue::Catalogue;
 use crate::diag::Diagnostics;
 use crate::plan::Plan;
 
-pub const INDICATORS: (&str, &str) = ("data/catalogue/indicators.toml", include_str!("../../../data/catalogue/indicators.toml"));
+pub const INDICATORS: (&str, &str) = (
+    "data/catalogue/indicators.toml",
+    include_str!("../../../data/catalogue/indicators.toml"),
+);
 
 /// Catalogue versions in load order (a version may inherit from an earlier one).
 pub const VERSIONS: &[(&str, &str)] = &[
-    ("data/catalogue/2019.toml", include_str!("../../../data/catalogue/2019.toml")),
-    ("data/catalogue/2021.toml", include_str!("../../../data/catalogue/2021.toml")),
-    ("data/catalogue/2024.toml", include_str!("../../../data/catalogue/2024.toml")),
+    (
+        "data/catalogue/2019.toml",
+        include_str!("../../../data/catalogue/2019.toml"),
+    ),
+    (
+        "data/catalogue/2021.toml",
+        include_str!("../../../data/catalogue/2021.toml"),
+    ),
+    (
+        "data/catalogue/2024.toml",
+        include_str!("../../../data/catalogue/2024.toml"),
+    ),
 ];
 
-pub const PLAN: (&str, &str) = ("data/plans/zhumadian-2021.toml", include_str!("../../../data/plans/zhumadian-2021.toml"));
+pub const PLAN: (&str, &str) = (
+    "data/plans/zhumadian-2021.toml",
+    include_str!("../../../data/plans/zhumadian-2021.toml"),
+);
 
 /// The built-in national catalogue.
 pub fn catalogue() -> Result<Catalogue, Diagnostics> {

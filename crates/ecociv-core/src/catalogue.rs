@@ -120,7 +120,11 @@ impl NationalRow {
     /// Why the row does not apply to a region, if it does not.
     pub fn not_applicable_reason(&self, region: &Region) -> Option<String> {
         if !self.scope.applies_to(region.level) {
-            return Some(format!("该指标适用范围为“{}”，不适用于{}", self.scope.name_zh(), region.name));
+            return Some(format!(
+                "该指标适用范围为“{}”，不适用于{}",
+                self.scope.name_zh(),
+                region.name
+            ));
         }
         if let Some(feature) = &self.applies_if
             && !region.has_feature(feature)
@@ -174,7 +178,10 @@ impl Catalogue {
     }
 
     /// Loads the dictionary and the version files. Every problem in every file is reported.
-    pub fn load(dictionary: (&str, &str), versions: &[(&str, &str)]) -> Result<Catalogue, Diagnostics> {
+    pub fn load(
+        dictionary: (&str, &str),
+        versions: &[(&str, &str)],
+    ) -> Result<Catalogue, Diagnostics> {
         let mut problems = Vec::new();
         let mut src = SourceFile::new(dictionary.0, dictionary.1);
         let indicators = match src.parse_toml::<RawDictionary>() {
@@ -186,7 +193,11 @@ impl Catalogue {
         for (i, ind) in indicators.iter().enumerate() {
             index.insert(ind.code.clone(), i);
         }
-        let mut cat = Catalogue { indicators, versions: Vec::new(), index };
+        let mut cat = Catalogue {
+            indicators,
+            versions: Vec::new(),
+            index,
+        };
         // Versions may inherit from an earlier one (the 2021 revision from the 2019 template), so
         // load them in the order given and resolve `inherits` against those already loaded.
         for (name, text) in versions {
@@ -202,7 +213,11 @@ impl Catalogue {
             }
             problems.extend(src.into_problems());
         }
-        if problems.is_empty() { Ok(cat) } else { Err(Diagnostics(problems)) }
+        if problems.is_empty() {
+            Ok(cat)
+        } else {
+            Err(Diagnostics(problems))
+        }
     }
 
     /// Replaces or adds one version (a coordinator's edit), checked like a file load.
@@ -216,7 +231,11 @@ impl Catalogue {
             cat.versions.push(v);
         }
         let problems = src.into_problems();
-        if problems.is_empty() { Ok(cat) } else { Err(Diagnostics(problems)) }
+        if problems.is_empty() {
+            Ok(cat)
+        } else {
+            Err(Diagnostics(problems))
+        }
     }
 }
 
@@ -254,12 +273,17 @@ pub(crate) struct RawIndicator {
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && s.as_bytes()[0].is_ascii_lowercase()
 }
 
 /// Checks indicator definitions (shared by the dictionary and a plan's own indicators).
-pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndicator>>, prefix: &str) -> Vec<Indicator> {
+pub(crate) fn load_indicators(
+    src: &mut SourceFile<'_>,
+    raw: Vec<Spanned<RawIndicator>>,
+    prefix: &str,
+) -> Vec<Indicator> {
     let mut out: Vec<Indicator> = Vec::new();
     for (i, r) in raw.into_iter().enumerate() {
         let span = r.span();
@@ -268,10 +292,18 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
         let code = r.code.get_ref().trim().to_owned();
         let mut ok = true;
         if !is_code(&code) {
-            src.error(Some(r.code.span()), field("code"), format!("指标代码“{code}”无效：只能用小写字母、数字和下划线，以字母开头"));
+            src.error(
+                Some(r.code.span()),
+                field("code"),
+                format!("指标代码“{code}”无效：只能用小写字母、数字和下划线，以字母开头"),
+            );
             ok = false;
         } else if out.iter().any(|o| o.code == code) {
-            src.error(Some(r.code.span()), field("code"), format!("指标代码“{code}”重复"));
+            src.error(
+                Some(r.code.span()),
+                field("code"),
+                format!("指标代码“{code}”重复"),
+            );
             ok = false;
         }
         if r.name.get_ref().trim().is_empty() {
@@ -283,7 +315,11 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
             src.error(
                 Some(r.unit.span()),
                 field("unit"),
-                format!("未知的计量单位“{}”，可用: {}", r.unit.get_ref(), MeasureUnit::known().collect::<Vec<_>>().join("、")),
+                format!(
+                    "未知的计量单位“{}”，可用: {}",
+                    r.unit.get_ref(),
+                    MeasureUnit::known().collect::<Vec<_>>().join("、")
+                ),
             );
             ok = false;
         }
@@ -292,7 +328,11 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
             Some(d) => {
                 let v = Direction::parse(d.get_ref());
                 if v.is_none() {
-                    src.error(Some(d.span()), field("direction"), format!("方向“{}”无效，可用: higher、lower", d.get_ref()));
+                    src.error(
+                        Some(d.span()),
+                        field("direction"),
+                        format!("方向“{}”无效，可用: higher、lower", d.get_ref()),
+                    );
                 }
                 v
             }
@@ -303,7 +343,11 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
                 "number" => Some(ValueKind::Number),
                 "yes_no" => Some(ValueKind::YesNo),
                 other => {
-                    src.error(Some(k.span()), field("kind"), format!("类型“{other}”无效，可用: number、yes_no"));
+                    src.error(
+                        Some(k.span()),
+                        field("kind"),
+                        format!("类型“{other}”无效，可用: number、yes_no"),
+                    );
                     None
                 }
             },
@@ -314,7 +358,11 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
                 "reported" => Some(Method::Reported),
                 "computed" => Some(Method::Computed),
                 other => {
-                    src.error(Some(m.span()), field("method"), format!("获取方式“{other}”无效，可用: reported、computed"));
+                    src.error(
+                        Some(m.span()),
+                        field("method"),
+                        format!("获取方式“{other}”无效，可用: reported、computed"),
+                    );
                     None
                 }
             },
@@ -329,7 +377,8 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
                 }
             },
         };
-        let (Some(unit), Some(direction), Some(kind), Some(method), Some(area), true) = (unit, direction, kind, method, area, ok)
+        let (Some(unit), Some(direction), Some(kind), Some(method), Some(area), true) =
+            (unit, direction, kind, method, area, ok)
         else {
             continue;
         };
@@ -343,7 +392,11 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
         if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {
-            src.error(Some(span), field("min"), format!("最小值{lo}大于最大值{hi}"));
+            src.error(
+                Some(span),
+                field("min"),
+                format!("最小值{lo}大于最大值{hi}"),
+            );
             continue;
         }
         out.push(Indicator {
@@ -364,7 +417,10 @@ pub(crate) fn load_indicators(src: &mut SourceFile<'_>, raw: Vec<Spanned<RawIndi
 }
 
 pub(crate) fn unknown_area(s: &str) -> String {
-    format!("未知的领域“{s}”，可用: {}", Area::ALL.map(Area::name_zh).join("、"))
+    format!(
+        "未知的领域“{s}”，可用: {}",
+        Area::ALL.map(Area::name_zh).join("、")
+    )
 }
 
 #[derive(Deserialize)]
@@ -426,7 +482,11 @@ struct RawRow {
 }
 
 /// Checks a threshold expression, locating a parse error inside the TOML string.
-pub(crate) fn parse_threshold(src: &mut SourceFile<'_>, raw: &Spanned<String>, field: &str) -> Option<Threshold> {
+pub(crate) fn parse_threshold(
+    src: &mut SourceFile<'_>,
+    raw: &Spanned<String>,
+    field: &str,
+) -> Option<Threshold> {
     match raw.get_ref().parse::<Threshold>() {
         Ok(t) => Some(t),
         Err(e) => {
@@ -434,7 +494,10 @@ pub(crate) fn parse_threshold(src: &mut SourceFile<'_>, raw: &Spanned<String>, f
             // offending characters (valid for strings without escapes, which is all of ours).
             let span = raw.span();
             let inner = src.text().get(span.start + 1..span.end).unwrap_or("");
-            let byte = inner.char_indices().nth(e.offset.saturating_sub(1)).map_or(inner.len(), |(b, _)| b);
+            let byte = inner
+                .char_indices()
+                .nth(e.offset.saturating_sub(1))
+                .map_or(inner.len(), |(b, _)| b);
             let at = span.start + 1 + byte;
             src.error(Some(at..at), field, e.to_string());
             None
@@ -442,7 +505,11 @@ pub(crate) fn parse_threshold(src: &mut SourceFile<'_>, raw: &Spanned<String>, f
     }
 }
 
-fn load_version(src: &mut SourceFile<'_>, raw: RawVersionFile, cat: &Catalogue) -> Option<CatalogueVersion> {
+fn load_version(
+    src: &mut SourceFile<'_>,
+    raw: RawVersionFile,
+    cat: &Catalogue,
+) -> Option<CatalogueVersion> {
     let v = raw.version;
     let id = v.id.get_ref().trim().to_owned();
     if id.is_empty() {
@@ -455,7 +522,11 @@ fn load_version(src: &mut SourceFile<'_>, raw: RawVersionFile, cat: &Catalogue) 
             None => src.error(
                 Some(parent.span()),
                 "version.inherits",
-                format!("继承的版本“{}”不存在（需先加载），已有: {}", parent.get_ref(), cat.version_ids().join("、")),
+                format!(
+                    "继承的版本“{}”不存在（需先加载），已有: {}",
+                    parent.get_ref(),
+                    cat.version_ids().join("、")
+                ),
             ),
         }
     }
@@ -472,26 +543,43 @@ fn load_version(src: &mut SourceFile<'_>, raw: RawVersionFile, cat: &Catalogue) 
             src.error(
                 Some(r.domain.span()),
                 field("domain"),
-                format!("未知的领域“{}”，本版本的领域: {}", r.domain.get_ref(), v.domains.join("、")),
+                format!(
+                    "未知的领域“{}”，本版本的领域: {}",
+                    r.domain.get_ref(),
+                    v.domains.join("、")
+                ),
             );
             ok = false;
         }
         let indicator = cat.indicator(r.indicator.get_ref());
         if indicator.is_none() {
-            src.error(Some(r.indicator.span()), field("indicator"), format!("未知的指标代码“{}”", r.indicator.get_ref()));
+            src.error(
+                Some(r.indicator.span()),
+                field("indicator"),
+                format!("未知的指标代码“{}”", r.indicator.get_ref()),
+            );
             ok = false;
         }
         let unit = MeasureUnit::parse(r.unit.get_ref());
         match (unit, indicator) {
             (None, _) => {
-                src.error(Some(r.unit.span()), field("unit"), format!("未知的计量单位“{}”", r.unit.get_ref()));
+                src.error(
+                    Some(r.unit.span()),
+                    field("unit"),
+                    format!("未知的计量单位“{}”", r.unit.get_ref()),
+                );
                 ok = false;
             }
             (Some(u), Some(ind)) if u != ind.unit => {
                 src.error(
                     Some(r.unit.span()),
                     field("unit"),
-                    format!("单位“{}”与指标“{}”的单位“{}”不一致", r.unit.get_ref(), ind.name, ind.unit),
+                    format!(
+                        "单位“{}”与指标“{}”的单位“{}”不一致",
+                        r.unit.get_ref(),
+                        ind.name,
+                        ind.unit
+                    ),
                 );
                 ok = false;
             }
@@ -509,19 +597,31 @@ fn load_version(src: &mut SourceFile<'_>, raw: RawVersionFile, cat: &Catalogue) 
             Some(a) => {
                 let parsed = Attribute::parse(a.get_ref());
                 if parsed.is_none() {
-                    src.error(Some(a.span()), field("attribute"), format!("指标属性“{}”无效，可用: 约束性、参考性", a.get_ref()));
+                    src.error(
+                        Some(a.span()),
+                        field("attribute"),
+                        format!("指标属性“{}”无效，可用: 约束性、参考性", a.get_ref()),
+                    );
                     ok = false;
                 }
                 parsed
             }
         };
         if v.has_attribute && r.attribute.is_none() {
-            src.error(Some(r.id.span()), field("attribute"), "本版本有指标属性列，每行须填写约束性或参考性");
+            src.error(
+                Some(r.id.span()),
+                field("attribute"),
+                "本版本有指标属性列，每行须填写约束性或参考性",
+            );
             ok = false;
         }
         let scope = Scope::parse(r.scope.get_ref());
         if scope.is_none() {
-            src.error(Some(r.scope.span()), field("scope"), format!("适用范围“{}”无效，可用: 市、县、市县", r.scope.get_ref()));
+            src.error(
+                Some(r.scope.span()),
+                field("scope"),
+                format!("适用范围“{}”无效，可用: 市、县、市县", r.scope.get_ref()),
+            );
             ok = false;
         }
         if let Some(f) = &r.applies_if
@@ -530,20 +630,34 @@ fn load_version(src: &mut SourceFile<'_>, raw: RawVersionFile, cat: &Catalogue) 
             src.error(
                 Some(f.span()),
                 field("applies_if"),
-                format!("未知的地区特征“{}”，可用: {}", f.get_ref(), FEATURES.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")),
+                format!(
+                    "未知的地区特征“{}”，可用: {}",
+                    f.get_ref(),
+                    FEATURES
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
             );
             ok = false;
         }
         let confidence = Confidence::parse(r.confidence.get_ref());
         if confidence.is_none() {
-            src.error(Some(r.confidence.span()), field("confidence"), "可信度应为 A、B 或 C");
+            src.error(
+                Some(r.confidence.span()),
+                field("confidence"),
+                "可信度应为 A、B 或 C",
+            );
             ok = false;
         }
         if rows.iter().any(|o| o.id == rid) && v.inherits.is_none() {
             src.error(Some(r.id.span()), field("id"), format!("行号“{rid}”重复"));
             ok = false;
         }
-        let (true, Some(threshold), Some(unit), Some(scope), Some(confidence)) = (ok, threshold, unit, scope, confidence) else {
+        let (true, Some(threshold), Some(unit), Some(scope), Some(confidence)) =
+            (ok, threshold, unit, scope, confidence)
+        else {
             continue;
         };
         let row = NationalRow {

@@ -79,7 +79,12 @@ impl<'a> SourceFile<'a> {
     pub fn new(name: impl Into<String>, text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts, problems: Vec::new() }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+            problems: Vec::new(),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -95,14 +100,28 @@ impl<'a> SourceFile<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset);
         let start = self.line_starts[line - 1];
-        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
         (line, column)
     }
 
     /// Records a problem at a span (pass `None` for the whole file).
-    pub fn error(&mut self, span: Option<Range<usize>>, field: impl Into<String>, message: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        span: Option<Range<usize>>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let (line, column) = span.map_or((0, 0), |s| self.position(s.start));
-        self.problems.push(Diagnostic { file: self.name.clone(), line, column, field: field.into(), message: message.into() });
+        self.problems.push(Diagnostic {
+            file: self.name.clone(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     pub fn has_errors(&self) -> bool {

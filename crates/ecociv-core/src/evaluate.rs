@@ -43,7 +43,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [Status::Met, Status::AtRisk, Status::NotMet, Status::NoData, Status::Pending, Status::NotApplicable];
+    pub const ALL: [Status; 6] = [
+        Status::Met,
+        Status::AtRisk,
+        Status::NotMet,
+        Status::NoData,
+        Status::Pending,
+        Status::NotApplicable,
+    ];
 
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -80,7 +87,13 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.name_zh() == s || serde_json::to_value(st).ok().and_then(|v| v.as_str().map(|x| x == s)) == Some(true))
+        Status::ALL.into_iter().find(|st| {
+            st.name_zh() == s
+                || serde_json::to_value(st)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|x| x == s))
+                    == Some(true)
+        })
     }
 }
 
@@ -101,10 +114,16 @@ struct Check {
 
 impl Check {
     fn of(verdict: Verdict) -> Check {
-        Check { verdict, notes: Vec::new() }
+        Check {
+            verdict,
+            notes: Vec::new(),
+        }
     }
     fn note(verdict: Verdict, note: String) -> Check {
-        Check { verdict, notes: vec![note] }
+        Check {
+            verdict,
+            notes: vec![note],
+        }
     }
 }
 
@@ -287,16 +306,22 @@ pub fn evaluate(
     assigned: &AssignedSet,
     opts: &Options,
 ) -> Result<Evaluation, EvalError> {
-    let version_id = opts.catalogue_version.as_deref().unwrap_or(&plan.catalogue_version);
-    let version = catalogue
-        .version(version_id)
-        .ok_or_else(|| EvalError::UnknownVersion(version_id.to_owned(), catalogue.version_ids().join("、")))?;
+    let version_id = opts
+        .catalogue_version
+        .as_deref()
+        .unwrap_or(&plan.catalogue_version);
+    let version = catalogue.version(version_id).ok_or_else(|| {
+        EvalError::UnknownVersion(version_id.to_owned(), catalogue.version_ids().join("、"))
+    })?;
     let year = opts.year;
 
     // Index targets and national rows by indicator position.
     let mut targets: HashMap<(usize, usize), Vec<(&Task, &Target)>> = HashMap::new();
     for (task, target) in plan.targets() {
-        if let (Some(i), Some(r)) = (plan.indicator_position(&target.indicator), plan.region_position(&target.region)) {
+        if let (Some(i), Some(r)) = (
+            plan.indicator_position(&target.indicator),
+            plan.region_position(&target.region),
+        ) {
             targets.entry((i, r)).or_default().push((task, target));
         }
     }
@@ -338,11 +363,19 @@ pub fn evaluate(
     let city = plan.region_position(&plan.city).unwrap_or(0);
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for &i in &order {
-        if targets.contains_key(&(i, city)) || rows.contains_key(&i) || !values.series(i, city).is_empty() {
+        if targets.contains_key(&(i, city))
+            || rows.contains_key(&i)
+            || !values.series(i, city).is_empty()
+        {
             pairs.push((i, city));
         }
     }
-    let mut others: Vec<(usize, usize)> = targets.keys().copied().chain(values.keys()).filter(|&(_, r)| r != city).collect();
+    let mut others: Vec<(usize, usize)> = targets
+        .keys()
+        .copied()
+        .chain(values.keys())
+        .filter(|&(_, r)| r != city)
+        .collect();
     others.sort_by_key(|&(i, r)| (r, rank[i]));
     others.dedup();
     pairs.extend(others);
@@ -369,12 +402,21 @@ pub fn evaluate(
         .collect();
 
     let readiness = readiness(plan, version, &results, city);
-    Ok(Evaluation { year, plan: plan.id.clone(), readiness, results })
+    Ok(Evaluation {
+        year,
+        plan: plan.id.clone(),
+        readiness,
+        results,
+    })
 }
 
 /// The target of the relevant milestone: the first at or after the year, else the last one.
 fn select_target<'a>(list: &[(&'a Task, &'a Target)], year: i32) -> (&'a Task, &'a Target) {
-    list.iter().find(|(_, t)| t.year >= year).or(list.last()).copied().unwrap_or(list[0])
+    list.iter()
+        .find(|(_, t)| t.year >= year)
+        .or(list.last())
+        .copied()
+        .unwrap_or(list[0])
 }
 
 struct Ctx<'a> {
@@ -400,7 +442,10 @@ fn flip(op: Op) -> Op {
 
 impl<'a> Ctx<'a> {
     fn at(&self, year: i32) -> Option<&'a Point> {
-        self.series.binary_search_by_key(&year, |p| p.year).ok().map(|i| &self.series[i])
+        self.series
+            .binary_search_by_key(&year, |p| p.year)
+            .ok()
+            .map(|i| &self.series[i])
     }
 
     fn v(&self, v: f64) -> String {
@@ -415,27 +460,72 @@ impl<'a> Ctx<'a> {
         t.text_zh(self.ind.direction, self.unit_text(), self.plan.base_year)
     }
 
+    /// The wording of a threshold as it applies to this region: a variant shows only the case
+    /// chosen by the region's profile (「平原地区≥18%」 rather than all five terrains).
+    fn text_here(&self, t: &Threshold) -> String {
+        match t {
+            Threshold::Variant { by, cases } => match by
+                .key_of(self.region)
+                .and_then(|k| cases.iter().find(|(c, _)| c == k))
+            {
+                Some((k, inner)) => format!("{}{}", by.case_name_zh(k), self.text_here(inner)),
+                None => self.text(t),
+            },
+            Threshold::AllOf(items) => items
+                .iter()
+                .map(|i| self.text_here(i))
+                .collect::<Vec<_>>()
+                .join("，且"),
+            Threshold::AnyOf(items) => items
+                .iter()
+                .map(|i| self.text_here(i))
+                .collect::<Vec<_>>()
+                .join("或"),
+            _ => self.text(t),
+        }
+    }
+
     /// Checks a threshold for `year` against the value `v` of that year.
     fn check(&self, t: &Threshold, year: i32, v: f64) -> Check {
         let sign = self.ind.direction.sign();
         match t {
-            Threshold::Compare { op, value } => Check::of(if op.holds(v, *value) { Verdict::Met } else { Verdict::NotMet }),
-            Threshold::Change { base, op, amount, relative } => {
+            Threshold::Compare { op, value } => Check::of(if op.holds(v, *value) {
+                Verdict::Met
+            } else {
+                Verdict::NotMet
+            }),
+            Threshold::Change {
+                base,
+                op,
+                amount,
+                relative,
+            } => {
                 let by = base.resolve(year, self.plan.base_year);
                 let Some(b) = self.at(by) else {
                     return Check::note(Verdict::NoData, format!("缺少{by}年基准值"));
                 };
                 let imp = if *relative {
                     if b.value == 0.0 {
-                        return Check::note(Verdict::NoData, format!("{by}年基准值为0，无法计算变化率"));
+                        return Check::note(
+                            Verdict::NoData,
+                            format!("{by}年基准值为0，无法计算变化率"),
+                        );
                     }
                     sign * (v - b.value) / b.value.abs() * 100.0
                 } else {
                     sign * (v - b.value)
                 };
-                let verdict = if op.holds(imp, *amount) { Verdict::Met } else { Verdict::NotMet };
+                let verdict = if op.holds(imp, *amount) {
+                    Verdict::Met
+                } else {
+                    Verdict::NotMet
+                };
                 let what = if *relative {
-                    let word = if imp >= 0.0 { self.ind.direction.improve_zh() } else { self.ind.direction.worsen_zh() };
+                    let word = if imp >= 0.0 {
+                        self.ind.direction.improve_zh()
+                    } else {
+                        self.ind.direction.worsen_zh()
+                    };
                     format!("{word}{}%", explain::num(imp.abs()))
                 } else {
                     explain::change(self.ind, imp)
@@ -448,12 +538,26 @@ impl<'a> Ctx<'a> {
                     return Check::note(Verdict::NoData, format!("缺少{by}年基准值"));
                 };
                 let imp = sign * (v - b.value);
-                let verdict = if Op::AtLeast.holds(imp, 0.0) { Verdict::Met } else { Verdict::NotMet };
-                Check::note(verdict, format!("较{by}年（{}）{}", self.v(b.value), explain::change(self.ind, imp)))
+                let verdict = if Op::AtLeast.holds(imp, 0.0) {
+                    Verdict::Met
+                } else {
+                    Verdict::NotMet
+                };
+                Check::note(
+                    verdict,
+                    format!(
+                        "较{by}年（{}）{}",
+                        self.v(b.value),
+                        explain::change(self.ind, imp)
+                    ),
+                )
             }
             Threshold::Stable { tolerance } => {
                 let Some(prev) = self.at(year - 1) else {
-                    return Check::note(Verdict::NoData, format!("缺少{}年数值，无法判断是否保持稳定", year - 1));
+                    return Check::note(
+                        Verdict::NoData,
+                        format!("缺少{}年数值，无法判断是否保持稳定", year - 1),
+                    );
                 };
                 let imp = sign * (v - prev.value);
                 let allowed = match tolerance {
@@ -461,34 +565,82 @@ impl<'a> Ctx<'a> {
                     Some(Tolerance::Absolute(t)) => *t,
                     Some(Tolerance::Relative(p)) => prev.value.abs() * p / 100.0,
                 };
-                let verdict = if Op::AtLeast.holds(imp, -allowed) { Verdict::Met } else { Verdict::NotMet };
-                Check::note(verdict, format!("较{}年（{}）{}", year - 1, self.v(prev.value), explain::change(self.ind, imp)))
+                let verdict = if Op::AtLeast.holds(imp, -allowed) {
+                    Verdict::Met
+                } else {
+                    Verdict::NotMet
+                };
+                Check::note(
+                    verdict,
+                    format!(
+                        "较{}年（{}）{}",
+                        year - 1,
+                        self.v(prev.value),
+                        explain::change(self.ind, imp)
+                    ),
+                )
             }
             Threshold::Improving => {
                 let Some(prev) = self.at(year - 1) else {
-                    return Check::note(Verdict::NoData, format!("缺少{}年数值，无法判断是否持续改善", year - 1));
+                    return Check::note(
+                        Verdict::NoData,
+                        format!("缺少{}年数值，无法判断是否持续改善", year - 1),
+                    );
                 };
                 let imp = sign * (v - prev.value);
-                let verdict = if Op::Above.holds(imp, 0.0) { Verdict::Met } else { Verdict::NotMet };
-                Check::note(verdict, format!("较{}年（{}）{}", year - 1, self.v(prev.value), explain::change(self.ind, imp)))
+                let verdict = if Op::Above.holds(imp, 0.0) {
+                    Verdict::Met
+                } else {
+                    Verdict::NotMet
+                };
+                Check::note(
+                    verdict,
+                    format!(
+                        "较{}年（{}）{}",
+                        year - 1,
+                        self.v(prev.value),
+                        explain::change(self.ind, imp)
+                    ),
+                )
             }
-            Threshold::Achieved { .. } => Check::of(if v >= 0.5 { Verdict::Met } else { Verdict::NotMet }),
+            Threshold::Achieved { .. } => Check::of(if v >= 0.5 {
+                Verdict::Met
+            } else {
+                Verdict::NotMet
+            }),
             Threshold::AssignedBySuperior => {
                 let Some(a) = self.assigned.get(self.ind_pos, self.reg_pos, year) else {
                     return Check::note(Verdict::NoData, format!("缺少上级下达的{year}年目标值"));
                 };
                 let mut inner = self.check(&a.threshold, year, v);
-                let verb = if inner.verdict == Verdict::Met { "完成" } else { "未完成" };
-                inner.notes.insert(0, format!("{verb}上级下达的{year}年目标{}（{}）", self.text(&a.threshold), a.document));
+                let verb = if inner.verdict == Verdict::Met {
+                    "完成"
+                } else {
+                    "未完成"
+                };
+                inner.notes.insert(
+                    0,
+                    format!(
+                        "{verb}上级下达的{year}年目标{}（{}）",
+                        self.text(&a.threshold),
+                        a.document
+                    ),
+                );
                 inner
             }
             Threshold::Variant { by, cases } => {
                 let Some(key) = by.key_of(self.region) else {
-                    return Check::note(Verdict::NoData, format!("{}未设置适用分类，无法选择阈值", self.region.name));
+                    return Check::note(
+                        Verdict::NoData,
+                        format!("{}未设置适用分类，无法选择阈值", self.region.name),
+                    );
                 };
                 match cases.iter().find(|(k, _)| k == key) {
                     Some((_, t)) => self.check(t, year, v),
-                    None => Check::note(Verdict::NotApplicable, format!("阈值未对{}作规定", self.region.name)),
+                    None => Check::note(
+                        Verdict::NotApplicable,
+                        format!("阈值未对{}作规定", self.region.name),
+                    ),
                 }
             }
             Threshold::AllOf(items) => {
@@ -506,15 +658,38 @@ impl<'a> Ctx<'a> {
     fn level(&self, t: &Threshold, at: i32) -> Option<(Op, f64)> {
         let dir = self.ind.direction;
         let sign = dir.sign();
-        let oriented = |op: Op| if dir == Direction::LowerIsBetter { flip(op) } else { op };
-        match t {
-            Threshold::Compare { op: Op::Equals, value } => {
-                Some((if dir == Direction::HigherIsBetter { Op::AtLeast } else { Op::AtMost }, *value))
+        let oriented = |op: Op| {
+            if dir == Direction::LowerIsBetter {
+                flip(op)
+            } else {
+                op
             }
+        };
+        match t {
+            Threshold::Compare {
+                op: Op::Equals,
+                value,
+            } => Some((
+                if dir == Direction::HigherIsBetter {
+                    Op::AtLeast
+                } else {
+                    Op::AtMost
+                },
+                *value,
+            )),
             Threshold::Compare { op, value } => Some((*op, *value)),
-            Threshold::Change { base, op, amount, relative } => {
+            Threshold::Change {
+                base,
+                op,
+                amount,
+                relative,
+            } => {
                 let b = self.at(base.resolve(at, self.plan.base_year))?.value;
-                let delta = if *relative { amount * b.abs() / 100.0 } else { *amount };
+                let delta = if *relative {
+                    amount * b.abs() / 100.0
+                } else {
+                    *amount
+                };
                 Some((oriented(*op), b + sign * delta))
             }
             Threshold::NotWorseThan { base } => {
@@ -522,20 +697,32 @@ impl<'a> Ctx<'a> {
                 Some((oriented(Op::AtLeast), b))
             }
             Threshold::AssignedBySuperior => {
-                let a = self.assigned.get(self.ind_pos, self.reg_pos, at).or_else(|| self.assigned.get(self.ind_pos, self.reg_pos, self.year))?;
+                let a = self
+                    .assigned
+                    .get(self.ind_pos, self.reg_pos, at)
+                    .or_else(|| self.assigned.get(self.ind_pos, self.reg_pos, self.year))?;
                 self.level(&a.threshold, at)
             }
             Threshold::Variant { by, cases } => {
                 let key = by.key_of(self.region)?;
-                cases.iter().find(|(k, _)| k == key).and_then(|(_, t)| self.level(t, at))
+                cases
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .and_then(|(_, t)| self.level(t, at))
             }
             Threshold::AllOf(items) => {
-                let levels: Vec<(Op, f64)> = items.iter().filter_map(|t| self.level(t, at)).collect();
+                let levels: Vec<(Op, f64)> =
+                    items.iter().filter_map(|t| self.level(t, at)).collect();
                 pick(levels, dir, true)
             }
             Threshold::AnyOf(items) => {
-                let levels: Vec<(Op, f64)> = items.iter().filter_map(|t| self.level(t, at)).collect();
-                if levels.len() == items.len() { pick(levels, dir, false) } else { None }
+                let levels: Vec<(Op, f64)> =
+                    items.iter().filter_map(|t| self.level(t, at)).collect();
+                if levels.len() == items.len() {
+                    pick(levels, dir, false)
+                } else {
+                    None
+                }
             }
             Threshold::Stable { .. } | Threshold::Improving | Threshold::Achieved { .. } => None,
         }
@@ -556,10 +743,21 @@ impl<'a> Ctx<'a> {
         let linear = forecast::linear_trend(&pts, self.year);
         let value = linear.as_ref().ok().map(|l| self.clamp(l.at(to_year)));
         let cagr = level.and_then(|(_, lv)| {
-            let base = self.series.iter().find(|p| p.year >= self.plan.base_year && p.year < self.year)?;
-            forecast::cagr_ratio((base.year, base.value), (self.year, current), (to_year, lv), self.ind.direction).ok()
+            let base = self
+                .series
+                .iter()
+                .find(|p| p.year >= self.plan.base_year && p.year < self.year)?;
+            forecast::cagr_ratio(
+                (base.year, base.value),
+                (self.year, current),
+                (to_year, lv),
+                self.ind.direction,
+            )
+            .ok()
         });
-        let required = level.and_then(|(_, lv)| forecast::required_annual_change(current, self.year, lv, to_year, self.ind.direction));
+        let required = level.and_then(|(_, lv)| {
+            forecast::required_annual_change(current, self.year, lv, to_year, self.ind.direction)
+        });
         Forecast {
             year: to_year,
             value,
@@ -572,7 +770,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn result(&self, target: Option<(&Task, &Target)>, row: Option<&NationalRow>, version: &CatalogueVersion) -> IndicatorResult {
+    fn result(
+        &self,
+        target: Option<(&Task, &Target)>,
+        row: Option<&NationalRow>,
+        version: &CatalogueVersion,
+    ) -> IndicatorResult {
         let point = self.at(self.year);
         let mut forecast_out: Option<Forecast> = None;
         let target_result = target.map(|(task, t)| {
@@ -584,7 +787,7 @@ impl<'a> Ctx<'a> {
                 task: task.number,
                 year: t.year,
                 threshold: t.threshold.to_string(),
-                text: self.text(&t.threshold),
+                text: self.text_here(&t.threshold),
                 deadline: t.deadline.clone(),
                 status,
                 explanation,
@@ -601,7 +804,7 @@ impl<'a> Ctx<'a> {
                 number: row.number.clone(),
                 name: row.name.clone(),
                 threshold: row.threshold.to_string(),
-                text: self.text(&row.threshold),
+                text: self.text_here(&row.threshold),
                 printed: row.printed.clone(),
                 attribute: row.attribute,
                 binding: row.is_binding(),
@@ -615,8 +818,19 @@ impl<'a> Ctx<'a> {
             (Some(t), _) => (t.status, t.explanation.clone()),
             (None, Some(n)) => (n.status, n.explanation.clone()),
             (None, None) => match point {
-                Some(p) => (Status::NotApplicable, format!("{}年{}{}，本方案和国家标准均未对此设定目标。", self.year, self.ind.name, self.v(p.value))),
-                None => (Status::NoData, format!("{}年{}无数据。", self.year, self.ind.name)),
+                Some(p) => (
+                    Status::NotApplicable,
+                    format!(
+                        "{}年{}{}，本方案和国家标准均未对此设定目标。",
+                        self.year,
+                        self.ind.name,
+                        self.v(p.value)
+                    ),
+                ),
+                None => (
+                    Status::NoData,
+                    format!("{}年{}无数据。", self.year, self.ind.name),
+                ),
             },
         };
         IndicatorResult {
@@ -645,12 +859,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn judge_target(&self, t: &Target, point: Option<&Point>) -> (Status, String, Option<Forecast>) {
+    fn judge_target(
+        &self,
+        t: &Target,
+        point: Option<&Point>,
+    ) -> (Status, String, Option<Forecast>) {
         let y = self.year;
         let name = &self.ind.name;
-        let goal = format!("{}年目标（{}）", t.year, self.text(&t.threshold));
+        let goal = format!("{}年目标（{}）", t.year, self.text_here(&t.threshold));
         let Some(p) = point else {
-            return (Status::NoData, format!("{y}年{name}无数据{}，无法判断是否达到{goal}。", self.last_known()), None);
+            return (
+                Status::NoData,
+                format!(
+                    "{y}年{name}无数据{}，无法判断是否达到{goal}。",
+                    self.last_known()
+                ),
+                None,
+            );
         };
         let check = self.check(&t.threshold, y, p.value);
         let notes = join_notes(&check.notes);
@@ -661,35 +886,79 @@ impl<'a> Ctx<'a> {
                 Verdict::NotMet => "按此值未达到",
                 _ => "按此值尚无法判断是否达到",
             };
-            return (Status::Pending, format!("{y}年{name}{value}尚未审核通过，{tentative}{goal}{notes}。"), None);
+            return (
+                Status::Pending,
+                format!("{y}年{name}{value}尚未审核通过，{tentative}{goal}{notes}。"),
+                None,
+            );
         }
         match check.verdict {
-            Verdict::NoData => return (Status::NoData, format!("{y}年{name}{value}，{}，无法判断是否达到{goal}。", check.notes.join("，")), None),
-            Verdict::NotApplicable => return (Status::NotApplicable, format!("{y}年{name}{value}，{}。", check.notes.join("，")), None),
+            Verdict::NoData => {
+                return (
+                    Status::NoData,
+                    format!(
+                        "{y}年{name}{value}，{}，无法判断是否达到{goal}。",
+                        check.notes.join("，")
+                    ),
+                    None,
+                );
+            }
+            Verdict::NotApplicable => {
+                return (
+                    Status::NotApplicable,
+                    format!("{y}年{name}{value}，{}。", check.notes.join("，")),
+                    None,
+                );
+            }
             _ => {}
         }
         let met = check.verdict == Verdict::Met;
         if self.ind.kind == ValueKind::YesNo {
-            let due = t.deadline.clone().unwrap_or_else(|| format!("{}年底", t.year));
+            let due = t
+                .deadline
+                .clone()
+                .unwrap_or_else(|| format!("{}年底", t.year));
             return if met {
-                (Status::Met, format!("{y}年{name}：已完成，达到{goal}。"), None)
+                (
+                    Status::Met,
+                    format!("{y}年{name}：已完成，达到{goal}。"),
+                    None,
+                )
             } else if y < t.year || (y == t.year && t.deadline.is_some()) {
-                (Status::AtRisk, format!("{y}年{name}：尚未完成，期限为{due}，须按期完成{goal}。"), None)
+                (
+                    Status::AtRisk,
+                    format!("{y}年{name}：尚未完成，期限为{due}，须按期完成{goal}。"),
+                    None,
+                )
             } else {
-                (Status::NotMet, format!("{y}年{name}：未完成，{due}的期限已过，未达到{goal}。"), None)
+                (
+                    Status::NotMet,
+                    format!("{y}年{name}：未完成，{due}的期限已过，未达到{goal}。"),
+                    None,
+                )
             };
         }
         let level = self.level(&t.threshold, t.year);
         if y >= t.year {
             let gap = match (met, level) {
-                (false, Some((_, lv))) => format!("，差{}", explain::difference(self.ind, lv - p.value)),
+                (false, Some((_, lv))) => {
+                    format!("，差{}", explain::difference(self.ind, lv - p.value))
+                }
                 _ => String::new(),
             };
             let fc = level.map(|lv| self.forecast(t.year, Some(lv), p.value));
             return if met {
-                (Status::Met, format!("{y}年{name}{value}{notes}，达到{goal}。"), fc)
+                (
+                    Status::Met,
+                    format!("{y}年{name}{value}{notes}，达到{goal}。"),
+                    fc,
+                )
             } else {
-                (Status::NotMet, format!("{y}年{name}{value}{notes}，未达到{goal}{gap}。"), fc)
+                (
+                    Status::NotMet,
+                    format!("{y}年{name}{value}{notes}，未达到{goal}{gap}。"),
+                    fc,
+                )
             };
         }
         // Before the milestone: the trend decides between met, at risk and not met.
@@ -700,20 +969,40 @@ impl<'a> Ctx<'a> {
             (Some(l), Some(f)) => format!("按近{}年趋势预计{}年为{}", l.points, t.year, self.v(f)),
             _ => String::new(),
         };
-        let need = fc.required_annual_change.filter(|r| *r > 0.0).map(|r| explain::required(self.ind, r));
+        let need = fc
+            .required_annual_change
+            .filter(|r| *r > 0.0)
+            .map(|r| explain::required(self.ind, r));
         let (status, sentence) = match (met, trend_meets) {
             (true, Some(false)) => {
                 fc.decided_by = Some("linear");
-                (Status::AtRisk, format!("{y}年{name}{value}{notes}，目前达到{goal}，但{trend_words}，有未达标风险。"))
+                (
+                    Status::AtRisk,
+                    format!(
+                        "{y}年{name}{value}{notes}，目前达到{goal}，但{trend_words}，有未达标风险。"
+                    ),
+                )
             }
             (true, _) => {
-                let tail = if trend_words.is_empty() { String::new() } else { format!("，{trend_words}") };
-                (Status::Met, format!("{y}年{name}{value}{notes}，达到{goal}{tail}。"))
+                let tail = if trend_words.is_empty() {
+                    String::new()
+                } else {
+                    format!("，{trend_words}")
+                };
+                (
+                    Status::Met,
+                    format!("{y}年{name}{value}{notes}，达到{goal}{tail}。"),
+                )
             }
             (false, Some(true)) => {
                 fc.decided_by = Some("linear");
                 let need = need.map(|n| format!("，{n}")).unwrap_or_default();
-                (Status::AtRisk, format!("{y}年{name}{value}{notes}，尚未达到{goal}，{trend_words}，可望达标但尚未确保{need}。"))
+                (
+                    Status::AtRisk,
+                    format!(
+                        "{y}年{name}{value}{notes}，尚未达到{goal}，{trend_words}，可望达标但尚未确保{need}。"
+                    ),
+                )
             }
             (false, trend) => {
                 if trend == Some(false) {
@@ -734,42 +1023,86 @@ impl<'a> Ctx<'a> {
         (status, sentence, Some(fc))
     }
 
-    fn judge_national(&self, row: &NationalRow, version: &str, point: Option<&Point>) -> (Status, String, Option<Forecast>) {
+    fn judge_national(
+        &self,
+        row: &NationalRow,
+        version: &str,
+        point: Option<&Point>,
+    ) -> (Status, String, Option<Forecast>) {
         let y = self.year;
         let head = format!(
             "国家标准（{}版第{}项{}）{}",
             version,
             row.number,
             if row.verified() { "" } else { "，待核实" },
-            self.text(&row.threshold)
+            self.text_here(&row.threshold)
         );
         if let Some(reason) = row.not_applicable_reason(self.region) {
             return (Status::NotApplicable, format!("{head}：{reason}。"), None);
         }
         let Some(p) = point else {
-            return (Status::NoData, format!("{head}：{y}年{}无数据{}。", self.ind.name, self.last_known()), None);
+            return (
+                Status::NoData,
+                format!(
+                    "{head}：{y}年{}无数据{}。",
+                    self.ind.name,
+                    self.last_known()
+                ),
+                None,
+            );
         };
         let check = self.check(&row.threshold, y, p.value);
         let notes = join_notes(&check.notes);
         let value = self.v(p.value);
         if p.state == ValueState::Pending {
-            return (Status::Pending, format!("{head}：{y}年{}{value}尚未审核通过{notes}。", self.ind.name), None);
+            return (
+                Status::Pending,
+                format!("{head}：{y}年{}{value}尚未审核通过{notes}。", self.ind.name),
+                None,
+            );
         }
         match check.verdict {
-            Verdict::NoData => (Status::NoData, format!("{head}：{y}年{}{value}，{}，无法判断。", self.ind.name, check.notes.join("，")), None),
-            Verdict::NotApplicable => (Status::NotApplicable, format!("{head}：{}。", check.notes.join("，")), None),
+            Verdict::NoData => (
+                Status::NoData,
+                format!(
+                    "{head}：{y}年{}{value}，{}，无法判断。",
+                    self.ind.name,
+                    check.notes.join("，")
+                ),
+                None,
+            ),
+            Verdict::NotApplicable => (
+                Status::NotApplicable,
+                format!("{head}：{}。", check.notes.join("，")),
+                None,
+            ),
             Verdict::NotMet => {
                 let gap = self
                     .level(&row.threshold, y)
                     .map(|(_, lv)| format!("，差{}", explain::difference(self.ind, lv - p.value)))
                     .unwrap_or_default();
-                (Status::NotMet, format!("{head}：{y}年{}{value}{notes}，未达标{gap}。", self.ind.name), None)
+                (
+                    Status::NotMet,
+                    format!(
+                        "{head}：{y}年{}{value}{notes}，未达标{gap}。",
+                        self.ind.name
+                    ),
+                    None,
+                )
             }
             Verdict::Met => {
                 // Met now; at risk when the trend fails the level next year.
-                let level = if self.ind.kind == ValueKind::Number { self.level(&row.threshold, y + 1) } else { None };
+                let level = if self.ind.kind == ValueKind::Number {
+                    self.level(&row.threshold, y + 1)
+                } else {
+                    None
+                };
                 let Some((op, lv)) = level else {
-                    return (Status::Met, format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name), None);
+                    return (
+                        Status::Met,
+                        format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name),
+                        None,
+                    );
                 };
                 let mut fc = self.forecast(y + 1, Some((op, lv)), p.value);
                 match fc.value {
@@ -784,7 +1117,11 @@ impl<'a> Ctx<'a> {
                         );
                         (Status::AtRisk, s, Some(fc))
                     }
-                    _ => (Status::Met, format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name), Some(fc)),
+                    _ => (
+                        Status::Met,
+                        format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name),
+                        Some(fc),
+                    ),
                 }
             }
         }
@@ -792,17 +1129,31 @@ impl<'a> Ctx<'a> {
 }
 
 fn join_notes(notes: &[String]) -> String {
-    if notes.is_empty() { String::new() } else { format!("，{}", notes.join("，")) }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("，{}", notes.join("，"))
+    }
 }
 
 /// Three-valued combination: all-of fails on any failure, any-of passes on any pass; missing
 /// inputs make the result unknown only when they could change it.
 fn combine(checks: Vec<Check>, all: bool) -> Check {
-    let applicable: Vec<&Check> = checks.iter().filter(|c| c.verdict != Verdict::NotApplicable).collect();
+    let applicable: Vec<&Check> = checks
+        .iter()
+        .filter(|c| c.verdict != Verdict::NotApplicable)
+        .collect();
     if applicable.is_empty() {
-        return Check { verdict: Verdict::NotApplicable, notes: checks.into_iter().flat_map(|c| c.notes).collect() };
+        return Check {
+            verdict: Verdict::NotApplicable,
+            notes: checks.into_iter().flat_map(|c| c.notes).collect(),
+        };
     }
-    let (decisive, fallback) = if all { (Verdict::NotMet, Verdict::Met) } else { (Verdict::Met, Verdict::NotMet) };
+    let (decisive, fallback) = if all {
+        (Verdict::NotMet, Verdict::Met)
+    } else {
+        (Verdict::Met, Verdict::NotMet)
+    };
     let verdict = if applicable.iter().any(|c| c.verdict == decisive) {
         decisive
     } else if applicable.iter().any(|c| c.verdict == Verdict::NoData) {
@@ -813,7 +1164,9 @@ fn combine(checks: Vec<Check>, all: bool) -> Check {
     // Keep the notes that explain the verdict.
     let notes = checks
         .into_iter()
-        .filter(|c| verdict == Verdict::NoData || c.verdict == verdict || c.verdict == Verdict::NoData)
+        .filter(|c| {
+            verdict == Verdict::NoData || c.verdict == verdict || c.verdict == Verdict::NoData
+        })
         .flat_map(|c| c.notes)
         .collect();
     Check { verdict, notes }
@@ -828,18 +1181,33 @@ fn pick(levels: Vec<(Op, f64)>, dir: Direction, strictest: bool) -> Option<(Op, 
     })
 }
 
-fn readiness(plan: &Plan, version: &CatalogueVersion, results: &[IndicatorResult], city: usize) -> Readiness {
+fn readiness(
+    plan: &Plan,
+    version: &CatalogueVersion,
+    results: &[IndicatorResult],
+    city: usize,
+) -> Readiness {
     let city_code = &plan.regions[city].code;
     let mut binding = Counts::default();
     let mut reference = Counts::default();
     let mut unverified = 0;
     let mut plan_counts = Counts::default();
-    let mut by_area: Vec<AreaSummary> =
-        Area::ALL.iter().map(|&a| AreaSummary { area: a, name: a.name_zh(), counts: Counts::default() }).collect();
+    let mut by_area: Vec<AreaSummary> = Area::ALL
+        .iter()
+        .map(|&a| AreaSummary {
+            area: a,
+            name: a.name_zh(),
+            counts: Counts::default(),
+        })
+        .collect();
     let task_area: HashMap<u32, Area> = plan.tasks.iter().map(|t| (t.number, t.area)).collect();
     for r in results.iter().filter(|r| &r.region == city_code) {
         if let Some(n) = &r.national {
-            if n.binding { binding.add(n.status) } else { reference.add(n.status) }
+            if n.binding {
+                binding.add(n.status)
+            } else {
+                reference.add(n.status)
+            }
             if !n.verified && n.status != Status::NotApplicable {
                 unverified += 1;
             }
@@ -858,9 +1226,19 @@ fn readiness(plan: &Plan, version: &CatalogueVersion, results: &[IndicatorResult
     let ready = applicable > 0 && met == applicable;
     let mut summary = format!(
         "按国家标准{}版，{}项适用的约束性指标中{}项达标（其中{}项有风险）、{}项未达标、{}项无数据、{}项待审核",
-        version.id, applicable, met, binding.at_risk, binding.not_met, binding.no_data, binding.pending
+        version.id,
+        applicable,
+        met,
+        binding.at_risk,
+        binding.not_met,
+        binding.no_data,
+        binding.pending
     );
-    summary.push_str(if ready { "，已具备申报条件" } else { "，尚不具备申报条件" });
+    summary.push_str(if ready {
+        "，已具备申报条件"
+    } else {
+        "，尚不具备申报条件"
+    });
     if unverified > 0 {
         summary.push_str(&format!("；其中{unverified}项指标值尚待与官方文本核实"));
     }
@@ -897,15 +1275,27 @@ mod tests {
         assert_eq!(combine(vec![c(NotMet), c(Met)], false).verdict, Met);
         assert_eq!(combine(vec![c(NotMet), c(NoData)], false).verdict, NoData);
         assert_eq!(combine(vec![c(Met), c(NoData)], false).verdict, Met);
-        assert_eq!(combine(vec![c(NotApplicable)], false).verdict, NotApplicable);
+        assert_eq!(
+            combine(vec![c(NotApplicable)], false).verdict,
+            NotApplicable
+        );
     }
 
     #[test]
     fn pick_chooses_the_strictest_level_in_the_better_direction() {
         let lv = vec![(Op::AtLeast, 75.0), (Op::AtLeast, 90.0)];
-        assert_eq!(pick(lv.clone(), Direction::HigherIsBetter, true), Some((Op::AtLeast, 90.0)));
-        assert_eq!(pick(lv, Direction::HigherIsBetter, false), Some((Op::AtLeast, 75.0)));
+        assert_eq!(
+            pick(lv.clone(), Direction::HigherIsBetter, true),
+            Some((Op::AtLeast, 90.0))
+        );
+        assert_eq!(
+            pick(lv, Direction::HigherIsBetter, false),
+            Some((Op::AtLeast, 75.0))
+        );
         let lo = vec![(Op::AtMost, 45.0), (Op::AtMost, 25.0)];
-        assert_eq!(pick(lo, Direction::LowerIsBetter, true), Some((Op::AtMost, 25.0)));
+        assert_eq!(
+            pick(lo, Direction::LowerIsBetter, true),
+            Some((Op::AtMost, 25.0))
+        );
     }
 }

@@ -2,11 +2,14 @@
 
 use crate::indicator::{Direction, Indicator, ValueKind};
 
-/// A number as people write it: at most two decimals, no trailing zeros, no `-0`.
+/// A number as people write it: two decimals at most (three below 1, so that 0.431 tce/万元
+/// keeps its meaning), no trailing zeros, no `-0`.
 pub fn num(v: f64) -> String {
-    let r = (v * 100.0).round() / 100.0;
+    let decimals: i32 = if v.abs() < 1.0 { 3 } else { 2 };
+    let f = 10f64.powi(decimals);
+    let r = (v * f).round() / f;
     let r = if r == 0.0 { 0.0 } else { r };
-    let s = format!("{r:.2}");
+    let s = format!("{r:.*}", decimals as usize);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_owned()
 }
@@ -26,7 +29,11 @@ pub fn difference(ind: &Indicator, d: f64) -> String {
 
 /// "提高1.9个百分点" / "下降3μg/m³" for a change in the improving direction (negative = worsening).
 pub fn change(ind: &Indicator, improvement: f64) -> String {
-    let word = if improvement >= 0.0 { ind.direction.improve_zh() } else { ind.direction.worsen_zh() };
+    let word = if improvement >= 0.0 {
+        ind.direction.improve_zh()
+    } else {
+        ind.direction.worsen_zh()
+    };
     format!("{word}{}", difference(ind, improvement))
 }
 
@@ -54,8 +61,11 @@ mod tests {
         assert_eq!(num(99.95), "99.95");
         assert_eq!(num(17.650), "17.65");
         assert_eq!(num(94.2), "94.2");
-        assert_eq!(num(1.0 / 3.0), "0.33");
-        assert_eq!(num(-0.001), "0");
+        assert_eq!(num(1.0 / 3.0), "0.333");
+        assert_eq!(num(0.431), "0.431");
+        assert_eq!(num(0.0004), "0");
+        assert_eq!(num(12.345), "12.35");
+        assert_eq!(num(-0.0001), "0");
         assert_eq!(num(-1.0), "-1");
         assert_eq!(num(30.61), "30.61");
     }

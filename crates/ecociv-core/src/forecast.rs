@@ -62,8 +62,11 @@ impl NoForecast {
 
 /// Fits a line through the points (year, value) with years in `(year - TREND_WINDOW, year]`.
 pub fn linear_trend(points: &[(i32, f64)], year: i32) -> Result<Linear, NoForecast> {
-    let window: Vec<(f64, f64)> =
-        points.iter().filter(|(y, _)| *y <= year && *y > year - TREND_WINDOW).map(|&(y, v)| (f64::from(y), v)).collect();
+    let window: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(y, _)| *y <= year && *y > year - TREND_WINDOW)
+        .map(|&(y, v)| (f64::from(y), v))
+        .collect();
     if window.len() < 2 {
         return Err(NoForecast::TooFewPoints);
     }
@@ -131,13 +134,23 @@ pub struct CagrRatio {
 }
 
 /// Computes the Open SDG CAGR ratio from the base point, the latest point and the target.
-pub fn cagr_ratio(base: (i32, f64), latest: (i32, f64), target: (i32, f64), dir: Direction) -> Result<CagrRatio, NoForecast> {
+pub fn cagr_ratio(
+    base: (i32, f64),
+    latest: (i32, f64),
+    target: (i32, f64),
+    dir: Direction,
+) -> Result<CagrRatio, NoForecast> {
     let reached = match dir {
         Direction::HigherIsBetter => latest.1 >= target.1,
         Direction::LowerIsBetter => latest.1 <= target.1,
     };
     if reached {
-        return Ok(CagrRatio { ratio: None, progress: Progress::TargetAchieved, base_year: base.0, warning: None });
+        return Ok(CagrRatio {
+            ratio: None,
+            progress: Progress::TargetAchieved,
+            base_year: base.0,
+            warning: None,
+        });
     }
     if latest.0 <= base.0 {
         return Err(NoForecast::NoElapsedTime);
@@ -165,17 +178,35 @@ pub fn cagr_ratio(base: (i32, f64), latest: (i32, f64), target: (i32, f64), dir:
     let progress_value = s * d * cagr_i;
     let (ratio, progress) = if cagr_t.abs() < 1e-12 {
         // The target equals the base: any movement the right way is full progress.
-        (None, if progress_value >= 0.0 { Progress::Substantial } else { Progress::Deterioration })
+        (
+            None,
+            if progress_value >= 0.0 {
+                Progress::Substantial
+            } else {
+                Progress::Deterioration
+            },
+        )
     } else {
         let r = progress_value / cagr_t.abs();
         (Some(r), Progress::from_ratio(r))
     };
-    Ok(CagrRatio { ratio, progress, base_year: base.0, warning })
+    Ok(CagrRatio {
+        ratio,
+        progress,
+        base_year: base.0,
+        warning,
+    })
 }
 
 /// The change per year still needed from `current` in `year` to reach `level` by `target_year`,
 /// in the improving direction; zero or negative means no further improvement is needed.
-pub fn required_annual_change(current: f64, year: i32, level: f64, target_year: i32, dir: Direction) -> Option<f64> {
+pub fn required_annual_change(
+    current: f64,
+    year: i32,
+    level: f64,
+    target_year: i32,
+    dir: Direction,
+) -> Option<f64> {
     let years = target_year - year;
     if years <= 0 {
         return None;
@@ -202,7 +233,15 @@ mod tests {
 
     #[test]
     fn linear_trend_uses_only_the_recent_window_and_not_the_future() {
-        let pts = [(2010, 0.0), (2019, 10.0), (2020, 12.0), (2021, 14.0), (2022, 16.0), (2023, 18.0), (2030, 0.0)];
+        let pts = [
+            (2010, 0.0),
+            (2019, 10.0),
+            (2020, 12.0),
+            (2021, 14.0),
+            (2022, 16.0),
+            (2023, 18.0),
+            (2030, 0.0),
+        ];
         let l = linear_trend(&pts, 2023).unwrap();
         assert_eq!((l.from_year, l.to_year, l.points), (2019, 2023, 5));
         assert!(close(l.slope, 2.0));
@@ -218,14 +257,23 @@ mod tests {
 
     #[test]
     fn too_few_points_gives_no_trend() {
-        assert_eq!(linear_trend(&[(2022, 5.0)], 2022), Err(NoForecast::TooFewPoints));
+        assert_eq!(
+            linear_trend(&[(2022, 5.0)], 2022),
+            Err(NoForecast::TooFewPoints)
+        );
         assert_eq!(linear_trend(&[], 2022), Err(NoForecast::TooFewPoints));
     }
 
     #[test]
     fn cagr_ratio_matches_open_sdg_formula() {
         // Base 50 in 2015, latest 60.5 in 2017 → CAGRᵢ = 10 %; target 100 in 2025 → CAGR_T = 2^(1/10) − 1.
-        let r = cagr_ratio((2015, 50.0), (2017, 60.5), (2025, 100.0), Direction::HigherIsBetter).unwrap();
+        let r = cagr_ratio(
+            (2015, 50.0),
+            (2017, 60.5),
+            (2025, 100.0),
+            Direction::HigherIsBetter,
+        )
+        .unwrap();
         let expected = 0.1 / (2f64.powf(0.1) - 1.0);
         assert!(close(r.ratio.unwrap(), expected), "{r:?}");
         assert_eq!(r.progress, Progress::Substantial);
@@ -234,13 +282,26 @@ mod tests {
     #[test]
     fn cagr_ratio_bands_and_direction() {
         // Lower is better: falling from 80 to 76 in 1 year, target 60 in 5 years.
-        let r = cagr_ratio((2020, 80.0), (2021, 76.0), (2025, 60.0), Direction::LowerIsBetter).unwrap();
+        let r = cagr_ratio(
+            (2020, 80.0),
+            (2021, 76.0),
+            (2025, 60.0),
+            Direction::LowerIsBetter,
+        )
+        .unwrap();
         let ct = (60.0f64 / 80.0).powf(0.2) - 1.0;
-        let expected = -1.0 * (76.0 / 80.0 - 1.0) / ct.abs();
+        // s = +1 (positive base), d = −1 (lower is better).
+        let expected = -(76.0 / 80.0 - 1.0) / ct.abs();
         assert!(close(r.ratio.unwrap(), expected));
         assert_eq!(r.progress, Progress::from_ratio(expected));
         // Moving the wrong way is deterioration.
-        let r = cagr_ratio((2020, 80.0), (2021, 84.0), (2025, 60.0), Direction::LowerIsBetter).unwrap();
+        let r = cagr_ratio(
+            (2020, 80.0),
+            (2021, 84.0),
+            (2025, 60.0),
+            Direction::LowerIsBetter,
+        )
+        .unwrap();
         assert_eq!(r.progress, Progress::Deterioration);
         assert_eq!(Progress::from_ratio(0.95), Progress::Substantial);
         assert_eq!(Progress::from_ratio(0.6), Progress::Moderate);
@@ -250,20 +311,60 @@ mod tests {
 
     #[test]
     fn cagr_ratio_edge_cases() {
-        let achieved = cagr_ratio((2020, 10.0), (2022, 20.0), (2025, 15.0), Direction::HigherIsBetter).unwrap();
+        let achieved = cagr_ratio(
+            (2020, 10.0),
+            (2022, 20.0),
+            (2025, 15.0),
+            Direction::HigherIsBetter,
+        )
+        .unwrap();
         assert_eq!(achieved.progress, Progress::TargetAchieved);
-        let zero = cagr_ratio((2020, 0.0), (2022, 5.0), (2025, 10.0), Direction::HigherIsBetter).unwrap();
+        let zero = cagr_ratio(
+            (2020, 0.0),
+            (2022, 5.0),
+            (2025, 10.0),
+            Direction::HigherIsBetter,
+        )
+        .unwrap();
         assert!(zero.warning.is_some());
         assert!(zero.ratio.is_some());
-        assert_eq!(cagr_ratio((2022, 1.0), (2022, 2.0), (2025, 5.0), Direction::HigherIsBetter), Err(NoForecast::NoElapsedTime));
-        assert_eq!(cagr_ratio((2020, -1.0), (2022, 2.0), (2025, 5.0), Direction::HigherIsBetter), Err(NoForecast::SignChange));
+        assert_eq!(
+            cagr_ratio(
+                (2022, 1.0),
+                (2022, 2.0),
+                (2025, 5.0),
+                Direction::HigherIsBetter
+            ),
+            Err(NoForecast::NoElapsedTime)
+        );
+        assert_eq!(
+            cagr_ratio(
+                (2020, -1.0),
+                (2022, 2.0),
+                (2025, 5.0),
+                Direction::HigherIsBetter
+            ),
+            Err(NoForecast::SignChange)
+        );
     }
 
     #[test]
     fn required_change_is_signed_in_the_improving_direction() {
-        assert_eq!(required_annual_change(93.0, 2023, 95.0, 2025, Direction::HigherIsBetter), Some(1.0));
-        assert_eq!(required_annual_change(50.0, 2023, 44.0, 2025, Direction::LowerIsBetter), Some(3.0));
-        assert_eq!(required_annual_change(96.0, 2023, 95.0, 2025, Direction::HigherIsBetter), Some(-0.5));
-        assert_eq!(required_annual_change(96.0, 2025, 95.0, 2025, Direction::HigherIsBetter), None);
+        assert_eq!(
+            required_annual_change(93.0, 2023, 95.0, 2025, Direction::HigherIsBetter),
+            Some(1.0)
+        );
+        assert_eq!(
+            required_annual_change(50.0, 2023, 44.0, 2025, Direction::LowerIsBetter),
+            Some(3.0)
+        );
+        assert_eq!(
+            required_annual_change(96.0, 2023, 95.0, 2025, Direction::HigherIsBetter),
+            Some(-0.5)
+        );
+        assert_eq!(
+            required_annual_change(96.0, 2025, 95.0, 2025, Direction::HigherIsBetter),
+            None
+        );
     }
 }

@@ -122,12 +122,22 @@ impl Indicator {
         if let Some(min) = self.min
             && v < min
         {
-            return Err(format!("{}低于允许的最小值{}{}", crate::explain::num(v), crate::explain::num(min), self.unit));
+            return Err(format!(
+                "{}低于允许的最小值{}{}",
+                crate::explain::num(v),
+                crate::explain::num(min),
+                self.unit
+            ));
         }
         if let Some(max) = self.max
             && v > max
         {
-            return Err(format!("{}超过允许的最大值{}{}", crate::explain::num(v), crate::explain::num(max), self.unit));
+            return Err(format!(
+                "{}超过允许的最大值{}{}",
+                crate::explain::num(v),
+                crate::explain::num(max),
+                self.unit
+            ));
         }
         Ok(())
     }
@@ -139,12 +149,20 @@ impl Indicator {
             ValueKind::YesNo => match t {
                 "是" | "1" | "yes" | "true" | "已完成" | "达标" => 1.0,
                 "否" | "0" | "no" | "false" | "未完成" | "未达标" => 0.0,
-                _ => return Err(format!("“{}”为是否类指标，应填“是”或“否”，而不是“{t}”", self.name)),
+                _ => {
+                    return Err(format!(
+                        "“{}”为是否类指标，应填“是”或“否”，而不是“{t}”",
+                        self.name
+                    ));
+                }
             },
             ValueKind::Number => {
                 let n = t.strip_suffix('%').unwrap_or(t).trim();
                 if t.ends_with('%') && !self.unit.is_percent() {
-                    return Err(format!("单位不符：“{}”的单位是“{}”，不是%", self.name, self.unit));
+                    return Err(format!(
+                        "单位不符：“{}”的单位是“{}”，不是%",
+                        self.name, self.unit
+                    ));
                 }
                 n.parse::<f64>().map_err(|_| format!("“{t}”不是数字"))?
             }

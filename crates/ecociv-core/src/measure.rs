@@ -23,7 +23,10 @@ const UNITS: &[(&str, &[&str])] = &[
     ("km²", &["平方公里", "平方千米", "km2"]),
     ("km", &["公里", "千米"]),
     ("ha", &["公顷", "hm²", "hm2"]),
-    ("μg/m³", &["µg/m³", "ug/m3", "μg/m3", "µg/m3", "微克/立方米"]),
+    (
+        "μg/m³",
+        &["µg/m³", "ug/m3", "μg/m3", "µg/m3", "微克/立方米"],
+    ),
     ("mg/m³", &["mg/m3", "毫克/立方米"]),
     ("tce/万元", &["吨标准煤/万元"]),
     ("t/万元", &["吨/万元", "吨二氧化碳/万元", "tCO2/万元"]),
@@ -40,7 +43,10 @@ impl MeasureUnit {
     /// Parses any accepted spelling; `None` for an unknown unit.
     pub fn parse(s: &str) -> Option<MeasureUnit> {
         let s = s.trim();
-        UNITS.iter().find(|(canon, aliases)| *canon == s || aliases.contains(&s)).map(|(canon, _)| MeasureUnit(canon))
+        UNITS
+            .iter()
+            .find(|(canon, aliases)| *canon == s || aliases.contains(&s))
+            .map(|(canon, _)| MeasureUnit(canon))
     }
 
     /// All canonical units, for error messages.
@@ -58,7 +64,11 @@ impl MeasureUnit {
 
     /// How a difference in this unit is said in Chinese: percentages differ by 个百分点.
     pub fn difference_suffix(&self) -> &'static str {
-        if self.is_percent() { "个百分点" } else { self.0 }
+        if self.is_percent() {
+            "个百分点"
+        } else {
+            self.0
+        }
     }
 }
 
@@ -89,6 +99,10 @@ mod tests {
     #[test]
     fn unknown_units_are_rejected() {
         assert_eq!(MeasureUnit::parse("furlongs"), None);
-        assert_eq!(MeasureUnit::parse("平方米"), None, "an area is not an area per person");
+        assert_eq!(
+            MeasureUnit::parse("平方米"),
+            None,
+            "an area is not an area per person"
+        );
     }
 }

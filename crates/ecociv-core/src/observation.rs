@@ -61,7 +61,12 @@ impl ValueSet {
                 continue;
             };
             let s = set.series.entry((o.indicator, o.region)).or_default();
-            let p = Point { year, value: o.value, state: o.state, source: o.source };
+            let p = Point {
+                year,
+                value: o.value,
+                state: o.state,
+                source: o.source,
+            };
             match s.binary_search_by_key(&year, |p| p.year) {
                 Ok(i) => s[i] = p,
                 Err(i) => s.insert(i, p),
@@ -71,7 +76,9 @@ impl ValueSet {
     }
 
     pub fn series(&self, indicator: usize, region: usize) -> &[Point] {
-        self.series.get(&(indicator, region)).map_or(&[], Vec::as_slice)
+        self.series
+            .get(&(indicator, region))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// (indicator, region) pairs with at least one annual value.
@@ -112,7 +119,12 @@ pub struct AssignedSet {
 
 impl AssignedSet {
     pub fn new(targets: impl IntoIterator<Item = AssignedTarget>) -> AssignedSet {
-        AssignedSet { map: targets.into_iter().map(|t| ((t.indicator, t.region, t.year), t)).collect() }
+        AssignedSet {
+            map: targets
+                .into_iter()
+                .map(|t| ((t.indicator, t.region, t.year), t))
+                .collect(),
+        }
     }
 
     pub fn get(&self, indicator: usize, region: usize, year: i32) -> Option<&AssignedTarget> {
@@ -161,7 +173,11 @@ struct Columns {
 
 impl Columns {
     fn get<'r>(&self, rec: &'r csv::StringRecord, name: &str) -> &'r str {
-        self.index.get(name).and_then(|&i| rec.get(i)).unwrap_or("").trim()
+        self.index
+            .get(name)
+            .and_then(|&i| rec.get(i))
+            .unwrap_or("")
+            .trim()
     }
 }
 
@@ -172,8 +188,16 @@ fn read_header(
     required: &[&str],
     optional: &[&str],
 ) -> Result<Columns, RowError> {
-    let err = |message: String| RowError { file: file.to_owned(), row: 1, field: String::new(), message };
-    let header = reader.headers().map_err(|e| err(format!("无法读取表头: {e}")))?.clone();
+    let err = |message: String| RowError {
+        file: file.to_owned(),
+        row: 1,
+        field: String::new(),
+        message,
+    };
+    let header = reader
+        .headers()
+        .map_err(|e| err(format!("无法读取表头: {e}")))?
+        .clone();
     let mut index = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}').to_owned();
@@ -189,21 +213,35 @@ fn read_header(
         }
     }
     if let Some(missing) = required.iter().find(|r| !index.contains_key(**r)) {
-        return Err(err(format!("缺少列“{missing}”，表头应为 {}", required.join(","))));
+        return Err(err(format!(
+            "缺少列“{missing}”，表头应为 {}",
+            required.join(",")
+        )));
     }
     Ok(Columns { index })
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::None).from_reader(text.as_bytes())
+    csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(text.as_bytes())
 }
 
 /// Parses a values CSV against a plan. Every bad row is reported; good rows are returned so that
 /// callers can decide (all-or-nothing, or skip invalid rows on request).
 pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observation> {
-    let mut out = Parsed { rows: Vec::new(), errors: Vec::new() };
+    let mut out = Parsed {
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
     let mut reader = csv_reader(text);
-    let cols = match read_header(file, &mut reader, &["indicator", "region", "period", "value"], &["source"]) {
+    let cols = match read_header(
+        file,
+        &mut reader,
+        &["indicator", "region", "period", "value"],
+        &["source"],
+    ) {
         Ok(c) => c,
         Err(e) => {
             out.errors.push(e);
@@ -213,7 +251,12 @@ pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observati
     let mut seen: HashMap<(usize, usize, Period), u64> = HashMap::new();
     for (i, rec) in reader.records().enumerate() {
         let row = i as u64 + 2;
-        let err = |field: &str, message: String| RowError { file: file.to_owned(), row, field: field.to_owned(), message };
+        let err = |field: &str, message: String| RowError {
+            file: file.to_owned(),
+            row,
+            field: field.to_owned(),
+            message,
+        };
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
@@ -223,12 +266,14 @@ pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observati
         };
         let ind_key = cols.get(&rec, "indicator");
         let Some(indicator) = plan.find_indicator(ind_key) else {
-            out.errors.push(err("indicator", format!("未知的指标“{ind_key}”")));
+            out.errors
+                .push(err("indicator", format!("未知的指标“{ind_key}”")));
             continue;
         };
         let reg_key = cols.get(&rec, "region");
         let Some(region) = plan.find_region(reg_key) else {
-            out.errors.push(err("region", format!("未知的行政区“{reg_key}”")));
+            out.errors
+                .push(err("region", format!("未知的行政区“{reg_key}”")));
             continue;
         };
         let period = match cols.get(&rec, "period").parse::<Period>() {
@@ -241,7 +286,11 @@ pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observati
         if period.year() <= plan.base_year - 10 || period.year() > plan.end_year {
             out.errors.push(err(
                 "period",
-                format!("报告期{period}超出方案范围（{}–{}年）", plan.base_year - 9, plan.end_year),
+                format!(
+                    "报告期{period}超出方案范围（{}–{}年）",
+                    plan.base_year - 9,
+                    plan.end_year
+                ),
             ));
             continue;
         }
@@ -254,20 +303,40 @@ pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observati
             }
         };
         if let Some(first) = seen.insert((indicator, region, period), row) {
-            out.errors.push(err("", format!("与第{first}行重复（同一指标、地区和报告期）")));
+            out.errors.push(err(
+                "",
+                format!("与第{first}行重复（同一指标、地区和报告期）"),
+            ));
             continue;
         }
-        let source = Some(cols.get(&rec, "source")).filter(|s| !s.is_empty()).map(str::to_owned);
-        out.rows.push(Observation { indicator, region, period, value, source, state: ValueState::Approved });
+        let source = Some(cols.get(&rec, "source"))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        out.rows.push(Observation {
+            indicator,
+            region,
+            period,
+            value,
+            source,
+            state: ValueState::Approved,
+        });
     }
     out
 }
 
 /// Parses an assigned-targets CSV against a plan.
 pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<AssignedTarget> {
-    let mut out = Parsed { rows: Vec::new(), errors: Vec::new() };
+    let mut out = Parsed {
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
     let mut reader = csv_reader(text);
-    let cols = match read_header(file, &mut reader, &["indicator", "region", "year", "threshold", "document"], &[]) {
+    let cols = match read_header(
+        file,
+        &mut reader,
+        &["indicator", "region", "year", "threshold", "document"],
+        &[],
+    ) {
         Ok(c) => c,
         Err(e) => {
             out.errors.push(e);
@@ -277,7 +346,12 @@ pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Assigne
     let mut seen: HashMap<(usize, usize, i32), u64> = HashMap::new();
     for (i, rec) in reader.records().enumerate() {
         let row = i as u64 + 2;
-        let err = |field: &str, message: String| RowError { file: file.to_owned(), row, field: field.to_owned(), message };
+        let err = |field: &str, message: String| RowError {
+            file: file.to_owned(),
+            row,
+            field: field.to_owned(),
+            message,
+        };
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
@@ -287,25 +361,31 @@ pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Assigne
         };
         let ind_key = cols.get(&rec, "indicator");
         let Some(indicator) = plan.find_indicator(ind_key) else {
-            out.errors.push(err("indicator", format!("未知的指标“{ind_key}”")));
+            out.errors
+                .push(err("indicator", format!("未知的指标“{ind_key}”")));
             continue;
         };
         let reg_key = cols.get(&rec, "region");
         let Some(region) = plan.find_region(reg_key) else {
-            out.errors.push(err("region", format!("未知的行政区“{reg_key}”")));
+            out.errors
+                .push(err("region", format!("未知的行政区“{reg_key}”")));
             continue;
         };
         let year = match cols.get(&rec, "year").parse::<Period>() {
             Ok(Period::Year(y)) => y,
             _ => {
-                out.errors.push(err("year", format!("“{}”不是年份", cols.get(&rec, "year"))));
+                out.errors
+                    .push(err("year", format!("“{}”不是年份", cols.get(&rec, "year"))));
                 continue;
             }
         };
         let threshold = match cols.get(&rec, "threshold").parse::<Threshold>() {
             Ok(t @ (Threshold::Compare { .. } | Threshold::Change { .. })) => t,
             Ok(_) => {
-                out.errors.push(err("threshold", "上级下达目标须是比较（如 <= 45）或变化率（如 change >= 5%）".into()));
+                out.errors.push(err(
+                    "threshold",
+                    "上级下达目标须是比较（如 <= 45）或变化率（如 change >= 5%）".into(),
+                ));
                 continue;
             }
             Err(e) => {
@@ -321,14 +401,24 @@ pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Assigne
         }
         let document = cols.get(&rec, "document").to_owned();
         if document.is_empty() {
-            out.errors.push(err("document", "须注明下达目标的文件（文号）".into()));
+            out.errors
+                .push(err("document", "须注明下达目标的文件（文号）".into()));
             continue;
         }
         if let Some(first) = seen.insert((indicator, region, year), row) {
-            out.errors.push(err("", format!("与第{first}行重复（同一指标、地区和年份）")));
+            out.errors.push(err(
+                "",
+                format!("与第{first}行重复（同一指标、地区和年份）"),
+            ));
             continue;
         }
-        out.rows.push(AssignedTarget { indicator, region, year, threshold, document });
+        out.rows.push(AssignedTarget {
+            indicator,
+            region,
+            year,
+            threshold,
+            document,
+        });
     }
     out
 }

@@ -16,7 +16,9 @@ pub enum Period {
 pub const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1949..=2100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("无效的报告期“{0}”：应为年份（2024）、季度（2024Q3）或月份（2024-07），年份在1949–2100之间")]
+#[error(
+    "无效的报告期“{0}”：应为年份（2024）、季度（2024Q3）或月份（2024-07），年份在1949–2100之间"
+)]
 pub struct PeriodError(pub String);
 
 impl Period {
@@ -42,7 +44,11 @@ impl FromStr for Period {
                 return Err(err());
             }
             let y: i32 = y.parse().map_err(|_| err())?;
-            if YEAR_RANGE.contains(&y) { Ok(y) } else { Err(err()) }
+            if YEAR_RANGE.contains(&y) {
+                Ok(y)
+            } else {
+                Err(err())
+            }
         };
         if let Some((y, q)) = t.split_once(['Q', 'q']) {
             let q: u8 = q.parse().map_err(|_| err())?;
@@ -97,12 +103,17 @@ mod tests {
         for s in ["2024", "2024Q3", "2024-07", "1949", "2100-12"] {
             assert_eq!(s.parse::<Period>().unwrap().to_string(), s);
         }
-        assert_eq!("2024q1".parse::<Period>().unwrap(), Period::Quarter(2024, 1));
+        assert_eq!(
+            "2024q1".parse::<Period>().unwrap(),
+            Period::Quarter(2024, 1)
+        );
     }
 
     #[test]
     fn malformed_periods_are_rejected() {
-        for s in ["", "24", "2024Q5", "2024-13", "2024-7", "20245", "abcd", "1800", "2024Q0", "2101"] {
+        for s in [
+            "", "24", "2024Q5", "2024-13", "2024-7", "20245", "abcd", "1800", "2024Q0", "2101",
+        ] {
             assert!(s.parse::<Period>().is_err(), "{s} should be rejected");
         }
     }

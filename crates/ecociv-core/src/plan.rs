@@ -109,8 +109,17 @@ pub struct Task {
 impl Task {
     /// How a department is responsible for this task, if at all.
     pub fn responsibility_of(&self, unit: &str) -> Option<Responsibility> {
-        if self.lead.iter().any(|u| u == unit) || self.targets.iter().any(|t| t.lead.iter().any(|u| u == unit)) {
-            Some(if self.shared { Responsibility::Shared } else { Responsibility::Lead })
+        if self.lead.iter().any(|u| u == unit)
+            || self
+                .targets
+                .iter()
+                .any(|t| t.lead.iter().any(|u| u == unit))
+        {
+            Some(if self.shared {
+                Responsibility::Shared
+            } else {
+                Responsibility::Lead
+            })
         } else if self.participants.iter().any(|u| u == unit) {
             Some(Responsibility::Participant)
         } else {
@@ -156,7 +165,8 @@ impl Plan {
     /// Finds an indicator by code or by its exact Chinese name.
     pub fn find_indicator(&self, key: &str) -> Option<usize> {
         let key = key.trim();
-        self.indicator_position(key).or_else(|| self.indicators.iter().position(|i| i.name == key))
+        self.indicator_position(key)
+            .or_else(|| self.indicators.iter().position(|i| i.name == key))
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {
@@ -170,7 +180,8 @@ impl Plan {
     /// Finds a region by code or by name.
     pub fn find_region(&self, key: &str) -> Option<usize> {
         let key = key.trim();
-        self.region_position(key).or_else(|| self.regions.iter().position(|r| r.name == key))
+        self.region_position(key)
+            .or_else(|| self.regions.iter().position(|r| r.name == key))
     }
 
     pub fn city_region(&self) -> &Region {
@@ -184,23 +195,39 @@ impl Plan {
 
     /// All targets with their task.
     pub fn targets(&self) -> impl Iterator<Item = (&Task, &Target)> {
-        self.tasks.iter().flat_map(|t| t.targets.iter().map(move |g| (t, g)))
+        self.tasks
+            .iter()
+            .flat_map(|t| t.targets.iter().map(move |g| (t, g)))
     }
 
     /// Indicators the plan sets targets for, in order of first appearance.
     pub fn plan_indicators(&self) -> Vec<&Indicator> {
         let mut seen = HashSet::new();
-        self.targets().filter(|(_, g)| seen.insert(g.indicator.as_str())).filter_map(|(_, g)| self.indicator(&g.indicator)).collect()
+        self.targets()
+            .filter(|(_, g)| seen.insert(g.indicator.as_str()))
+            .filter_map(|(_, g)| self.indicator(&g.indicator))
+            .collect()
     }
 
     /// The departments responsible for an indicator through the tasks that target it.
     pub fn units_for_indicator(&self, code: &str) -> Vec<(&str, Responsibility)> {
         let mut out: Vec<(&str, Responsibility)> = Vec::new();
         for (task, target) in self.targets().filter(|(_, g)| g.indicator == code) {
-            let leads: Vec<&String> = if target.lead.is_empty() { task.lead.iter().collect() } else { target.lead.iter().collect() };
+            let leads: Vec<&String> = if target.lead.is_empty() {
+                task.lead.iter().collect()
+            } else {
+                target.lead.iter().collect()
+            };
             for u in leads {
                 if !out.iter().any(|(n, _)| n == u) {
-                    out.push((u, if task.shared { Responsibility::Shared } else { Responsibility::Lead }));
+                    out.push((
+                        u,
+                        if task.shared {
+                            Responsibility::Shared
+                        } else {
+                            Responsibility::Lead
+                        },
+                    ));
                 }
             }
             for u in &task.participants {
@@ -215,7 +242,9 @@ impl Plan {
     /// Loads and validates a plan against the catalogue's indicator dictionary.
     pub fn load(name: &str, text: &str, catalogue: &Catalogue) -> Result<Plan, Diagnostics> {
         let mut src = SourceFile::new(name, text);
-        let plan = src.parse_toml::<RawPlan>().and_then(|raw| build(&mut src, raw, catalogue));
+        let plan = src
+            .parse_toml::<RawPlan>()
+            .and_then(|raw| build(&mut src, raw, catalogue));
         let problems = src.into_problems();
         match plan {
             Some(p) if problems.is_empty() => Ok(p),
@@ -347,11 +376,28 @@ fn valid_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (s[0..4].parse::<i32>(), s[5..7].parse::<u32>(), s[8..10].parse::<u32>()) else {
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[0..4].parse::<i32>(),
+        s[5..7].parse::<u32>(),
+        s[8..10].parse::<u32>(),
+    ) else {
         return false;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     YEAR_RANGE.contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1]
 }
 
@@ -360,23 +406,46 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
     let base_year = *meta.base_year.get_ref();
     let end_year = *meta.end_year.get_ref();
     if !YEAR_RANGE.contains(&base_year) {
-        src.error(Some(meta.base_year.span()), "plan.base_year", "基准年应在1949–2100之间");
+        src.error(
+            Some(meta.base_year.span()),
+            "plan.base_year",
+            "基准年应在1949–2100之间",
+        );
     }
     if end_year <= base_year {
-        src.error(Some(meta.end_year.span()), "plan.end_year", "规划期末年份应晚于基准年");
+        src.error(
+            Some(meta.end_year.span()),
+            "plan.end_year",
+            "规划期末年份应晚于基准年",
+        );
     }
     let milestones = meta.milestones.get_ref().clone();
     if milestones.is_empty() || milestones.windows(2).any(|w| w[0] >= w[1]) {
-        src.error(Some(meta.milestones.span()), "plan.milestones", "里程碑年份不能为空，且须按时间先后排列、不重复");
+        src.error(
+            Some(meta.milestones.span()),
+            "plan.milestones",
+            "里程碑年份不能为空，且须按时间先后排列、不重复",
+        );
     }
     if milestones.iter().any(|&m| m <= base_year || m > end_year) {
-        src.error(Some(meta.milestones.span()), "plan.milestones", format!("里程碑年份须在规划期{}–{}年内", base_year + 1, end_year));
+        src.error(
+            Some(meta.milestones.span()),
+            "plan.milestones",
+            format!("里程碑年份须在规划期{}–{}年内", base_year + 1, end_year),
+        );
     }
-    if catalogue.version(meta.catalogue_version.get_ref()).is_none() {
+    if catalogue
+        .version(meta.catalogue_version.get_ref())
+        .is_none()
+    {
         src.error(
             Some(meta.catalogue_version.span()),
             "plan.catalogue_version",
-            format!("国家指标版本“{}”不存在，可用: {}", meta.catalogue_version.get_ref(), catalogue.version_ids().join("、")),
+            format!(
+                "国家指标版本“{}”不存在，可用: {}",
+                meta.catalogue_version.get_ref(),
+                catalogue.version_ids().join("、")
+            ),
         );
     }
 
@@ -387,30 +456,61 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         let field = |f: &str| format!("region[{i}].{f}");
         let code = r.code.get_ref().trim().to_owned();
         if code.is_empty() || regions.iter().any(|o| o.code == code) {
-            src.error(Some(r.code.span()), field("code"), format!("行政区代码“{code}”为空或重复"));
+            src.error(
+                Some(r.code.span()),
+                field("code"),
+                format!("行政区代码“{code}”为空或重复"),
+            );
             continue;
         }
         let Some(level) = RegionLevel::parse(r.level.get_ref()) else {
-            src.error(Some(r.level.span()), field("level"), format!("级别“{}”无效，可用: city、district、county、scope", r.level.get_ref()));
+            src.error(
+                Some(r.level.span()),
+                field("level"),
+                format!(
+                    "级别“{}”无效，可用: city、district、county、scope",
+                    r.level.get_ref()
+                ),
+            );
             continue;
         };
         let terrain = r.terrain.as_ref().and_then(|t| {
             let v = Terrain::parse(t.get_ref());
             if v.is_none() {
-                src.error(Some(t.span()), field("terrain"), format!("地形“{}”无效，可用: {}", t.get_ref(), Terrain::KEYS.join("、")));
+                src.error(
+                    Some(t.span()),
+                    field("terrain"),
+                    format!(
+                        "地形“{}”无效，可用: {}",
+                        t.get_ref(),
+                        Terrain::KEYS.join("、")
+                    ),
+                );
             }
             v
         });
         let city_size = r.city_size.as_ref().and_then(|t| {
             let v = CitySize::parse(t.get_ref());
             if v.is_none() {
-                src.error(Some(t.span()), field("city_size"), format!("城市规模“{}”无效，可用: {}", t.get_ref(), CitySize::KEYS.join("、")));
+                src.error(
+                    Some(t.span()),
+                    field("city_size"),
+                    format!(
+                        "城市规模“{}”无效，可用: {}",
+                        t.get_ref(),
+                        CitySize::KEYS.join("、")
+                    ),
+                );
             }
             v
         });
         for f in &r.features {
             if !FEATURES.iter().any(|(k, _)| k == f.get_ref()) {
-                src.error(Some(f.span()), field("features"), format!("未知的地区特征“{}”", f.get_ref()));
+                src.error(
+                    Some(f.span()),
+                    field("features"),
+                    format!("未知的地区特征“{}”", f.get_ref()),
+                );
             }
         }
         regions.push(Region {
@@ -427,12 +527,23 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         if let Some(p) = &r.get_ref().parent
             && !regions.iter().any(|o| o.code == *p.get_ref())
         {
-            src.error(Some(p.span()), format!("region[{i}].parent"), format!("上级行政区“{}”不存在", p.get_ref()));
+            src.error(
+                Some(p.span()),
+                format!("region[{i}].parent"),
+                format!("上级行政区“{}”不存在", p.get_ref()),
+            );
         }
     }
     match regions.iter().find(|r| r.code == *meta.city.get_ref()) {
         Some(r) if r.level == RegionLevel::City => {}
-        _ => src.error(Some(meta.city.span()), "plan.city", format!("城市“{}”须是 region 中级别为 city 的行政区", meta.city.get_ref())),
+        _ => src.error(
+            Some(meta.city.span()),
+            "plan.city",
+            format!(
+                "城市“{}”须是 region 中级别为 city 的行政区",
+                meta.city.get_ref()
+            ),
+        ),
     }
 
     // Departments.
@@ -442,11 +553,24 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         let name = u.name.get_ref().trim().to_owned();
         let code = u.code.get_ref().trim().to_owned();
         if name.is_empty() || units.iter().any(|o| o.name == name) {
-            src.error(Some(u.name.span()), format!("unit[{i}].name"), format!("单位名称“{name}”为空或重复"));
+            src.error(
+                Some(u.name.span()),
+                format!("unit[{i}].name"),
+                format!("单位名称“{name}”为空或重复"),
+            );
             continue;
         }
-        if code.is_empty() || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || units.iter().any(|o| o.code == code) {
-            src.error(Some(u.code.span()), format!("unit[{i}].code"), format!("单位代码“{code}”无效或重复（小写字母、数字、下划线）"));
+        if code.is_empty()
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            || units.iter().any(|o| o.code == code)
+        {
+            src.error(
+                Some(u.code.span()),
+                format!("unit[{i}].code"),
+                format!("单位代码“{code}”无效或重复（小写字母、数字、下划线）"),
+            );
             continue;
         }
         units.push(OrgUnit { name, code });
@@ -460,10 +584,18 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         .filter_map(|(i, g)| {
             let g = g.into_inner();
             if !milestones.contains(g.year.get_ref()) {
-                src.error(Some(g.year.span()), format!("goal[{i}].year"), format!("目标年份{}不是里程碑年份", g.year.get_ref()));
+                src.error(
+                    Some(g.year.span()),
+                    format!("goal[{i}].year"),
+                    format!("目标年份{}不是里程碑年份", g.year.get_ref()),
+                );
                 return None;
             }
-            Some(Goal { year: g.year.into_inner(), text: g.text, items: g.items })
+            Some(Goal {
+                year: g.year.into_inner(),
+                text: g.text,
+                items: g.items,
+            })
         })
         .collect();
 
@@ -472,17 +604,29 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
     let mut indicators = catalogue.indicators.clone();
     for ind in own {
         if catalogue.indicator(&ind.code).is_some() {
-            src.error(None, format!("indicator[{}]", ind.code), format!("指标代码“{}”已在国家指标字典中定义，不能重复定义", ind.code));
+            src.error(
+                None,
+                format!("indicator[{}]", ind.code),
+                format!("指标代码“{}”已在国家指标字典中定义，不能重复定义", ind.code),
+            );
         } else {
             indicators.push(ind);
         }
     }
-    let indicator_index: HashMap<String, usize> = indicators.iter().enumerate().map(|(i, ind)| (ind.code.clone(), i)).collect();
+    let indicator_index: HashMap<String, usize> = indicators
+        .iter()
+        .enumerate()
+        .map(|(i, ind)| (ind.code.clone(), i))
+        .collect();
 
     // Tasks and targets.
     let unit_known = |src: &mut SourceFile<'_>, u: &Spanned<String>, field: String| {
         if !units.iter().any(|o| o.name == *u.get_ref()) {
-            src.error(Some(u.span()), field, format!("未知的单位“{}”：须先在 [[unit]] 中列出", u.get_ref()));
+            src.error(
+                Some(u.span()),
+                field,
+                format!("未知的单位“{}”：须先在 [[unit]] 中列出", u.get_ref()),
+            );
         }
     };
     let mut tasks: Vec<Task> = Vec::new();
@@ -492,15 +636,27 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         let number = *t.number.get_ref();
         let field = |f: &str| format!("task[{number}].{f}");
         if tasks.iter().any(|o| o.number == number) {
-            src.error(Some(t.number.span()), field("number"), format!("任务编号{number}重复"));
+            src.error(
+                Some(t.number.span()),
+                field("number"),
+                format!("任务编号{number}重复"),
+            );
             continue;
         }
         let area = Area::parse(t.area.get_ref());
         if area.is_none() {
-            src.error(Some(t.area.span()), field("area"), unknown_area(t.area.get_ref()));
+            src.error(
+                Some(t.area.span()),
+                field("area"),
+                unknown_area(t.area.get_ref()),
+            );
         }
         if t.lead.is_empty() && !t.targets_have_leads() {
-            src.error(Some(t.number.span()), field("lead"), "任务须至少有一个牵头（或负责）单位");
+            src.error(
+                Some(t.number.span()),
+                field("lead"),
+                "任务须至少有一个牵头（或负责）单位",
+            );
         }
         for (i, u) in t.lead.iter().enumerate() {
             unit_known(src, u, field(&format!("lead[{i}]")));
@@ -511,7 +667,11 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         if let Some(d) = &t.deadline
             && !valid_date(d.get_ref())
         {
-            src.error(Some(d.span()), field("deadline"), format!("期限“{}”不是有效日期（YYYY-MM-DD）", d.get_ref()));
+            src.error(
+                Some(d.span()),
+                field("deadline"),
+                format!("期限“{}”不是有效日期（YYYY-MM-DD）", d.get_ref()),
+            );
         }
         let text = t.text.get_ref().clone();
         if text.trim().is_empty() {
@@ -522,12 +682,20 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
             let g_span = g.span();
             let g = g.into_inner();
             let field = |f: &str| format!("task[{number}].target[{i}].{f}");
-            let indicator = indicators.get(indicator_index.get(g.indicator.get_ref()).copied().unwrap_or(usize::MAX));
+            let indicator = indicators.get(
+                indicator_index
+                    .get(g.indicator.get_ref())
+                    .copied()
+                    .unwrap_or(usize::MAX),
+            );
             if indicator.is_none() {
                 src.error(
                     Some(g.indicator.span()),
                     field("indicator"),
-                    format!("未知的指标代码“{}”：须在国家指标字典或本方案的 [[indicator]] 中定义", g.indicator.get_ref()),
+                    format!(
+                        "未知的指标代码“{}”：须在国家指标字典或本方案的 [[indicator]] 中定义",
+                        g.indicator.get_ref()
+                    ),
                 );
             }
             let year = match &g.year {
@@ -536,24 +704,49 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
                     None
                 }
                 Some(y) if *y.get_ref() <= base_year || *y.get_ref() > end_year => {
-                    src.error(Some(y.span()), field("year"), format!("目标年份{}不在规划期{}–{}年内", y.get_ref(), base_year + 1, end_year));
+                    src.error(
+                        Some(y.span()),
+                        field("year"),
+                        format!(
+                            "目标年份{}不在规划期{}–{}年内",
+                            y.get_ref(),
+                            base_year + 1,
+                            end_year
+                        ),
+                    );
                     None
                 }
                 Some(y) => Some(*y.get_ref()),
             };
-            let region = g.region.as_ref().map_or_else(|| meta.city.get_ref().clone(), |r| r.get_ref().clone());
+            let region = g
+                .region
+                .as_ref()
+                .map_or_else(|| meta.city.get_ref().clone(), |r| r.get_ref().clone());
             if let Some(r) = &g.region
                 && !regions.iter().any(|o| o.code == *r.get_ref())
             {
-                src.error(Some(r.span()), field("region"), format!("未知的行政区或统计范围“{}”", r.get_ref()));
+                src.error(
+                    Some(r.span()),
+                    field("region"),
+                    format!("未知的行政区或统计范围“{}”", r.get_ref()),
+                );
             }
             if let (Some(u), Some(ind)) = (&g.unit, indicator) {
                 match MeasureUnit::parse(u.get_ref()) {
-                    None => src.error(Some(u.span()), field("unit"), format!("未知的计量单位“{}”", u.get_ref())),
+                    None => src.error(
+                        Some(u.span()),
+                        field("unit"),
+                        format!("未知的计量单位“{}”", u.get_ref()),
+                    ),
                     Some(unit) if unit != ind.unit => src.error(
                         Some(u.span()),
                         field("unit"),
-                        format!("单位“{}”与指标“{}”的单位“{}”不一致", u.get_ref(), ind.name, ind.unit),
+                        format!(
+                            "单位“{}”与指标“{}”的单位“{}”不一致",
+                            u.get_ref(),
+                            ind.name,
+                            ind.unit
+                        ),
                     ),
                     Some(_) => {}
                 }
@@ -565,12 +758,24 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
                 src.error(Some(g.threshold.span()), field("threshold"), problem);
             }
             if !text.contains(g.quote.get_ref().as_str()) || g.quote.get_ref().is_empty() {
-                src.error(Some(g.quote.span()), field("quote"), "引文须是任务原文中的一段原话");
+                src.error(
+                    Some(g.quote.span()),
+                    field("quote"),
+                    "引文须是任务原文中的一段原话",
+                );
             }
             if let Some(d) = &g.deadline
-                && (!valid_date(d.get_ref()) || year.is_some_and(|y| !d.get_ref().starts_with(&y.to_string())))
+                && (!valid_date(d.get_ref())
+                    || year.is_some_and(|y| !d.get_ref().starts_with(&y.to_string())))
             {
-                src.error(Some(d.span()), field("deadline"), format!("期限“{}”不是目标年份内的有效日期（YYYY-MM-DD）", d.get_ref()));
+                src.error(
+                    Some(d.span()),
+                    field("deadline"),
+                    format!(
+                        "期限“{}”不是目标年份内的有效日期（YYYY-MM-DD）",
+                        d.get_ref()
+                    ),
+                );
             }
             for (j, u) in g.lead.iter().enumerate() {
                 unit_known(src, u, field(&format!("lead[{j}]")));
@@ -581,7 +786,10 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
                     src.error(
                         Some(g.indicator.span()),
                         field("indicator"),
-                        format!("指标“{}”在{}年、同一地区已有目标（任务{}）", ind.name, year, other),
+                        format!(
+                            "指标“{}”在{}年、同一地区已有目标（任务{}）",
+                            ind.name, year, other
+                        ),
                     );
                 } else {
                     seen_targets.insert(key, number as usize);
@@ -604,12 +812,23 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         for (i, n) in t.narrative.into_iter().enumerate() {
             let n = n.into_inner();
             if !text.contains(n.quote.get_ref().as_str()) || n.quote.get_ref().is_empty() {
-                src.error(Some(n.quote.span()), format!("task[{number}].narrative[{i}].quote"), "引文须是任务原文中的一段原话");
+                src.error(
+                    Some(n.quote.span()),
+                    format!("task[{number}].narrative[{i}].quote"),
+                    "引文须是任务原文中的一段原话",
+                );
             }
             if n.reason.trim().is_empty() {
-                src.error(Some(n.quote.span()), format!("task[{number}].narrative[{i}].reason"), "须说明为何不作为目标");
+                src.error(
+                    Some(n.quote.span()),
+                    format!("task[{number}].narrative[{i}].reason"),
+                    "须说明为何不作为目标",
+                );
             }
-            narrative.push(Narrative { quote: n.quote.into_inner(), reason: n.reason });
+            narrative.push(Narrative {
+                quote: n.quote.into_inner(),
+                reason: n.reason,
+            });
         }
         let Some(area) = area else { continue };
         tasks.push(Task {
@@ -618,7 +837,11 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
             title: t.title,
             text,
             lead: t.lead.into_iter().map(Spanned::into_inner).collect(),
-            participants: t.participants.into_iter().map(Spanned::into_inner).collect(),
+            participants: t
+                .participants
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             participants_open: t.participants_open,
             shared: t.shared,
             deadline: t.deadline.map(Spanned::into_inner),
@@ -632,7 +855,11 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
     if src.has_errors() {
         return None;
     }
-    let region_index = regions.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
+    let region_index = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.clone(), i))
+        .collect();
     Some(Plan {
         id: meta.id.into_inner(),
         name: meta.name,

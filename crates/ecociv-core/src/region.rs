@@ -71,7 +71,13 @@ impl Terrain {
     }
 
     pub fn name_zh(self) -> &'static str {
-        ["山区", "丘陵地区", "平原地区", "干旱半干旱地区", "青藏高原地区"][self as usize]
+        [
+            "山区",
+            "丘陵地区",
+            "平原地区",
+            "干旱半干旱地区",
+            "青藏高原地区",
+        ][self as usize]
     }
 }
 
@@ -121,7 +127,10 @@ pub const FEATURES: &[(&str, &str)] = &[
 ];
 
 pub fn feature_name_zh(key: &str) -> &str {
-    FEATURES.iter().find(|(k, _)| *k == key).map_or(key, |(_, zh)| zh)
+    FEATURES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, zh)| zh)
 }
 
 /// A region of the plan: the city, its districts and counties, and statistical scopes.

@@ -136,10 +136,14 @@ impl VariantKey {
         }
     }
 
-    fn case_name_zh(self, key: &str) -> String {
+    pub fn case_name_zh(self, key: &str) -> String {
         match self {
-            VariantKey::Terrain => Terrain::parse(key).map_or_else(|| key.to_owned(), |t| t.name_zh().to_owned()),
-            VariantKey::CitySize => CitySize::parse(key).map_or_else(|| key.to_owned(), |c| c.name_zh().to_owned()),
+            VariantKey::Terrain => {
+                Terrain::parse(key).map_or_else(|| key.to_owned(), |t| t.name_zh().to_owned())
+            }
+            VariantKey::CitySize => {
+                CitySize::parse(key).map_or_else(|| key.to_owned(), |c| c.name_zh().to_owned())
+            }
             VariantKey::Level => if key == "county" { "县" } else { "市" }.to_owned(),
         }
     }
@@ -149,7 +153,11 @@ impl VariantKey {
         match self {
             VariantKey::Terrain => region.terrain.map(Terrain::key),
             VariantKey::CitySize => region.city_size.map(CitySize::key),
-            VariantKey::Level => Some(if region.level == RegionLevel::County { "county" } else { "city" }),
+            VariantKey::Level => Some(if region.level == RegionLevel::County {
+                "county"
+            } else {
+                "city"
+            }),
         }
     }
 }
@@ -158,22 +166,39 @@ impl VariantKey {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Threshold {
     /// `>= x`, `<= x`, `= x`, `> x`, `< x` (AtLeast, AtMost, Equals …).
-    Compare { op: Op, value: f64 },
+    Compare {
+        op: Op,
+        value: f64,
+    },
     /// Improvement over a base year (下降率 ≥ 4.5%, ΔEQI > −1): in percent of the base value when
     /// `relative`, else in the indicator's unit. Improvement means a fall for lower-is-better.
-    Change { base: BaseRef, op: Op, amount: f64, relative: bool },
+    Change {
+        base: BaseRef,
+        op: Op,
+        amount: f64,
+        relative: bool,
+    },
     /// 不降低 / 不增加: no worse than the base year.
-    NotWorseThan { base: BaseRef },
+    NotWorseThan {
+        base: BaseRef,
+    },
     /// 保持稳定或持续改善: no worse than the previous year beyond the tolerance.
-    Stable { tolerance: Option<Tolerance> },
+    Stable {
+        tolerance: Option<Tolerance>,
+    },
     /// 持续提高 / 持续下降: better than the previous year.
     Improving,
     /// Qualitative: 建立, 开展, 全面实施 …; the label is the wording shown.
-    Achieved { label: Option<String> },
+    Achieved {
+        label: Option<String>,
+    },
     /// 完成上级下达目标: the number assigned by the province for the year, given as input.
     AssignedBySuperior,
     /// Region- or size-dependent: the case is chosen by the region's profile.
-    Variant { by: VariantKey, cases: Vec<(String, Threshold)> },
+    Variant {
+        by: VariantKey,
+        cases: Vec<(String, Threshold)>,
+    },
     AllOf(Vec<Threshold>),
     AnyOf(Vec<Threshold>),
 }
@@ -189,7 +214,10 @@ pub struct ThresholdError {
 impl std::str::FromStr for Threshold {
     type Err = ThresholdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut p = Parser { chars: s.chars().collect(), pos: 0 };
+        let mut p = Parser {
+            chars: s.chars().collect(),
+            pos: 0,
+        };
         let t = p.expr()?;
         p.skip_ws();
         if p.pos < p.chars.len() {
@@ -206,7 +234,10 @@ struct Parser {
 
 impl Parser {
     fn err(&self, message: impl Into<String>) -> ThresholdError {
-        ThresholdError { offset: self.pos + 1, message: message.into() }
+        ThresholdError {
+            offset: self.pos + 1,
+            message: message.into(),
+        }
     }
 
     fn rest(&self) -> String {
@@ -234,7 +265,11 @@ impl Parser {
     }
 
     fn expect(&mut self, c: char) -> Result<(), ThresholdError> {
-        if self.eat(c) { Ok(()) } else { Err(self.err(format!("此处应为“{c}”"))) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.err(format!("此处应为“{c}”")))
+        }
     }
 
     fn expr(&mut self) -> Result<Threshold, ThresholdError> {
@@ -242,7 +277,11 @@ impl Parser {
         while self.eat('|') || self.eat('或') {
             items.push(self.conj()?);
         }
-        Ok(if items.len() == 1 { items.pop().unwrap_or(Threshold::AnyOf(Vec::new())) } else { Threshold::AnyOf(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap_or(Threshold::AnyOf(Vec::new()))
+        } else {
+            Threshold::AnyOf(items)
+        })
     }
 
     fn conj(&mut self) -> Result<Threshold, ThresholdError> {
@@ -250,7 +289,11 @@ impl Parser {
         while self.eat('&') || self.eat('且') {
             items.push(self.atom()?);
         }
-        Ok(if items.len() == 1 { items.pop().unwrap_or(Threshold::AllOf(Vec::new())) } else { Threshold::AllOf(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap_or(Threshold::AllOf(Vec::new()))
+        } else {
+            Threshold::AllOf(items)
+        })
     }
 
     fn atom(&mut self) -> Result<Threshold, ThresholdError> {
@@ -268,19 +311,32 @@ impl Parser {
         match word.as_str() {
             "change" => {
                 let base = self.opt_base()?;
-                let op = self.op().ok_or_else(|| self.err("change 之后应为比较符（>=、>、<=、<、=）"))?;
+                let op = self
+                    .op()
+                    .ok_or_else(|| self.err("change 之后应为比较符（>=、>、<=、<、=）"))?;
                 let amount = self.number()?;
                 let relative = self.eat('%');
-                Ok(Threshold::Change { base, op, amount, relative })
+                Ok(Threshold::Change {
+                    base,
+                    op,
+                    amount,
+                    relative,
+                })
             }
-            "not_worse" => Ok(Threshold::NotWorseThan { base: self.opt_base()? }),
+            "not_worse" => Ok(Threshold::NotWorseThan {
+                base: self.opt_base()?,
+            }),
             "stable" => {
                 let tolerance = if self.eat('(') {
                     let n = self.number()?;
                     if n < 0.0 {
                         return Err(self.err("容差不能为负"));
                     }
-                    let t = if self.eat('%') { Tolerance::Relative(n) } else { Tolerance::Absolute(n) };
+                    let t = if self.eat('%') {
+                        Tolerance::Relative(n)
+                    } else {
+                        Tolerance::Absolute(n)
+                    };
                     self.expect(')')?;
                     Some(t)
                 } else {
@@ -296,7 +352,11 @@ impl Parser {
                     while self.pos < self.chars.len() && self.chars[self.pos] != ')' {
                         self.pos += 1;
                     }
-                    let label: String = self.chars[from..self.pos].iter().collect::<String>().trim().to_owned();
+                    let label: String = self.chars[from..self.pos]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .to_owned();
                     self.expect(')')?;
                     if label.is_empty() { None } else { Some(label) }
                 } else {
@@ -313,7 +373,9 @@ impl Parser {
                     "level" => VariantKey::Level,
                     other => {
                         self.pos = at;
-                        return Err(self.err(format!("未知的分类“{other}”，可用: terrain、city_size、level")));
+                        return Err(self.err(format!(
+                            "未知的分类“{other}”，可用: terrain、city_size、level"
+                        )));
                     }
                 };
                 self.expect('{')?;
@@ -420,7 +482,10 @@ impl Parser {
         while matches!(self.chars.get(self.pos), Some(c) if c.is_ascii_digit() || *c == '.') {
             self.pos += 1;
         }
-        let s: String = self.chars[from..self.pos].iter().map(|&c| if c == '−' { '-' } else { c }).collect();
+        let s: String = self.chars[from..self.pos]
+            .iter()
+            .map(|&c| if c == '−' { '-' } else { c })
+            .collect();
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
             _ => {
@@ -433,7 +498,8 @@ impl Parser {
     fn ident(&mut self) -> String {
         self.skip_ws();
         let from = self.pos;
-        while matches!(self.chars.get(self.pos), Some(c) if c.is_ascii_alphanumeric() || *c == '_') {
+        while matches!(self.chars.get(self.pos), Some(c) if c.is_ascii_alphanumeric() || *c == '_')
+        {
             self.pos += 1;
         }
         self.chars[from..self.pos].iter().collect()
@@ -459,13 +525,29 @@ impl fmt::Display for Threshold {
         }
         match self {
             Threshold::Compare { op, value } => write!(f, "{} {}", op.symbol(), num(*value)),
-            Threshold::Change { base: b, op, amount, relative } => {
-                write!(f, "change{} {} {}{}", base(b), op.symbol(), num(*amount), if *relative { "%" } else { "" })
+            Threshold::Change {
+                base: b,
+                op,
+                amount,
+                relative,
+            } => {
+                write!(
+                    f,
+                    "change{} {} {}{}",
+                    base(b),
+                    op.symbol(),
+                    num(*amount),
+                    if *relative { "%" } else { "" }
+                )
             }
             Threshold::NotWorseThan { base: b } => write!(f, "not_worse{}", base(b)),
             Threshold::Stable { tolerance: None } => f.write_str("stable"),
-            Threshold::Stable { tolerance: Some(Tolerance::Absolute(t)) } => write!(f, "stable({})", num(*t)),
-            Threshold::Stable { tolerance: Some(Tolerance::Relative(t)) } => write!(f, "stable({}%)", num(*t)),
+            Threshold::Stable {
+                tolerance: Some(Tolerance::Absolute(t)),
+            } => write!(f, "stable({})", num(*t)),
+            Threshold::Stable {
+                tolerance: Some(Tolerance::Relative(t)),
+            } => write!(f, "stable({}%)", num(*t)),
             Threshold::Improving => f.write_str("improving"),
             Threshold::Achieved { label: None } => f.write_str("achieved"),
             Threshold::Achieved { label: Some(l) } => write!(f, "achieved({l})"),
@@ -508,17 +590,39 @@ impl Threshold {
             BaseRef::YearsBefore(n) => format!("{n}年前"),
         };
         match self {
-            Threshold::Compare { op, value } => format!("{}{}{}", op.symbol_zh(), num(*value), unit),
-            Threshold::Change { base, op, amount, relative } => {
+            Threshold::Compare { op, value } => {
+                format!("{}{}{}", op.symbol_zh(), num(*value), unit)
+            }
+            Threshold::Change {
+                base,
+                op,
+                amount,
+                relative,
+            } => {
                 let unit = if *relative { "%" } else { unit };
                 if *amount < 0.0 && matches!(op, Op::Above | Op::AtLeast) {
                     // ΔEQI > −1: a bounded deterioration.
-                    format!("较{}变化{}{}{}", base_zh(base), op.symbol_zh(), num(*amount), unit)
+                    format!(
+                        "较{}变化{}{}{}",
+                        base_zh(base),
+                        op.symbol_zh(),
+                        num(*amount),
+                        unit
+                    )
                 } else {
-                    format!("较{}{}{}{}{}", base_zh(base), dir.improve_zh(), op.symbol_zh(), num(*amount), unit)
+                    format!(
+                        "较{}{}{}{}{}",
+                        base_zh(base),
+                        dir.improve_zh(),
+                        op.symbol_zh(),
+                        num(*amount),
+                        unit
+                    )
                 }
             }
-            Threshold::NotWorseThan { base } => format!("不{}（较{}）", dir.worsen_zh(), base_zh(base)),
+            Threshold::NotWorseThan { base } => {
+                format!("不{}（较{}）", dir.worsen_zh(), base_zh(base))
+            }
             Threshold::Stable { tolerance } => match tolerance {
                 None => "保持稳定或持续改善".to_owned(),
                 Some(Tolerance::Absolute(t)) => {
@@ -535,12 +639,16 @@ impl Threshold {
                 .map(|(k, t)| format!("{}{}", by.case_name_zh(k), t.text_zh(dir, unit, plan_base)))
                 .collect::<Vec<_>>()
                 .join("；"),
-            Threshold::AllOf(items) => {
-                items.iter().map(|t| t.text_zh(dir, unit, plan_base)).collect::<Vec<_>>().join("，且")
-            }
-            Threshold::AnyOf(items) => {
-                items.iter().map(|t| t.text_zh(dir, unit, plan_base)).collect::<Vec<_>>().join("或")
-            }
+            Threshold::AllOf(items) => items
+                .iter()
+                .map(|t| t.text_zh(dir, unit, plan_base))
+                .collect::<Vec<_>>()
+                .join("，且"),
+            Threshold::AnyOf(items) => items
+                .iter()
+                .map(|t| t.text_zh(dir, unit, plan_base))
+                .collect::<Vec<_>>()
+                .join("或"),
         }
     }
 
@@ -563,7 +671,9 @@ impl Threshold {
     /// thresholds need yes/no indicators and numeric thresholds need numbers.
     pub fn check_fit(&self, yes_no: bool) -> Option<String> {
         match self {
-            Threshold::Achieved { .. } => (!yes_no).then(|| "“achieved”只能用于是否类指标".to_owned()),
+            Threshold::Achieved { .. } => {
+                (!yes_no).then(|| "“achieved”只能用于是否类指标".to_owned())
+            }
             Threshold::Variant { cases, .. } => cases.iter().find_map(|(_, t)| t.check_fit(yes_no)),
             Threshold::AllOf(v) | Threshold::AnyOf(v) => v.iter().find_map(|t| t.check_fit(yes_no)),
             _ => yes_no.then(|| "是否类指标只能使用“achieved”阈值".to_owned()),
@@ -615,37 +725,66 @@ mod tests {
     #[test]
     fn unicode_comparators_and_chinese_connectives_are_accepted() {
         assert_eq!(p("≥90"), p(">= 90"));
-        assert_eq!(p("superior 且 (≥90 或 improving)"), p("superior & (>= 90 | improving)"));
+        assert_eq!(
+            p("superior 且 (≥90 或 improving)"),
+            p("superior & (>= 90 | improving)")
+        );
         assert_eq!(p("change > −1"), p("change > -1"));
     }
 
     #[test]
     fn parse_errors_point_at_the_offending_character() {
-        let e = "superior & (>= | improving)".parse::<Threshold>().unwrap_err();
+        let e = "superior & (>= | improving)"
+            .parse::<Threshold>()
+            .unwrap_err();
         assert_eq!(e.offset, 16, "{e}");
         assert!(e.message.contains("数字"));
         let e = ">= 90 extra".parse::<Threshold>().unwrap_err();
         assert!(e.message.contains("多余"), "{e}");
-        let e = "by terrain { desert: >= 1 }".parse::<Threshold>().unwrap_err();
-        assert!(e.message.contains("desert") && e.message.contains("plain"), "{e}");
+        let e = "by terrain { desert: >= 1 }"
+            .parse::<Threshold>()
+            .unwrap_err();
+        assert!(
+            e.message.contains("desert") && e.message.contains("plain"),
+            "{e}"
+        );
         let e = "bigger 5".parse::<Threshold>().unwrap_err();
         assert!(e.message.contains("未知的阈值"), "{e}");
         assert!("".parse::<Threshold>().is_err());
         assert!("(>= 1".parse::<Threshold>().is_err());
-        assert!("by level { city: >= 1, city: >= 2 }".parse::<Threshold>().is_err());
+        assert!(
+            "by level { city: >= 1, city: >= 2 }"
+                .parse::<Threshold>()
+                .is_err()
+        );
     }
 
     #[test]
     fn chinese_wording_follows_direction() {
         let hi = Direction::HigherIsBetter;
         let lo = Direction::LowerIsBetter;
-        assert_eq!(p("superior & (>= 90 | improving)").text_zh(hi, "%", 2020), "完成上级下达目标，且≥90%或持续提高");
-        assert_eq!(p("superior & (<= 25 | improving)").text_zh(lo, "μg/m³", 2020), "完成上级下达目标，且≤25μg/m³或持续下降");
-        assert_eq!(p("change >= 4.5%").text_zh(lo, "m²/万元", 2020), "较2020年下降≥4.5%");
+        assert_eq!(
+            p("superior & (>= 90 | improving)").text_zh(hi, "%", 2020),
+            "完成上级下达目标，且≥90%或持续提高"
+        );
+        assert_eq!(
+            p("superior & (<= 25 | improving)").text_zh(lo, "μg/m³", 2020),
+            "完成上级下达目标，且≤25μg/m³或持续下降"
+        );
+        assert_eq!(
+            p("change >= 4.5%").text_zh(lo, "m²/万元", 2020),
+            "较2020年下降≥4.5%"
+        );
         assert_eq!(p("not_worse").text_zh(hi, "%", 2020), "不降低（较2020年）");
-        assert_eq!(p("change(-1) > -1").text_zh(hi, "", 2020), "较上一年变化>-1");
+        assert_eq!(
+            p("change(-1) > -1").text_zh(hi, "", 2020),
+            "较上一年变化>-1"
+        );
         assert_eq!(p("= 100").text_zh(hi, "%", 2020), "100%");
-        assert_eq!(p("by level { city: >= 95, county: >= 85 }").text_zh(hi, "%", 2020), "市≥95%；县≥85%");
+        assert_eq!(
+            p("by level { city: >= 95, county: >= 85 }").text_zh(hi, "%", 2020),
+            "市≥95%；县≥85%"
+        );
     }
 
     #[test]

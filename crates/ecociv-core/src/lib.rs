@@ -21,6 +21,7 @@ pub mod explain;
 pub mod forecast;
 pub mod indicator;
 pub mod measure;
+pub mod obligation;
 pub mod observation;
 pub mod period;
 pub mod plan;

@@ -18,8 +18,13 @@
 //! | [`open_data`] | CSV, JSON and a Frictionless `datapackage.json` of published values |
 
 pub mod chart;
+pub mod date;
+mod excel;
 pub mod history;
 pub mod progress;
+pub mod xlsx_import;
+pub mod xlsx_template;
 
+pub use date::Date;
 pub use history::{History, HistoryPoint};
 pub use progress::{TaskProgress, TaskState};

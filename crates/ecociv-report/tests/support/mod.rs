@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod xlsx_edit;
+
 use std::path::{Path, PathBuf};
 
 use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};

@@ -18,10 +18,15 @@
 //! | [`open_data`] | CSV, JSON and a Frictionless `datapackage.json` of published values |
 
 pub mod chart;
+pub mod completion;
 pub mod date;
+pub mod docx;
+mod docx_parts;
 mod excel;
 pub mod history;
+pub mod open_data;
 pub mod progress;
+pub mod xlsx_completion;
 pub mod xlsx_import;
 pub mod xlsx_template;
 

@@ -1003,8 +1003,8 @@ fn annex_table(b: &mut Builder, t: &CompletionTable) {
             ]
         })
         .collect();
-    b.table(t.title.clone(), columns, rows, vec![0, 1], 18);
     b.note(format!("评估结论：{}", t.summary));
+    b.table(t.title.clone(), columns, rows, vec![0, 1], 18);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@
 //! - the first row of every table is marked as a header row (`w:tblHeader`), repeated on each
 //!   page a table spans;
 //! - every image gets a unique id and its alt text (`descr`), for screen readers;
-//! - the core properties carry the title, language and creator.
+//! - the core properties carry the title, language and creator;
+//! - paragraph ids and image ids, which docx-rs draws from process-wide counters, are renumbered
+//!   from 1 in document order, so the same report always gives the same bytes.
 //!
 //! Each edit targets markup docx-rs writes verbatim; the report's tests read the result back
 //! and check every one of them, so a docx-rs change that breaks an edit fails the build.
@@ -72,6 +74,85 @@ pub fn finish(xml: &mut XMLDocx, alts: &[String], title: &str) {
         1,
     );
     xml.doc_props.core = core.into_bytes();
+    renumber_ids(xml);
+}
+
+/// Replaces the id after every `prefix` with a new one from `next`. With a `map`, the same old
+/// id gets the same new one everywhere (references); without, every occurrence gets its own
+/// (paragraph ids, which docx-rs does not always keep unique).
+fn renumber(
+    text: &str,
+    prefix: &str,
+    is_id: fn(char) -> bool,
+    mut map: Option<&mut Vec<(String, String)>>,
+    next: &mut dyn FnMut() -> String,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        let start = i + prefix.len();
+        out.push_str(&rest[..start]);
+        let len = rest[start..]
+            .find(|c: char| !is_id(c))
+            .unwrap_or(rest.len() - start);
+        let old = &rest[start..start + len];
+        let new = match map.as_deref_mut() {
+            None => next(),
+            Some(map) => match map.iter().find(|(o, _)| o == old) {
+                Some((_, n)) => n.clone(),
+                None => {
+                    let n = next();
+                    map.push((old.to_owned(), n.clone()));
+                    n
+                }
+            },
+        };
+        out.push_str(&new);
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Renumbers paragraph ids (`w14:paraId`) across the document and its headers and footers, and
+/// image relationship ids (`rIdImage…`) across the document, its relationships and the media.
+fn renumber_ids(xml: &mut XMLDocx) {
+    let hex = |c: char| c.is_ascii_hexdigit();
+    let mut n = 0u32;
+    let mut next_para = || {
+        n += 1;
+        format!("{n:08X}")
+    };
+    let mut parts: Vec<&mut Vec<u8>> = vec![&mut xml.document];
+    parts.extend(xml.headers.iter_mut());
+    parts.extend(xml.footers.iter_mut());
+    for part in parts {
+        let text = String::from_utf8_lossy(part).into_owned();
+        *part = renumber(&text, "w14:paraId=\"", hex, None, &mut next_para).into_bytes();
+    }
+
+    let digit = |c: char| c.is_ascii_digit();
+    let mut image_map = Vec::new();
+    let mut k = 0u32;
+    let mut next_image = || {
+        k += 1;
+        k.to_string()
+    };
+    // Media first, so images are numbered in the order docx-rs collected them.
+    for (id, _) in xml.media.iter_mut() {
+        *id = renumber(id, "rIdImage", digit, Some(&mut image_map), &mut next_image);
+    }
+    for part in [&mut xml.document, &mut xml.document_rels] {
+        let text = String::from_utf8_lossy(part).into_owned();
+        *part = renumber(
+            &text,
+            "rIdImage",
+            digit,
+            Some(&mut image_map),
+            &mut next_image,
+        )
+        .into_bytes();
+    }
 }
 
 /// Adds the language to the default run properties (after the fonts and size docx-rs writes,
@@ -145,6 +226,27 @@ mod tests {
         let out = header_rows(doc);
         assert_eq!(out.matches("<w:tblHeader />").count(), 2);
         assert!(out.starts_with("<w:tbl><w:tr><w:trPr><w:tblHeader /><w:cantSplit />"));
+    }
+
+    #[test]
+    fn ids_are_renumbered_consistently_and_whole() {
+        let mut map = Vec::new();
+        let mut k = 0;
+        let mut next = || {
+            k += 1;
+            k.to_string()
+        };
+        let digit = |c: char| c.is_ascii_digit();
+        let out = renumber(
+            "a rIdImage18 b rIdImage3 c rIdImage18",
+            "rIdImage",
+            digit,
+            Some(&mut map),
+            &mut next,
+        );
+        assert_eq!(out, "a rIdImage1 b rIdImage2 c rIdImage1");
+        let out = renumber("p=\"07\" p=\"07\"", "p=\"", digit, None, &mut next);
+        assert_eq!(out, "p=\"3\" p=\"4\"", "paragraph ids are made unique");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Open data (环境信息公开): the published indicators and their approved values as CSV and JSON,
-//! described by a Frictionless Data Package (`datapackage.json`, Data Package spec v1,
-//! tabular-data-package profile) so that any Frictionless tool can validate and load them.
+//! described by a Frictionless Data Package (`datapackage.json`, Data Package spec v1; the CSV
+//! files are tabular data resources with a table schema, the JSON a plain data resource) so that
+//! any Frictionless tool can validate and load them (`frictionless validate datapackage.json`
+//! passes).
 //!
 //! Files, with stable names the web service serves under a stable URL per year:
 //!
@@ -453,7 +455,8 @@ pub fn package(req: &OpenDataRequest<'_>) -> Result<Vec<OpenDataFile>, OpenDataE
         })
     };
     let descriptor = json!({
-        "profile": "tabular-data-package",
+        // Not tabular-data-package: that profile forbids the JSON resource.
+        "profile": "data-package",
         "name": package_name(&plan.id, eval.year),
         "title": title,
         "description": description,

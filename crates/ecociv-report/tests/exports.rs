@@ -255,7 +255,7 @@ fn the_data_package_descriptor_describes_every_csv_exactly() {
         support::keep(&format!("open-data-{}", f.path), &f.bytes);
     }
     let desc: Value = serde_json::from_slice(&file(&files, "datapackage.json").bytes).unwrap();
-    assert_eq!(desc["profile"], "tabular-data-package");
+    assert_eq!(desc["profile"], "data-package");
     let name = desc["name"].as_str().unwrap();
     assert!(
         name.chars()
@@ -369,4 +369,14 @@ fn only_approved_values_of_published_indicators_are_open_data() {
     let json: Value = serde_json::from_slice(&file(&files, "data.json").bytes).unwrap();
     assert_eq!(json["indicators"].as_array().unwrap().len(), 1);
     assert_eq!(json["demo"], true);
+}
+
+#[test]
+fn the_same_inputs_give_the_same_workbook_and_package() {
+    let d = demo_inputs();
+    let date = Date::new(2026, 1, 15).unwrap();
+    let a = xlsx_completion::write(&table(&d), date).unwrap();
+    let b = xlsx_completion::write(&table(&d), date).unwrap();
+    assert!(a == b, "completion workbooks differ");
+    assert_eq!(package(&d, &d.history, None), package(&d, &d.history, None));
 }

@@ -332,3 +332,19 @@ fn the_report_converts_to_pdf_with_libreoffice_and_reads_right() {
         assert!(pages >= 15, "cover, body and annex: {pages} pages");
     }
 }
+
+#[test]
+fn the_same_inputs_give_the_same_document() {
+    let Some(renderer) = support::renderer() else {
+        return;
+    };
+    let d = demo_inputs();
+    let input = input(&d);
+    let a = docx::report(&input, &renderer).unwrap();
+    let b = docx::report(&input, &renderer).unwrap();
+    if a != b {
+        support::keep("same-a.docx", &a);
+        support::keep("same-b.docx", &b);
+    }
+    assert!(a == b, "two renders of the same input differ");
+}

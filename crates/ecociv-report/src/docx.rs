@@ -433,7 +433,7 @@ pub fn outline(input: &ReportInput<'_>) -> Result<Outline, ReportError> {
             vec![],
             20,
         );
-        for (res, chart) in charts_for_area(plan, input.history, &results) {
+        for (res, chart) in charts_for_area(plan, input.history, &results, eval.year) {
             b.figure(
                 format!("{}（{}）", res.name, res.region_name),
                 chart::history_description(&chart),
@@ -714,13 +714,14 @@ fn charts_for_area<'a>(
     plan: &Plan,
     history: &History,
     results: &[&'a IndicatorResult],
+    year: i32,
 ) -> Vec<(&'a IndicatorResult, HistoryChart)> {
     let mut candidates: Vec<(usize, usize, &IndicatorResult, HistoryChart)> = results
         .iter()
         .enumerate()
         .filter(|(_, r)| r.region == plan.city)
         .filter_map(|(i, r)| {
-            let chart = history_chart(plan, history, r)?;
+            let chart = history_chart(plan, history, r, year)?;
             let flagged = [Some(r.status), r.national.as_ref().map(|n| n.status)]
                 .iter()
                 .any(|s| matches!(s, Some(Status::NotMet | Status::AtRisk)));
@@ -744,18 +745,24 @@ fn charts_for_area<'a>(
     candidates.into_iter().map(|(_, _, r, c)| (r, c)).collect()
 }
 
-/// The history chart of a city indicator, when it has at least two numeric values.
-fn history_chart(plan: &Plan, history: &History, res: &IndicatorResult) -> Option<HistoryChart> {
+/// The history chart of a city indicator up to `year`, when it has at least two numeric values.
+fn history_chart(
+    plan: &Plan,
+    history: &History,
+    res: &IndicatorResult,
+    year: i32,
+) -> Option<HistoryChart> {
     let ind = plan.indicator(&res.indicator)?;
     if ind.kind == ValueKind::YesNo {
         return None;
     }
-    let series = history.series(&res.indicator, &res.region);
-    let values: Vec<(i32, f64)> = series
+    // Values after the reported year are not part of this year's report.
+    let series: Vec<&crate::history::HistoryPoint> = history
+        .series(&res.indicator, &res.region)
         .iter()
-        .filter(|p| p.year <= res_year(res, series))
-        .map(|p| (p.year, p.value))
+        .filter(|p| p.year <= year)
         .collect();
+    let values: Vec<(i32, f64)> = series.iter().map(|p| (p.year, p.value)).collect();
     if values.len() < 2 {
         return None;
     }
@@ -814,17 +821,6 @@ fn history_chart(plan: &Plan, history: &History, res: &IndicatorResult) -> Optio
         national,
         forecast,
     })
-}
-
-/// The evaluated year, from the series' point of view: values after it are not shown.
-fn res_year(res: &IndicatorResult, series: &[crate::history::HistoryPoint]) -> i32 {
-    res.forecast
-        .as_ref()
-        .map(|f| f.year)
-        .into_iter()
-        .chain(series.last().map(|p| p.year))
-        .min()
-        .unwrap_or(i32::MAX)
 }
 
 /// A short label for a level: the threshold text when it is a plain comparison, else the

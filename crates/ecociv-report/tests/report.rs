@@ -348,3 +348,65 @@ fn the_same_inputs_give_the_same_document() {
     }
     assert!(a == b, "two renders of the same input differ");
 }
+
+#[test]
+fn before_the_milestone_the_report_states_the_annual_change_still_needed() {
+    let mut d = demo_inputs();
+    let values = {
+        let dm = demo::generate(&d.plan, &d.catalogue);
+        (
+            ValueSet::new(dm.observations),
+            AssignedSet::new(dm.assigned),
+        )
+    };
+    d.eval = ecociv_core::evaluate(
+        &d.plan,
+        &d.catalogue,
+        &values.0,
+        &values.1,
+        &Options {
+            year: 2024,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let outline = docx::outline(&input(&d)).unwrap();
+    let paragraphs: Vec<&str> = outline
+        .parts
+        .iter()
+        .flat_map(|p| &p.blocks)
+        .filter_map(|b| match b {
+            Block::Paragraph { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let needed: Vec<&&str> = paragraphs
+        .iter()
+        .filter(|t| t.starts_with("仍需：至2025年达到"))
+        .collect();
+    assert!(!needed.is_empty(), "no 仍需 paragraph in {paragraphs:#?}");
+    assert!(
+        needed
+            .iter()
+            .any(|t| t.contains("需年均") && t.contains("按近")),
+        "{needed:#?}"
+    );
+    // Charts stop at the reported year (the history holds 2025 too); the forecast goes on.
+    let alts: Vec<&str> = outline
+        .parts
+        .iter()
+        .flat_map(|p| &p.blocks)
+        .filter_map(|b| match b {
+            Block::Figure(f) if f.alt.contains("历年数值：") => Some(f.alt.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!alts.is_empty());
+    for alt in alts {
+        let values = alt.split("；").next().unwrap();
+        assert!(
+            values.contains("2024年") && !values.contains("2025年"),
+            "{alt}"
+        );
+    }
+}

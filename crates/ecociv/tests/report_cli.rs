@@ -186,7 +186,12 @@ fn the_report_is_written_from_the_demo_data() {
             std::env::var_os("ECOCIV_REQUIRE_TOOLS").is_none(),
             "ECOCIV_REQUIRE_TOOLS is set but there is no CJK font in {font_dir}"
         );
-        eprintln!("SKIPPED: no CJK font in {font_dir} (apt-get install fonts-noto-cjk)");
+        // The stderr handle itself: the harness captures only the print macros.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nSKIPPED: no CJK font in {font_dir} (apt-get install fonts-noto-cjk)\n"
+        );
         return;
     }
     let dir = with_demo();

@@ -43,10 +43,12 @@ pub struct Point {
     pub source: Option<String>,
 }
 
-/// Annual values indexed by (indicator, region), each series sorted by year.
+/// Annual values indexed by (indicator, region), each series sorted by year. The index is dense
+/// (indicator × region positions), so lookups during evaluation cost no hashing.
 #[derive(Debug, Clone, Default)]
 pub struct ValueSet {
-    series: HashMap<(usize, usize), Vec<Point>>,
+    series: Vec<Vec<Point>>,
+    regions: usize,
     sub_annual: usize,
 }
 
@@ -54,44 +56,76 @@ impl ValueSet {
     /// Builds the index. Later observations for the same indicator, region and year replace
     /// earlier ones (a correction is a newer version).
     pub fn new(observations: impl IntoIterator<Item = Observation>) -> ValueSet {
-        let mut set = ValueSet::default();
+        let mut annual: Vec<(usize, usize, Point)> = Vec::new();
+        let mut sub_annual = 0;
         for o in observations {
             let Period::Year(year) = o.period else {
-                set.sub_annual += 1;
+                sub_annual += 1;
                 continue;
             };
-            let s = set.series.entry((o.indicator, o.region)).or_default();
-            let p = Point {
-                year,
-                value: o.value,
-                state: o.state,
-                source: o.source,
-            };
-            match s.binary_search_by_key(&year, |p| p.year) {
-                Ok(i) => s[i] = p,
-                Err(i) => s.insert(i, p),
-            }
+            annual.push((
+                o.indicator,
+                o.region,
+                Point {
+                    year,
+                    value: o.value,
+                    state: o.state,
+                    source: o.source,
+                },
+            ));
         }
-        set
+        let regions = annual.iter().map(|(_, r, _)| r + 1).max().unwrap_or(0);
+        let indicators = annual.iter().map(|(i, _, _)| i + 1).max().unwrap_or(0);
+        let mut series: Vec<Vec<Point>> = vec![Vec::new(); indicators * regions];
+        for (i, r, p) in annual {
+            series[i * regions + r].push(p);
+        }
+        for s in &mut series {
+            // A stable sort keeps input order within a year; the last one wins.
+            s.sort_by_key(|p| p.year);
+            let mut k = 0;
+            for j in 0..s.len() {
+                if k > 0 && s[k - 1].year == s[j].year {
+                    s.swap(k - 1, j);
+                } else {
+                    s.swap(k, j);
+                    k += 1;
+                }
+            }
+            s.truncate(k);
+        }
+        ValueSet {
+            series,
+            regions,
+            sub_annual,
+        }
     }
 
     pub fn series(&self, indicator: usize, region: usize) -> &[Point] {
+        if region >= self.regions {
+            return &[];
+        }
         self.series
-            .get(&(indicator, region))
+            .get(indicator * self.regions + region)
             .map_or(&[], Vec::as_slice)
     }
 
     /// (indicator, region) pairs with at least one annual value.
     pub fn keys(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.series.keys().copied()
+        let regions = self.regions;
+        self.series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(move |(k, _)| (k / regions, k % regions))
     }
 
     pub fn len(&self) -> usize {
-        self.series.values().map(Vec::len).sum()
+        self.series.iter().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
+        self.series.iter().all(Vec::is_empty)
     }
 
     /// Values for quarters or months, which annual evaluation does not use.
@@ -421,4 +455,47 @@ pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Assigne
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(i: usize, r: usize, y: i32, v: f64) -> Observation {
+        Observation {
+            indicator: i,
+            region: r,
+            period: Period::Year(y),
+            value: v,
+            source: None,
+            state: ValueState::Approved,
+        }
+    }
+
+    #[test]
+    fn series_are_sorted_by_year_and_later_rows_win() {
+        let set = ValueSet::new([
+            obs(1, 2, 2022, 5.0),
+            obs(1, 2, 2020, 1.0),
+            obs(1, 2, 2022, 6.0),
+            obs(1, 2, 2021, 3.0),
+            obs(0, 0, 2020, 9.0),
+        ]);
+        let years: Vec<(i32, f64)> = set.series(1, 2).iter().map(|p| (p.year, p.value)).collect();
+        assert_eq!(years, [(2020, 1.0), (2021, 3.0), (2022, 6.0)]);
+        assert_eq!(set.len(), 4);
+        assert!(set.series(5, 5).is_empty() && set.series(0, 9).is_empty());
+        let mut keys: Vec<_> = set.keys().collect();
+        keys.sort();
+        assert_eq!(keys, [(0, 0), (1, 2)]);
+    }
+
+    #[test]
+    fn sub_annual_values_are_counted_not_evaluated() {
+        let mut q = obs(0, 0, 2020, 1.0);
+        q.period = Period::Quarter(2020, 1);
+        let set = ValueSet::new([q]);
+        assert!(set.is_empty());
+        assert_eq!(set.sub_annual_count(), 1);
+    }
 }

@@ -137,17 +137,17 @@ pub const ELIMINATION_SATISFACTION_PCT: Dec = Dec::lit("90");
 /// The grade of one indicator value. `depth_cm` applies the shallow-water rule to transparency.
 pub fn grade_value(ind: Indicator, v: Dec, depth_cm: Option<Dec>) -> OdorGrade {
     let row = &GRADING_TABLE[ind as usize];
-    if ind == Indicator::Transparency {
-        if let Some(d) = depth_cm.filter(|d| *d < SHALLOW_DEPTH_CM) {
-            // v < 2/5·d  ⇔  5·v < 2·d, exact in integers.
-            let (num, den) = SHALLOW_FRACTION;
-            let heavy = (v.raw() as i128) * (den as i128) < (d.raw() as i128) * (num as i128);
-            return if heavy {
-                OdorGrade::Heavy
-            } else {
-                OdorGrade::NotBlackOdorous
-            };
-        }
+    if ind == Indicator::Transparency
+        && let Some(d) = depth_cm.filter(|d| *d < SHALLOW_DEPTH_CM)
+    {
+        // v < 2/5·d  ⇔  5·v < 2·d, exact in integers.
+        let (num, den) = SHALLOW_FRACTION;
+        let heavy = (v.raw() as i128) * (den as i128) < (d.raw() as i128) * (num as i128);
+        return if heavy {
+            OdorGrade::Heavy
+        } else {
+            OdorGrade::NotBlackOdorous
+        };
     }
     if row.higher_is_cleaner {
         if v < row.heavy {
@@ -665,13 +665,13 @@ pub fn read_survey(
                 bodies[b].points.len() - 1
             });
         let point = &mut bodies[b].points[p];
-        if point.position_m != position_m {
-            if let Some((c, _)) = pos_c {
-                return Err(err(
-                    c,
-                    format!("点位“{}”的位置与前面的行不一致", point.code),
-                ));
-            }
+        if point.position_m != position_m
+            && let Some((c, _)) = pos_c
+        {
+            return Err(err(
+                c,
+                format!("点位“{}”的位置与前面的行不一致", point.code),
+            ));
         }
         point.samples.push(SurveySample {
             date,

@@ -630,10 +630,10 @@ pub fn grade_by_shares(good: usize, worse_than_v: usize, n: usize) -> Option<Wat
 fn water_body_grades(sections: &[SectionReport]) -> Result<Vec<WaterBodyGrade>, EvalError> {
     let mut groups: BTreeMap<&str, Vec<&SectionReport>> = BTreeMap::new();
     for s in sections {
-        if let Some(b) = &s.water_body {
-            if s.annual.assessment.class.is_some() {
-                groups.entry(b.as_str()).or_default().push(s);
-            }
+        if let Some(b) = &s.water_body
+            && s.annual.assessment.class.is_some()
+        {
+            groups.entry(b.as_str()).or_default().push(s);
         }
     }
     groups

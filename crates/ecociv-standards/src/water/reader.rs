@@ -21,10 +21,10 @@ pub const BELOW_DETECTION_FACTOR: &str = "1/2 检出限";
 pub fn split_header(cell: &str) -> (&str, Option<&str>) {
     let cell = cell.trim().trim_start_matches('\u{feff}');
     for (open, close) in [("(", ")"), ("（", "）"), ("[", "]")] {
-        if let Some(start) = cell.rfind(open) {
-            if let Some(rest) = cell[start + open.len()..].strip_suffix(close) {
-                return (cell[..start].trim(), Some(rest.trim()));
-            }
+        if let Some(start) = cell.rfind(open)
+            && let Some(rest) = cell[start + open.len()..].strip_suffix(close)
+        {
+            return (cell[..start].trim(), Some(rest.trim()));
         }
     }
     (cell, None)

@@ -373,31 +373,47 @@ pub fn evaluate(set: &SampleSet, baseline: Option<&SampleSet>) -> Result<WaterRe
 }
 
 fn section_reports(set: &SampleSet) -> Vec<SectionReport> {
-    let mut accs: Vec<[Acc; PeriodKind::SLOTS]> =
-        vec![[[(0i128, 0u64); PARAM_COUNT]; PeriodKind::SLOTS]; set.sections.len()];
-    let mut counts = vec![[0u64; PeriodKind::SLOTS]; set.sections.len()];
+    // Bucket the samples by section (counting sort), then accumulate one section at a time in a
+    // small stack buffer: memory stays flat however many sections the file has.
+    let mut start = vec![0usize; set.sections.len() + 1];
     for s in &set.samples {
-        let m = s.date.month() as u8;
-        let slots = [
-            PeriodKind::Month(m).slot(),
-            PeriodKind::Quarter((m - 1) / 3 + 1).slot(),
-            PeriodKind::Year.slot(),
-        ];
-        let acc = &mut accs[s.section];
-        for slot in slots {
-            counts[s.section][slot] += 1;
-            for (i, v) in s.values.iter().enumerate() {
-                if let Some(v) = v {
-                    acc[slot][i].0 += v.raw() as i128;
-                    acc[slot][i].1 += 1;
-                }
-            }
-        }
+        start[s.section + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut next = start.clone();
+    let mut order = vec![0usize; set.samples.len()];
+    for (i, s) in set.samples.iter().enumerate() {
+        order[next[s.section]] = i;
+        next[s.section] += 1;
     }
     set.sections
         .iter()
-        .zip(accs.iter().zip(&counts))
-        .map(|(section, (acc, n))| section_report(section, set.year, acc, n))
+        .enumerate()
+        .map(|(k, section)| {
+            let mut acc: [Acc; PeriodKind::SLOTS] = [[(0, 0); PARAM_COUNT]; PeriodKind::SLOTS];
+            let mut n = [0u64; PeriodKind::SLOTS];
+            for &i in &order[start[k]..start[k + 1]] {
+                let s = &set.samples[i];
+                let m = s.date.month() as u8;
+                let slots = [
+                    PeriodKind::Month(m).slot(),
+                    PeriodKind::Quarter((m - 1) / 3 + 1).slot(),
+                    PeriodKind::Year.slot(),
+                ];
+                for slot in slots {
+                    n[slot] += 1;
+                    for (a, v) in acc[slot].iter_mut().zip(&s.values) {
+                        if let Some(v) = v {
+                            a.0 += v.raw() as i128;
+                            a.1 += 1;
+                        }
+                    }
+                }
+            }
+            section_report(section, set.year, &acc, &n)
+        })
         .collect()
 }
 

@@ -829,9 +829,37 @@ pub const TABLE_2: [Table2Row; 5] = [
 
 /// The Table 1 row for a parameter in a water body type, if the parameter has one there.
 pub fn table1_row(param: Param, body: WaterBodyType) -> Option<&'static Table1Row> {
-    TABLE_1
-        .iter()
-        .find(|r| r.param == param && r.applies.includes(body))
+    let kind = usize::from(body.is_lake_or_reservoir());
+    match ROW_INDEX[kind][param as usize] {
+        NO_ROW => None,
+        i => Some(&TABLE_1[i as usize]),
+    }
+}
+
+const NO_ROW: u8 = u8::MAX;
+const PARAM_SLOTS: usize = PARAMS.len();
+
+/// `TABLE_1` indexed by (river = 0 / lake or reservoir = 1, parameter), built at compile time from
+/// the table itself so the lookup on the hot path is one load.
+static ROW_INDEX: [[u8; PARAM_SLOTS]; 2] = build_row_index();
+
+const fn build_row_index() -> [[u8; PARAM_SLOTS]; 2] {
+    let mut idx = [[NO_ROW; PARAM_SLOTS]; 2];
+    let mut i = 0;
+    while i < TABLE_1.len() {
+        let r = &TABLE_1[i];
+        let p = r.param as usize;
+        match r.applies {
+            Applies::All => {
+                idx[0][p] = i as u8;
+                idx[1][p] = i as u8;
+            }
+            Applies::River => idx[0][p] = i as u8,
+            Applies::LakeReservoir => idx[1][p] = i as u8,
+        }
+        i += 1;
+    }
+    idx
 }
 
 impl Table1Row {
@@ -884,6 +912,28 @@ pub fn classify(param: Param, body: WaterBodyType, value: Dec) -> Option<WaterCl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_index_agrees_with_a_search_of_the_table() {
+        for info in PARAMS {
+            for body in [
+                WaterBodyType::River,
+                WaterBodyType::Lake,
+                WaterBodyType::Reservoir,
+            ] {
+                let searched = TABLE_1
+                    .iter()
+                    .find(|r| r.param == info.param && r.applies.includes(body));
+                let indexed = table1_row(info.param, body);
+                assert_eq!(
+                    searched.map(|r| (r.item, r.applies)),
+                    indexed.map(|r| (r.item, r.applies)),
+                    "{} {body:?}",
+                    info.code
+                );
+            }
+        }
+    }
 
     #[test]
     fn params_table_is_in_enum_order() {

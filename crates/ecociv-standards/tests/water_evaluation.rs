@@ -77,7 +77,7 @@ fn tn_and_fecal_coliform_are_assessed_separately_and_tn_only_for_lakes() {
     assert_eq!(river.class, Some(WaterClass::II));
     assert_eq!(river.tn_class, None);
     let tn = river.params.iter().find(|p| p.param == Param::Tn).unwrap();
-    assert_eq!(tn.role, "不参评");
+    assert_eq!(tn.role.label(), "不参评");
 }
 
 #[test]

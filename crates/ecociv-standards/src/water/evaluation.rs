@@ -102,28 +102,79 @@ impl PeriodKind {
     }
 }
 
-/// The mean of one parameter over a period.
-#[derive(Clone, Debug, Serialize)]
+/// The part a parameter plays in section evaluation (环办〔2011〕22号 一(一)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ParamRole {
+    /// One of the 21 items that decide the section class.
+    Evaluated,
+    /// Assessed separately: TN of lakes and reservoirs, fecal coliform.
+    Reference,
+    /// Not assessed against a Table 1 class (TN of rivers, water temperature, Table 2 items, chla,
+    /// SD).
+    NotEvaluated,
+}
+
+impl ParamRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            ParamRole::Evaluated => "参评",
+            ParamRole::Reference => "单独评价",
+            ParamRole::NotEvaluated => "不参评",
+        }
+    }
+}
+
+/// The mean of one parameter over a period. Kept small (a national year holds about 1.5 million of
+/// them); names, units, the display mean and the exceedance multiple are derived when needed.
+#[derive(Clone, Debug)]
 pub struct ParamResult {
     pub param: Param,
-    pub code: &'static str,
-    pub name: &'static str,
-    pub unit: &'static str,
-    /// Arithmetic mean of the samples in the period (display value; classification used the exact
-    /// fraction).
-    pub mean: f64,
-    pub samples: u64,
     /// GB 3838 class, where Table 1 has a scale for this parameter and body type.
     pub class: Option<WaterClass>,
-    /// Whether the parameter decides the section class (the 21 items), is a separately assessed
-    /// reference indicator (TN of lakes/reservoirs, fecal coliform), or neither.
-    pub role: &'static str,
-    /// 超标倍数 over class III, where the class is worse than III and the item has one.
-    pub exceedance: Option<f64>,
+    pub role: ParamRole,
     /// For drinking-water sources: whether a Table 2 item is within its limit.
     pub within_table2_limit: Option<bool>,
-    #[serde(skip)]
-    exact: Ratio,
+    pub samples: u32,
+    /// The exact mean of the samples in the period.
+    pub exact: Ratio,
+    /// The class III limit when the class is worse than III and the item has a 超标倍数.
+    exceedance_base: Option<Dec>,
+}
+
+impl ParamResult {
+    /// Arithmetic mean for display (classification used the exact fraction).
+    pub fn mean(&self) -> f64 {
+        self.exact.to_f64()
+    }
+
+    /// 超标倍数 over class III, rounded to two decimals, where the class is worse than III and the
+    /// item has one.
+    pub fn exceedance(&self) -> Option<f64> {
+        self.exceedance_base
+            .map(|s| round2(self.exact.exceedance_over(s).unit_f64()))
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.param.name_cn()
+    }
+}
+
+impl Serialize for ParamResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ParamResult", 10)?;
+        st.serialize_field("param", &self.param)?;
+        st.serialize_field("code", self.param.code())?;
+        st.serialize_field("name", self.param.name_cn())?;
+        st.serialize_field("unit", self.param.unit())?;
+        st.serialize_field("mean", &self.mean())?;
+        st.serialize_field("samples", &self.samples)?;
+        st.serialize_field("class", &self.class)?;
+        st.serialize_field("role", self.role.label())?;
+        st.serialize_field("exceedance", &self.exceedance())?;
+        st.serialize_field("within_table2_limit", &self.within_table2_limit)?;
+        st.end()
+    }
 }
 
 /// A main pollutant with its 超标倍数, e.g. 高锰酸盐指数（0.52）.
@@ -498,9 +549,9 @@ pub fn assess(body: WaterBodyType, drinking: bool, means: &Means) -> Assessment 
         let row = table1_row(param, body);
         let pclass = row.map(|r| r.classify(exact));
         let role = match row.map(|r| r.role) {
-            Some(Role::Evaluated) => "参评",
-            Some(Role::Reference) => "单独评价",
-            None => "不参评",
+            Some(Role::Evaluated) => ParamRole::Evaluated,
+            Some(Role::Reference) => ParamRole::Reference,
+            None => ParamRole::NotEvaluated,
         };
         match (row.map(|r| r.role), pclass) {
             (Some(Role::Evaluated), Some(c)) => class = Some(class.map_or(c, |k| k.max(c))),
@@ -508,29 +559,24 @@ pub fn assess(body: WaterBodyType, drinking: bool, means: &Means) -> Assessment 
             (Some(Role::Reference), Some(c)) => fc_class = Some(c),
             _ => {}
         }
-        let exceedance = match (row, pclass) {
-            (Some(r), Some(c)) if c > WaterClass::III && r.has_exceedance_multiple() => Some(
-                round2(exact.exceedance_over(r.class_iii_limit()).unit_f64()),
-            ),
+        let exceedance_base = match (row, pclass) {
+            (Some(r), Some(c)) if c > WaterClass::III && r.has_exceedance_multiple() => {
+                Some(r.class_iii_limit())
+            }
             _ => None,
         };
         let within_table2_limit = drinking
             .then(|| TABLE_2.iter().find(|t| t.param == param))
             .flatten()
             .map(|t| exact.cmp_dec(t.limit) != Ordering::Greater);
-        let info = param.info();
         params.push(ParamResult {
             param,
-            code: info.code,
-            name: info.name_cn,
-            unit: param.unit(),
-            mean: exact.to_f64(),
-            samples: *samples,
             class: pclass,
             role,
-            exceedance,
             within_table2_limit,
+            samples: u32::try_from(*samples).unwrap_or(u32::MAX),
             exact: *exact,
+            exceedance_base,
         });
     }
     let missing = TABLE_1
@@ -606,9 +652,9 @@ fn main_pollutants(body: WaterBodyType, params: &[ParamResult]) -> Vec<MainPollu
         .take(MAIN_POLLUTANT_COUNT)
         .map(|p| MainPollutant {
             param: p.param,
-            name: p.name,
+            name: p.name(),
             class: p.class.unwrap_or(WaterClass::WorseThanV),
-            exceedance: p.exceedance,
+            exceedance: p.exceedance(),
         })
         .collect()
 }
@@ -722,7 +768,7 @@ fn exceedance_rate_pollutants(ss: &[&SectionReport]) -> Vec<String> {
     let mut over: BTreeMap<Param, usize> = BTreeMap::new();
     for s in ss {
         for p in &s.annual.assessment.params {
-            if p.role == "参评" && p.class.is_some_and(|c| c > WaterClass::III) {
+            if p.role == ParamRole::Evaluated && p.class.is_some_and(|c| c > WaterClass::III) {
                 *over.entry(p.param).or_default() += 1;
             }
         }

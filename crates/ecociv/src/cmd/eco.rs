@@ -10,7 +10,7 @@ use ecociv_standards::eco::hj192::{self, EiResult};
 use ecociv_standards::eco::reader::read_ei;
 use serde::Serialize;
 
-use super::water::{Format, ValueRow, read_text, write_values};
+use super::water::{Format, ValueRow, print_json, read_text, write_values};
 
 #[derive(Debug, Subcommand)]
 pub enum EcoCommand {
@@ -118,7 +118,7 @@ fn index(a: IndexArgs) -> anyhow::Result<()> {
         write_values(out, &rows)?;
     }
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => print_json(&report)?,
         Format::Table => print!("{}", table(&report)),
     }
     Ok(())

@@ -91,6 +91,17 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
     }
 }
 
+/// Streams pretty JSON to stdout through a buffer: a national year is hundreds of megabytes, which
+/// should not be built as one string first.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
 fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
@@ -115,7 +126,7 @@ fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
         write_values(out, &water_values(&report, &a.region))?;
     }
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => print_json(&report)?,
         Format::Table => print!("{}", water_table(&report, &a.region)),
     }
     Ok(())
@@ -414,7 +425,7 @@ fn black_odor(a: BlackodorArgs) -> anyhow::Result<()> {
         )?;
     }
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => print_json(&report)?,
         Format::Table => print!("{}", black_odor_table(&report)),
     }
     Ok(())

@@ -6,6 +6,8 @@
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod context;
+mod table;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,12 +16,23 @@ mod cmd;
     about = "国家生态文明建设示范市创建管理平台 / ecological civilization demonstration city platform"
 )]
 struct Cli {
+    #[command(flatten)]
+    common: context::Common,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// 实施方案：检查与显示 (the implementation plan)
+    Plan {
+        #[command(subcommand)]
+        cmd: cmd::plan::PlanCommand,
+    },
+    /// 按方案目标和国家标准评估某一年 (evaluate a year)
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// 生成示例数据 (write labelled demo data)
+    Demo(cmd::demo::DemoArgs),
     /// 空气质量：HJ 633 AQI 与 HJ 663 年度评价 (air quality from monitoring data)
     Air {
         #[command(subcommand)]
@@ -40,6 +53,9 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Plan { cmd } => cmd::plan::run(cmd, &cli.common),
+        Command::Evaluate(args) => cmd::evaluate::run(args, &cli.common),
+        Command::Demo(args) => cmd::demo::run(args, &cli.common),
         Command::Air { cmd } => cmd::air::run(cmd),
         Command::Water { cmd } => cmd::water::run(cmd),
         Command::Eco { cmd } => cmd::eco::run(cmd),

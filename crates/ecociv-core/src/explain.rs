@@ -1,0 +1,72 @@
+//! Plain-Chinese wording shared by evaluation and reports: numbers, values with units, gaps.
+
+use crate::indicator::{Direction, Indicator, ValueKind};
+
+/// A number as people write it: two decimals at most (three below 1, so that 0.431 tce/万元
+/// keeps its meaning), no trailing zeros, no `-0`.
+pub fn num(v: f64) -> String {
+    let decimals: i32 = if v.abs() < 1.0 { 3 } else { 2 };
+    let f = 10f64.powi(decimals);
+    let r = (v * f).round() / f;
+    let r = if r == 0.0 { 0.0 } else { r };
+    let s = format!("{r:.*}", decimals as usize);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_owned()
+}
+
+/// A value with its unit (是/否 for yes/no indicators).
+pub fn value(ind: &Indicator, v: f64) -> String {
+    match ind.kind {
+        ValueKind::YesNo => if v >= 0.5 { "是" } else { "否" }.to_owned(),
+        ValueKind::Number => format!("{}{}", num(v), ind.unit),
+    }
+}
+
+/// A difference in the indicator's unit: "1.9个百分点" for percentages, "3μg/m³" otherwise.
+pub fn difference(ind: &Indicator, d: f64) -> String {
+    format!("{}{}", num(d.abs()), ind.unit.difference_suffix())
+}
+
+/// "提高1.9个百分点" / "下降3μg/m³" for a change in the improving direction (negative = worsening).
+pub fn change(ind: &Indicator, improvement: f64) -> String {
+    let word = if improvement >= 0.0 {
+        ind.direction.improve_zh()
+    } else {
+        ind.direction.worsen_zh()
+    };
+    format!("{word}{}", difference(ind, improvement))
+}
+
+/// The verb for a movement of `delta` (raw, not direction-adjusted): 提高 or 下降.
+pub fn movement(delta: f64) -> &'static str {
+    if delta >= 0.0 { "提高" } else { "下降" }
+}
+
+/// 「需年均提高1.9个百分点」 or 「需年均下降3μg/m³」.
+pub fn required(ind: &Indicator, per_year: f64) -> String {
+    let verb = match ind.direction {
+        Direction::HigherIsBetter => "提高",
+        Direction::LowerIsBetter => "下降",
+    };
+    format!("需年均{verb}{}", difference(ind, per_year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_like_people_write_them() {
+        assert_eq!(num(95.0), "95");
+        assert_eq!(num(99.95), "99.95");
+        assert_eq!(num(17.650), "17.65");
+        assert_eq!(num(94.2), "94.2");
+        assert_eq!(num(1.0 / 3.0), "0.333");
+        assert_eq!(num(0.431), "0.431");
+        assert_eq!(num(0.0004), "0");
+        assert_eq!(num(12.345), "12.35");
+        assert_eq!(num(-0.0001), "0");
+        assert_eq!(num(-1.0), "-1");
+        assert_eq!(num(30.61), "30.61");
+    }
+}

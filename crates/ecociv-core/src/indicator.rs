@@ -1,0 +1,173 @@
+//! Indicators (指标): what is measured, in which unit, and which way is better.
+
+use crate::area::Area;
+use crate::measure::MeasureUnit;
+
+/// Which way is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s.trim() {
+            "higher" | "higher_is_better" | "越高越好" => Some(Direction::HigherIsBetter),
+            "lower" | "lower_is_better" | "越低越好" => Some(Direction::LowerIsBetter),
+            _ => None,
+        }
+    }
+
+    /// +1 when higher is better, −1 otherwise: multiplying a change by this gives improvement.
+    pub fn sign(self) -> f64 {
+        match self {
+            Direction::HigherIsBetter => 1.0,
+            Direction::LowerIsBetter => -1.0,
+        }
+    }
+
+    pub fn improve_zh(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "提高",
+            Direction::LowerIsBetter => "下降",
+        }
+    }
+
+    pub fn worsen_zh(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "降低",
+            Direction::LowerIsBetter => "增加",
+        }
+    }
+}
+
+/// What kind of value an indicator takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// A number in the indicator's unit.
+    Number,
+    /// Achieved or not (建立, 开展, 全面实施): reported as 是/否.
+    YesNo,
+}
+
+/// How an indicator's values are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Reported by the responsible department with evidence.
+    Reported,
+    /// Computed from raw monitoring data by a standards engine (air, water, EI).
+    Computed,
+}
+
+/// Binding (约束性) or reference (参考性) in the national catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribute {
+    Binding,
+    Reference,
+}
+
+impl Attribute {
+    pub fn parse(s: &str) -> Option<Attribute> {
+        match s.trim() {
+            "约束性" | "binding" => Some(Attribute::Binding),
+            "参考性" | "reference" => Some(Attribute::Reference),
+            _ => None,
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Attribute::Binding => "约束性",
+            Attribute::Reference => "参考性",
+        }
+    }
+}
+
+/// An indicator. Codes are stable ASCII identifiers; the Chinese name is what people read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Indicator {
+    pub code: String,
+    pub name: String,
+    pub unit: MeasureUnit,
+    pub direction: Direction,
+    pub kind: ValueKind,
+    pub method: Method,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<Area>,
+    /// Smallest and largest plausible value; values outside are rejected on input.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// How it is defined or computed (指标解释), with its source.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub definition: String,
+    /// The department that usually reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl Indicator {
+    /// Checks a reported number against the indicator's kind and range.
+    pub fn check_value(&self, v: f64) -> Result<(), String> {
+        if !v.is_finite() {
+            return Err("数值无效".into());
+        }
+        if self.kind == ValueKind::YesNo && v != 0.0 && v != 1.0 {
+            return Err(format!("“{}”为是否类指标，只能填“是”或“否”", self.name));
+        }
+        if let Some(min) = self.min
+            && v < min
+        {
+            return Err(format!(
+                "{}低于允许的最小值{}{}",
+                crate::explain::num(v),
+                crate::explain::num(min),
+                self.unit
+            ));
+        }
+        if let Some(max) = self.max
+            && v > max
+        {
+            return Err(format!(
+                "{}超过允许的最大值{}{}",
+                crate::explain::num(v),
+                crate::explain::num(max),
+                self.unit
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parses a value as written in a CSV cell or a form: numbers, or 是/否 for yes/no indicators.
+    pub fn parse_value(&self, s: &str) -> Result<f64, String> {
+        let t = s.trim();
+        let v = match self.kind {
+            ValueKind::YesNo => match t {
+                "是" | "1" | "yes" | "true" | "已完成" | "达标" => 1.0,
+                "否" | "0" | "no" | "false" | "未完成" | "未达标" => 0.0,
+                _ => {
+                    return Err(format!(
+                        "“{}”为是否类指标，应填“是”或“否”，而不是“{t}”",
+                        self.name
+                    ));
+                }
+            },
+            ValueKind::Number => {
+                let n = t.strip_suffix('%').unwrap_or(t).trim();
+                if t.ends_with('%') && !self.unit.is_percent() {
+                    return Err(format!(
+                        "单位不符：“{}”的单位是“{}”，不是%",
+                        self.name, self.unit
+                    ));
+                }
+                n.parse::<f64>().map_err(|_| format!("“{t}”不是数字"))?
+            }
+        };
+        self.check_value(v)?;
+        Ok(v)
+    }
+}

@@ -34,9 +34,11 @@ fn is_one_of(name: &str, names: &[&str]) -> bool {
     names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
-/// Parses a date written `2024-03-15`, `2024/3/15` or `20240315`.
+/// Parses a date written `2024-03-15`, `2024/3/15` or `20240315`, optionally followed by a time
+/// of day (`2024-03-15 10:30`, `2024-03-15T10:30:00`), which is ignored.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
+    let s = s.split([' ', 'T']).next().unwrap_or(s);
     for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, f) {
             return Some(d);
@@ -209,7 +211,12 @@ pub fn read_samples(r: impl Read, file: &str, year: i32) -> Result<SampleSet, In
                 err(c, format!("{}{hint}", number_error(text, e)))
             })?;
             if v.is_negative() {
-                return Err(err(c, format!("浓度不能为负数：{text}")));
+                let msg = if param == Param::Ph {
+                    format!("pH值{text}超出0～14")
+                } else {
+                    format!("浓度不能为负数：{text}")
+                };
+                return Err(err(c, msg));
             }
             let v = v.shift(pow).ok_or_else(|| {
                 err(
@@ -450,6 +457,24 @@ mod tests {
     fn ragged_rows_are_reported_with_their_row() {
         let e = read("A,沙河,河流,2024-01-05,7\n").unwrap_err();
         assert_eq!(e.location.row, Some(2));
+    }
+
+    #[test]
+    fn dates_with_a_time_of_day_are_read() {
+        let d = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
+        for t in [
+            "2024-03-05",
+            "2024/3/5",
+            "20240305",
+            "2024-03-05 10:30",
+            "2024-03-05T10:30:00",
+        ] {
+            assert_eq!(parse_date(t), Some(d), "{t}");
+        }
+        assert_eq!(parse_date("2024-13-05"), None);
+        let (_, c, m) = err("A,沙河,河流,2024-01-05,-1,8,0.5,\n");
+        assert_eq!(c.as_deref(), Some("pH"));
+        assert!(m.contains("0～14"));
     }
 
     #[test]

@@ -976,6 +976,27 @@ mod tests {
         assert_eq!(reasons[3], "无监测数据");
     }
 
+    proptest::proptest! {
+        /// Making one indicator dirtier never improves its grade, at any depth.
+        #[test]
+        fn dirtier_values_never_grade_better(
+            ind in 0usize..4,
+            a in -5_000_000_000_000i64..5_000_000_000_000,
+            step in 0i64..1_000_000_000_000,
+            depth in proptest::option::of(0i64..2_000_000_000_000),
+        ) {
+            let ind = Indicator::ALL[ind];
+            let depth = depth.map(Dec::from_raw);
+            let v = Dec::from_raw(a);
+            let dirtier = if GRADING_TABLE[ind as usize].higher_is_cleaner {
+                Dec::from_raw(a - step)
+            } else {
+                Dec::from_raw(a + step)
+            };
+            proptest::prop_assert!(grade_value(ind, dirtier, depth) >= grade_value(ind, v, depth));
+        }
+    }
+
     #[test]
     fn survey_reader_checks_units_dates_and_values() {
         let head = "body,point,date,depth(cm),transparency(cm),DO(mg/L),ORP(mV),NH3-N(mg/L)\n";

@@ -62,6 +62,11 @@ impl Dec {
         parse_bytes(s.trim().as_bytes())
     }
 
+    /// Parses a byte slice, trimming ASCII spaces and tabs first (see [`Dec::parse`]).
+    pub fn parse_ascii(b: &[u8]) -> Result<Dec, DecError> {
+        parse_bytes(b.trim_ascii())
+    }
+
     /// Multiplies by 10^`pow`, exactly; `None` if the result needs more places or overflows. Used for
     /// unit conversions (µg/L → mg/L is `shift(-3)`).
     pub fn shift(self, pow: i32) -> Option<Dec> {
@@ -93,27 +98,55 @@ impl Dec {
     }
 }
 
-const fn parse_bytes(b: &[u8]) -> Result<Dec, DecError> {
+/// Powers of ten that fit in a `u64`.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Parses `[+-]digits[.digits][(e|E)[+-]digits]` exactly. The mantissa is accumulated in a `u64`;
+/// zeros after the decimal point are held back until a non-zero digit follows, so
+/// `1.000000000000000000000` does not overflow.
+pub(crate) const fn parse_bytes(b: &[u8]) -> Result<Dec, DecError> {
     let mut i = 0;
     let mut negative = false;
     if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
         negative = b[i] == b'-';
         i += 1;
     }
-    let mut mantissa: i128 = 0;
+    let mut mantissa: u64 = 0;
     let mut digits = 0u32;
     let mut frac_digits: i32 = 0;
+    let mut pending_zeros: u32 = 0;
     let mut seen_point = false;
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_digit() {
-            if mantissa > 1_000_000_000_000_000_000_000_000 {
-                return Err(DecError::OutOfRange);
-            }
-            mantissa = mantissa * 10 + (c - b'0') as i128;
+            let d = (c - b'0') as u64;
             digits += 1;
-            if seen_point {
-                frac_digits += 1;
+            if seen_point && d == 0 {
+                pending_zeros += 1;
+            } else {
+                let shift = if seen_point { pending_zeros + 1 } else { 1 };
+                if shift as usize >= POW10.len() {
+                    return Err(DecError::TooPrecise);
+                }
+                mantissa = match mantissa.checked_mul(POW10[shift as usize]) {
+                    Some(m) => match m.checked_add(d) {
+                        Some(m) => m,
+                        None => return Err(DecError::OutOfRange),
+                    },
+                    None => return Err(DecError::OutOfRange),
+                };
+                if seen_point {
+                    frac_digits += shift as i32;
+                    pending_zeros = 0;
+                }
             }
         } else if c == b'.' && !seen_point {
             seen_point = true;
@@ -153,25 +186,28 @@ const fn parse_bytes(b: &[u8]) -> Result<Dec, DecError> {
         return Err(DecError::Malformed);
     }
     // value × 10^10 = mantissa × 10^(exponent − frac_digits + 10)
-    let mut pow = exponent - frac_digits + DECIMAL_PLACES as i32;
-    while pow > 0 {
-        if mantissa > i64::MAX as i128 {
+    let pow = exponent - frac_digits + DECIMAL_PLACES as i32;
+    let scaled = if mantissa == 0 {
+        0
+    } else if pow >= 0 {
+        if pow as usize >= POW10.len() {
             return Err(DecError::OutOfRange);
         }
-        mantissa *= 10;
-        pow -= 1;
-    }
-    while pow < 0 {
-        if mantissa % 10 != 0 {
+        match mantissa.checked_mul(POW10[pow as usize]) {
+            Some(v) => v,
+            None => return Err(DecError::OutOfRange),
+        }
+    } else {
+        let p = (-pow) as usize;
+        if p >= POW10.len() || mantissa % POW10[p] != 0 {
             return Err(DecError::TooPrecise);
         }
-        mantissa /= 10;
-        pow += 1;
-    }
-    if mantissa > i64::MAX as i128 {
+        mantissa / POW10[p]
+    };
+    if scaled > i64::MAX as u64 {
         return Err(DecError::OutOfRange);
     }
-    let v = mantissa as i64;
+    let v = scaled as i64;
     Ok(Dec(if negative { -v } else { v }))
 }
 
@@ -225,11 +261,11 @@ impl Ratio {
     /// The mean of `count` values whose raw sum is `sum`. `count` must be positive.
     pub fn mean(sum: i128, count: u64) -> Ratio {
         debug_assert!(count > 0);
+        // Not reduced: comparisons do not need it, and `mean_of` reduces as it goes.
         Ratio {
             num: sum,
             den: count.max(1) as i128,
         }
-        .reduced()
     }
 
     fn reduced(self) -> Ratio {
@@ -329,6 +365,10 @@ mod tests {
         assert_eq!(d("5e-5"), d("0.00005"));
         assert_eq!(d(" 7.50 "), d("7.5"));
         assert_eq!(Dec::lit("0.00005"), d("0.00005"));
+        assert_eq!(d("1.000000000000000000000000"), Dec::from_int(1));
+        assert_eq!(d("0.0000000001"), Dec::from_raw(1));
+        assert_eq!(d("-0"), Dec::ZERO);
+        assert_eq!(d("922337203.6854775807"), Dec::from_raw(i64::MAX));
     }
 
     #[test]
@@ -339,6 +379,14 @@ mod tests {
         assert_eq!(Dec::parse("0.00000000001"), Err(DecError::TooPrecise));
         assert_eq!(Dec::parse("0.30000000000000004"), Err(DecError::TooPrecise));
         assert_eq!(Dec::parse("1e30"), Err(DecError::OutOfRange));
+        assert_eq!(
+            Dec::parse("922337203.6854775808"),
+            Err(DecError::OutOfRange)
+        );
+        assert_eq!(
+            Dec::parse("99999999999999999999"),
+            Err(DecError::OutOfRange)
+        );
     }
 
     #[test]

@@ -199,7 +199,7 @@ pub(crate) const fn parse_bytes(b: &[u8]) -> Result<Dec, DecError> {
         }
     } else {
         let p = (-pow) as usize;
-        if p >= POW10.len() || mantissa % POW10[p] != 0 {
+        if p >= POW10.len() || !mantissa.is_multiple_of(POW10[p]) {
             return Err(DecError::TooPrecise);
         }
         mantissa / POW10[p]

@@ -205,7 +205,7 @@ pub struct Assessment {
     pub status: Option<&'static str>,
     pub colour: Option<&'static str>,
     /// 「符合Ⅲ类」 / 「劣于Ⅴ类」.
-    pub wording: Option<String>,
+    pub wording: Option<&'static str>,
     pub params: Vec<ParamResult>,
     pub main_pollutants: Vec<MainPollutant>,
     /// Class of TN (lakes/reservoirs only), assessed separately.
@@ -539,7 +539,7 @@ fn means_from(acc: &Acc) -> Means {
 /// class over the 21 items, main pollutants, the separately assessed TN and fecal coliform, and
 /// the trophic state of lakes and reservoirs.
 pub fn assess(body: WaterBodyType, drinking: bool, means: &Means) -> Assessment {
-    let mut params = Vec::new();
+    let mut params = Vec::with_capacity(means.iter().filter(|m| m.is_some()).count());
     let mut class: Option<WaterClass> = None;
     let mut tn_class = None;
     let mut fc_class = None;

@@ -413,10 +413,14 @@ impl WaterClass {
     }
 
     /// Wording of a section class per 环办〔2011〕22号: 「符合Ⅲ类」 or 「劣于Ⅴ类」.
-    pub fn wording(self) -> String {
+    pub fn wording(self) -> &'static str {
         match self {
-            WaterClass::WorseThanV => "劣于Ⅴ类".to_owned(),
-            c => format!("符合{}", c.label()),
+            WaterClass::I => "符合Ⅰ类",
+            WaterClass::II => "符合Ⅱ类",
+            WaterClass::III => "符合Ⅲ类",
+            WaterClass::IV => "符合Ⅳ类",
+            WaterClass::V => "符合Ⅴ类",
+            WaterClass::WorseThanV => "劣于Ⅴ类",
         }
     }
 

@@ -277,7 +277,7 @@ fn water_table(r: &WaterReport, region: &str) -> String {
                 ""
             },
             sec.annual.samples,
-            a.wording.as_deref().unwrap_or("无参评指标"),
+            a.wording.unwrap_or("无参评指标"),
             a.status.unwrap_or("—"),
             a.colour.unwrap_or("—"),
             if main.is_empty() {

@@ -10,7 +10,7 @@ use ecociv_standards::eco::hj192::{self, EiResult};
 use ecociv_standards::eco::reader::read_ei;
 use serde::Serialize;
 
-use super::water::{Format, ValueRow, print_json, read_text, write_values};
+use super::water::{Format, ValueRow, print_json, print_text, read_text, write_values};
 
 #[derive(Debug, Subcommand)]
 pub enum EcoCommand {
@@ -119,7 +119,7 @@ fn index(a: IndexArgs) -> anyhow::Result<()> {
     }
     match a.format {
         Format::Json => print_json(&report)?,
-        Format::Table => print!("{}", table(&report)),
+        Format::Table => print_text(&table(&report))?,
     }
     Ok(())
 }

@@ -92,14 +92,29 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Streams pretty JSON to stdout through a buffer: a national year is hundreds of megabytes, which
-/// should not be built as one string first.
+/// should not be built as one string first. A closed pipe (`| head`) ends the output quietly.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
+    let result = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    quiet_on_closed_pipe(result)
+}
+
+/// Prints text to stdout; a closed pipe ends the output quietly instead of panicking.
+pub fn print_text(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    quiet_on_closed_pipe(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+fn quiet_on_closed_pipe(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r.context("无法写出结果")?),
+    }
 }
 
 fn display_name(path: &Path) -> String {
@@ -127,7 +142,7 @@ fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
     }
     match a.format {
         Format::Json => print_json(&report)?,
-        Format::Table => print!("{}", water_table(&report, &a.region)),
+        Format::Table => print_text(&water_table(&report, &a.region))?,
     }
     Ok(())
 }
@@ -426,7 +441,7 @@ fn black_odor(a: BlackodorArgs) -> anyhow::Result<()> {
     }
     match a.format {
         Format::Json => print_json(&report)?,
-        Format::Table => print!("{}", black_odor_table(&report)),
+        Format::Table => print_text(&black_odor_table(&report))?,
     }
     Ok(())
 }

@@ -52,6 +52,8 @@ fn main_pollutants_worst_class_first_then_exceedance_and_heavy_metals_first() {
     assert_eq!(a.colour, Some("橙色"));
     let main: Vec<String> = a.main_pollutants.iter().map(|m| m.label()).collect();
     assert_eq!(main, ["铅（0.20）", "高锰酸盐指数（1.00）", "氨氮（0.80）"]);
+    // The heavy-metal priority is our reading of the method and is flagged as such.
+    assert_eq!(r.unverified, [evaluation::UNVERIFIED_PRIORITY]);
 }
 
 #[test]
@@ -122,6 +124,7 @@ fn river_with_five_sections_uses_the_share_method() {
     let b = &r.water_bodies[0];
     assert_eq!(b.method, "断面水质类别比例法");
     assert_eq!(b.status, Some("中度污染"));
+    assert!(r.unverified.contains(&evaluation::UNVERIFIED_SHARE_GRADES));
     assert_eq!(b.main_pollutants, ["高锰酸盐指数（断面超标率40.0%）"]);
 }
 

@@ -84,12 +84,13 @@ fn water_evaluate_gives_the_documented_results() {
 
     let table = ok(&args[..7]);
     assert!(table.contains("参评断面 9 个，达到或好于Ⅲ类 6 个（66.7%），劣Ⅴ类 1 个（11.1%）"));
+    assert!(table.contains("待核实的评价规则"));
     assert!(table.contains("洪河杨庄 | 洪河 | 河流 | 12 | 劣于Ⅴ类 | 重度污染 | 红色 | 氨氮（1.60）、总磷（1.60）、化学需氧量（1.25）"));
 
     let v = values_file(&args[..5]);
     let mut lines = v.lines();
     assert_eq!(lines.next(), Some("indicator,region,period,value,source"));
-    assert!(v.contains("surface_water_good_ratio,411700,2024,66.67,\"ecociv water evaluate; GB 3838-2002, 环办〔2011〕22号; 9 sections\""));
+    assert!(v.contains("surface_water_good_ratio,411700,2024,66.67,\"ecociv water evaluate; GB 3838-2002, 环办〔2011〕22号; 9 sections; 含待核实规则（未检出按1/2检出限）\""));
     assert!(v.contains("surface_water_worse_v_ratio,411700,2024,11.11,"));
     assert!(v.contains("drinking_water_source_ratio,411700,2024,100,"));
     assert!(v.contains("surface_water_good_ratio,411727,2024,50,"));

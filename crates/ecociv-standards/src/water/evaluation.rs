@@ -350,8 +350,18 @@ pub struct WaterReport {
     pub water_bodies: Vec<WaterBodyGrade>,
     pub drinking: Option<DrinkingSummary>,
     pub change: Option<YearChange>,
+    /// Rules used in this result whose source is not confirmed (待核实).
+    pub unverified: Vec<&'static str>,
     pub warnings: Vec<String>,
 }
+
+/// Rules of this engine that rest on a reading not confirmed against the official text.
+pub const UNVERIFIED_BELOW_DL: &str =
+    "低于检出限的数值按1/2检出限参与均值计算（通行做法，环办〔2011〕22号未规定）";
+pub const UNVERIFIED_SHARE_GRADES: &str =
+    "河流、流域（水系）水质定性评价分级阈值（环办〔2011〕22号 表2，参考资料可信度C）";
+pub const UNVERIFIED_PRIORITY: &str =
+    "氰化物和重金属优先列为主要污染指标，重金属范围按铜、锌、砷、汞、镉、铬（六价）、铅理解";
 
 /// Why an evaluation failed as a whole.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -409,6 +419,26 @@ pub fn evaluate(set: &SampleSet, baseline: Option<&SampleSet>) -> Result<WaterRe
         }
         _ => None,
     };
+    let mut unverified = Vec::new();
+    if set.below_detection_limit > 0 {
+        unverified.push(UNVERIFIED_BELOW_DL);
+    }
+    if water_bodies
+        .iter()
+        .any(|b| b.sections >= SHARE_METHOD_MIN_SECTIONS)
+    {
+        unverified.push(UNVERIFIED_SHARE_GRADES);
+    }
+    let priority_used = sections.iter().any(|s| {
+        std::iter::once(&s.annual)
+            .chain(&s.quarters)
+            .chain(&s.months)
+            .flat_map(|p| &p.assessment.main_pollutants)
+            .any(|m| PRIORITY_POLLUTANTS.contains(&m.param))
+    });
+    if priority_used {
+        unverified.push(UNVERIFIED_PRIORITY);
+    }
     Ok(WaterReport {
         year: set.year,
         standard: STANDARD,
@@ -419,6 +449,7 @@ pub fn evaluate(set: &SampleSet, baseline: Option<&SampleSet>) -> Result<WaterRe
         water_bodies,
         drinking,
         change,
+        unverified,
         warnings,
     })
 }

@@ -292,6 +292,7 @@ pub fn read_samples(r: impl Read, file: &str, year: i32) -> Result<SampleSet, In
             values,
         });
     }
+    set.below_detection_limit = below_dl;
     if below_dl > 0 {
         set.warnings.push(format!(
             "{below_dl}个低于检出限的数值按{BELOW_DETECTION_FACTOR}参与计算（待核实）"

@@ -38,4 +38,6 @@ pub struct SampleSet {
     pub samples: Vec<Sample>,
     /// Notes from reading that do not stop the evaluation (values below detection limit).
     pub warnings: Vec<String>,
+    /// Number of values written as below the detection limit (`<DL`).
+    pub below_detection_limit: u64,
 }

@@ -187,9 +187,14 @@ pub fn format_value(x: f64) -> String {
 }
 
 fn water_values(r: &WaterReport, region: &str) -> Vec<ValueRow> {
+    let caveat = if r.unverified.contains(&evaluation::UNVERIFIED_BELOW_DL) {
+        "; 含待核实规则（未检出按1/2检出限）"
+    } else {
+        ""
+    };
     let source = |n: usize, what: &str| {
         format!(
-            "ecociv water evaluate; {}, {}; {n} {what}",
+            "ecociv water evaluate; {}, {}; {n} {what}{caveat}",
             r.standard, r.method
         )
     };
@@ -226,7 +231,7 @@ fn water_values(r: &WaterReport, region: &str) -> Vec<ValueRow> {
             period: r.year.to_string(),
             value: d.ratio,
             source: format!(
-                "ecociv water evaluate; {} 表1 Ⅲ类及表2, {}; {} drinking-water sources",
+                "ecociv water evaluate; {} 表1 Ⅲ类及表2, {}; {} drinking-water sources{caveat}",
                 r.standard, r.method, d.sources
             ),
         });
@@ -402,6 +407,12 @@ fn water_table(r: &WaterReport, region: &str) -> String {
                     sc.section, sc.before, sc.after, sc.change
                 );
             }
+        }
+    }
+    if !r.unverified.is_empty() {
+        let _ = writeln!(o, "\n待核实的评价规则：");
+        for u in &r.unverified {
+            let _ = writeln!(o, "  - {u}");
         }
     }
     if !r.warnings.is_empty() {

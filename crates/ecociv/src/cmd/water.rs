@@ -135,7 +135,8 @@ fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let report = evaluation::evaluate(&set, baseline.as_ref())?;
+    let report = evaluation::evaluate(&set, baseline.as_ref())
+        .with_context(|| a.file.display().to_string())?;
     // Write the values before printing, so a failure leaves no half-finished output behind.
     if let Some(out) = &a.values {
         write_values(out, &water_values(&report, &a.region))?;
@@ -436,6 +437,12 @@ fn black_odor(a: BlackodorArgs) -> anyhow::Result<()> {
     };
     let report = blackodor::evaluate(&bodies, register.as_deref());
     if let (Some(out), Some(year)) = (&a.values, a.year) {
+        if report.elimination.registered == 0 {
+            bail!(
+                "{}: 没有任何水体，无法计算黑臭水体消除比例",
+                a.file.display()
+            );
+        }
         write_values(
             out,
             &[ValueRow {

@@ -129,6 +129,30 @@ fn river_with_five_sections_uses_the_share_method() {
 }
 
 #[test]
+fn the_uncovered_sixty_forty_combination_is_graded_heavy_with_a_note() {
+    let mut csv = HEAD.to_owned();
+    for (s, codmn) in [
+        ("R1", "3"),
+        ("R2", "3"),
+        ("R3", "3"),
+        ("R4", "20"),
+        ("R5", "20"),
+    ] {
+        csv.push_str(&format!(
+            "{s},辛河,河流,否,2024-07-01,7,7,{codmn},0.4,0.05,,,,\n"
+        ));
+    }
+    let r = run(&csv, 2024);
+    let b = &r.water_bodies[0];
+    assert_eq!(
+        (b.shares.good_ratio, b.shares.worse_than_v_ratio),
+        (60.0, 40.0)
+    );
+    assert_eq!(b.status, Some("重度污染"));
+    assert!(b.note.is_some_and(|n| n.contains("表2未覆盖")));
+}
+
+#[test]
 fn year_on_year_change_from_a_baseline() {
     let now = format!(
         "{HEAD}A,甲河,河流,否,2024-01-10,7,8,3,0.3,0.1,,,,\nB,甲河,河流,否,2024-01-10,7,8,3,0.3,0.1,,,,\n"

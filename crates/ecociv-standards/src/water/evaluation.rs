@@ -739,8 +739,9 @@ fn water_body_grade(name: &str, ss: &[&SectionReport]) -> Result<WaterBodyGrade,
     let shares = ClassShares::from_classes(ss.iter().filter_map(|s| s.annual.assessment.class));
     if ss.len() >= SHARE_METHOD_MIN_SECTIONS {
         let status = grade_by_shares(shares.good, shares.worse_than_v, shares.sections);
-        let note = (shares.good * 100 == 60 * shares.sections
-            && shares.worse_than_v * 100 == 40 * shares.sections)
+        let g = SHARE_GRADES;
+        let note = (shares.good * 100 == g.heavy_good_below as usize * shares.sections
+            && shares.worse_than_v * 100 == g.moderate_worse_v_below as usize * shares.sections)
             .then_some("Ⅰ～Ⅲ类恰为60%且劣Ⅴ类恰为40%，表2未覆盖，按劣Ⅴ类≥40%定为重度污染");
         Ok(WaterBodyGrade {
             name: name.to_owned(),
@@ -908,11 +909,6 @@ fn year_change(now: &[SectionReport], before: &[SectionReport], baseline_year: i
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// Exact value helper for tests and callers that classify a single decimal.
-pub fn single(d: Dec) -> Ratio {
-    Ratio::from_dec(d)
 }
 
 #[cfg(test)]

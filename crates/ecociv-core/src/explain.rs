@@ -27,7 +27,7 @@ pub fn num(v: f64) -> String {
         return format!("{sign}{int}");
     }
     let mut width = decimals as usize;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }

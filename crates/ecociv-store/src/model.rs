@@ -146,6 +146,25 @@ pub(crate) async fn bootstrap(
     clock: &dyn Clock,
     plan_override: Option<&(String, String)>,
 ) -> Result<Model> {
+    // Most starts find everything in place: check with reads before taking the write lock.
+    {
+        let mut conn = pool.acquire().await?;
+        let has_catalogue = sqlx::query("SELECT name FROM catalogue_files LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        let active = sqlx::query("SELECT toml FROM plan_versions WHERE active = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+        let plan_current = match (&active, plan_override) {
+            (Some(_), None) => true,
+            (Some(row), Some((_, text))) => row.try_get::<String, _>(0)? == *text,
+            (None, _) => false,
+        };
+        if has_catalogue && plan_current {
+            return load_model(&mut conn).await;
+        }
+    }
     let mut w = begin_write(pool, backend, clock.now()).await?;
     let actor = Actor::system();
     let mut files = load_catalogue_files(&mut w.tx).await?;

@@ -9,6 +9,7 @@ use crate::{Actor, Result, Store, StoreError};
 
 /// A stored assigned target.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignedRecord {
     pub id: i64,
     pub indicator: String,

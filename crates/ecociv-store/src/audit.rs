@@ -73,6 +73,7 @@ pub fn event_hash(
 
 /// One audit event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub seq: i64,
     pub at: String,
@@ -80,7 +81,9 @@ pub struct AuditEvent {
     pub action: String,
     /// `kind:key`, e.g. `value:17`, `user:3`, `period:2024`.
     pub entity: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<serde_json::Value>,
     pub prev_hash: String,
     pub hash: String,
@@ -100,6 +103,7 @@ pub struct AuditFilter {
 
 /// Where the chain or the state first disagrees.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BrokenLink {
     /// The audit event at fault (for a row edited behind the log's back: its latest event).
     pub seq: Option<i64>,
@@ -124,6 +128,7 @@ impl std::fmt::Display for BrokenLink {
 
 /// The result of [`Store::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyReport {
     pub events: i64,
     pub rows_checked: i64,

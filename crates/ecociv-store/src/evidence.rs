@@ -34,6 +34,7 @@ impl EvidenceTarget {
 
 /// A stored file, without its content.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceMeta {
     pub sha256: String,
     pub size: i64,
@@ -44,6 +45,7 @@ pub struct EvidenceMeta {
 
 /// A file attached to a value or task update, under the name it was uploaded with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceLink {
     pub id: i64,
     pub sha256: String,

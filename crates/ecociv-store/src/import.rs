@@ -43,15 +43,19 @@ impl ImportOptions {
 
 /// The per-row error report of a refused import.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub file: String,
     /// Data rows read (without the header).
     pub rows: usize,
+    /// One entry per bad row: file, row (the header is row 1), field, message.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub errors: Vec<RowError>,
 }
 
 /// What an accepted import did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSummary {
     pub file: String,
     pub rows: usize,

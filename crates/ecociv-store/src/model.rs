@@ -40,6 +40,7 @@ impl Model {
 
 /// A stored plan version (without its TOML text).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanVersion {
     pub id: i64,
     pub plan_id: String,
@@ -55,6 +56,7 @@ pub struct PlanVersion {
 
 /// A stored catalogue file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogueFile {
     pub name: String,
     pub kind: String,

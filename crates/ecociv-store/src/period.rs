@@ -13,6 +13,7 @@ use crate::{Actor, Result, Store, StoreError};
 
 /// The state of a reporting period.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodState {
     pub id: String,
     pub closed: bool,

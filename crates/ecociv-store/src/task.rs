@@ -12,6 +12,7 @@ use crate::{Actor, Result, Store, StoreError};
 /// How far a task has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskProgress {
     NotStarted,
     InProgress,
@@ -52,6 +53,7 @@ impl TaskProgress {
 
 /// A stored task update.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskUpdate {
     pub id: i64,
     pub task: i64,

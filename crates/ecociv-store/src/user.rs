@@ -18,6 +18,7 @@ use crate::{Actor, Result, Store, StoreError, opt_text};
 /// A role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Admin,
     Coordinator,
@@ -67,6 +68,7 @@ impl Role {
 
 /// An account (never with its password hash).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -451,6 +453,17 @@ impl Store {
         .await?;
         w.commit().await?;
         self.user(id).await
+    }
+
+    /// Whether `password` is the account's current password (for changing one's own).
+    pub async fn password_matches(&self, id: i64, password: &str) -> Result<bool> {
+        let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("用户", id))?
+            .try_get(0)?;
+        Ok(verify_password(password, &hash).await)
     }
 
     /// Sets a new password, unlocks the account and ends its sessions.

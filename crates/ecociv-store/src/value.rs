@@ -17,6 +17,7 @@ use crate::{Actor, Result, Store, StoreError};
 /// Where a value is in review. Task updates use the same states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WorkflowStatus {
     Draft,
     Submitted,
@@ -58,6 +59,7 @@ impl WorkflowStatus {
 /// How a value entered the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Provenance {
     /// Typed into a form (web or API).
     Form,
@@ -93,6 +95,7 @@ impl Provenance {
 
 /// A stored value (one version of it).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataValue {
     pub id: i64,
     pub indicator: String,
@@ -163,6 +166,7 @@ pub struct ValueFilter {
 
 /// One step of a value's or task update's review.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewEntry {
     pub id: i64,
     pub entity_kind: String,

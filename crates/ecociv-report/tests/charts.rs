@@ -1,0 +1,87 @@
+//! Charts rasterised with the CJK font: labels must be drawn, not silently dropped.
+
+mod support;
+
+use ecociv_core::Status;
+use ecociv_report::chart::{
+    HistoryChart, ReferenceLine, StatusChart, StatusGroup, history_svg, status_svg,
+};
+
+fn history() -> HistoryChart {
+    HistoryChart {
+        id: "sewage".into(),
+        title: "城镇污水处理率".into(),
+        unit: "%".into(),
+        values: vec![
+            (2019, 90.0),
+            (2020, 91.5),
+            (2021, 93.1),
+            (2022, 93.4),
+            (2023, 94.0),
+        ],
+        pending_years: vec![2023],
+        target: Some(ReferenceLine {
+            label: "2025年目标≥95%".into(),
+            value: 95.0,
+        }),
+        national: Some(ReferenceLine {
+            label: "国家标准≥95%".into(),
+            value: 95.0,
+        }),
+        forecast: vec![(2024, 95.1), (2025, 96.0)],
+    }
+}
+
+/// Share of pixels in a band of rows that are not white: text and lines leave ink.
+fn ink(png: &[u8], rows: std::ops::Range<u32>) -> f64 {
+    let pixmap = resvg::tiny_skia::Pixmap::decode_png(png).expect("a PNG");
+    let w = pixmap.width();
+    let mut dark = 0usize;
+    let mut total = 0usize;
+    for y in rows {
+        for x in 0..w {
+            let p = pixmap.pixel(x, y).expect("inside");
+            total += 1;
+            if u32::from(p.red()) + u32::from(p.green()) + u32::from(p.blue()) < 600 {
+                dark += 1;
+            }
+        }
+    }
+    dark as f64 / total as f64
+}
+
+#[test]
+fn history_chart_renders_to_png_with_its_chinese_title_drawn() {
+    let Some(r) = support::renderer() else { return };
+    let png = r.png(&history_svg(&history()).unwrap(), 2.0).unwrap();
+    support::keep("history.png", &png.bytes);
+    assert_eq!((png.width, png.height), (1440, 660));
+    // The title band (top 40 px at scale 2) holds only the Chinese title: it must have ink.
+    let title_ink = ink(&png.bytes, 16..56);
+    assert!(title_ink > 0.01, "title not drawn: {title_ink}");
+}
+
+#[test]
+fn status_chart_renders_to_png() {
+    let Some(r) = support::renderer() else { return };
+    let c = StatusChart {
+        id: "areas".into(),
+        title: "各领域方案目标完成情况".into(),
+        groups: ["生态制度", "生态安全", "生态空间"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| StatusGroup {
+                label: (*l).into(),
+                counts: vec![
+                    (Status::Met, 6 + i),
+                    (Status::AtRisk, i),
+                    (Status::NotMet, 1),
+                    (Status::NoData, 1),
+                ],
+            })
+            .collect(),
+    };
+    let png = r.png(&status_svg(&c).unwrap(), 2.0).unwrap();
+    support::keep("status.png", &png.bytes);
+    assert!(ink(&png.bytes, 16..56) > 0.01, "title not drawn");
+}

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ecociv_core::evaluate::Options;
 
-#[path = "../benches/fixture.rs"]
+#[path = "../benches/support/fixture.rs"]
 mod fixture;
 
 fn main() {

@@ -7,6 +7,7 @@ use ecociv_core::{
     builtin,
 };
 
+#[derive(Debug)]
 pub struct Fixture {
     pub catalogue: Catalogue,
     pub plan: Plan,

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use ecociv_core::evaluate::Options;
-use ecociv_core::{
-    AssignedSet, AssignedTarget, Catalogue, Observation, Period, Plan, ValueSet, ValueState,
-    builtin, evaluate,
-};
+use ecociv_core::{Observation, Period, ValueSet, evaluate};
+
+#[path = "support/fixture.rs"]
+mod fixture;
+use fixture::{Fixture, YEARS, build};
 
 fn fixture(regions: usize) -> &'static Fixture {
     static CACHE: OnceLock<Mutex<HashMap<usize, &'static Fixture>>> = OnceLock::new();

@@ -185,7 +185,7 @@ impl Catalogue {
         let mut problems = Vec::new();
         let mut src = SourceFile::new(dictionary.0, dictionary.1);
         let indicators = match src.parse_toml::<RawDictionary>() {
-            Some(raw) => load_indicators(&mut src, raw.indicator, ""),
+            Some(raw) => load_indicators(&mut src, raw.indicator, "").0,
             None => Vec::new(),
         };
         problems.extend(src.into_problems());
@@ -278,13 +278,16 @@ fn is_code(s: &str) -> bool {
         && s.as_bytes()[0].is_ascii_lowercase()
 }
 
-/// Checks indicator definitions (shared by the dictionary and a plan's own indicators).
+/// Checks indicator definitions (shared by the dictionary and a plan's own indicators). Returns
+/// the good definitions and the codes of the broken ones, so that references to a broken
+/// definition are not reported a second time as unknown.
 pub(crate) fn load_indicators(
     src: &mut SourceFile<'_>,
     raw: Vec<Spanned<RawIndicator>>,
     prefix: &str,
-) -> Vec<Indicator> {
+) -> (Vec<Indicator>, Vec<String>) {
     let mut out: Vec<Indicator> = Vec::new();
+    let mut broken: Vec<String> = Vec::new();
     for (i, r) in raw.into_iter().enumerate() {
         let span = r.span();
         let r = r.into_inner();
@@ -380,6 +383,7 @@ pub(crate) fn load_indicators(
         let (Some(unit), Some(direction), Some(kind), Some(method), Some(area), true) =
             (unit, direction, kind, method, area, ok)
         else {
+            broken.push(code);
             continue;
         };
         // Percentages and yes/no answers have natural bounds; other units at least cannot be
@@ -397,6 +401,7 @@ pub(crate) fn load_indicators(
                 field("min"),
                 format!("最小值{lo}大于最大值{hi}"),
             );
+            broken.push(code);
             continue;
         }
         out.push(Indicator {
@@ -413,7 +418,7 @@ pub(crate) fn load_indicators(
             owner: r.owner,
         });
     }
-    out
+    (out, broken)
 }
 
 pub(crate) fn unknown_area(s: &str) -> String {

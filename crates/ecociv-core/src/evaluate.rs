@@ -383,23 +383,62 @@ pub fn evaluate(
         pairs.retain(|&(_, r)| r == only);
     }
 
-    let results: Vec<IndicatorResult> = pairs
-        .into_iter()
-        .map(|(i, r)| {
-            let ctx = Ctx {
-                plan,
-                ind: &plan.indicators[i],
-                ind_pos: i,
-                region: &plan.regions[r],
-                reg_pos: r,
-                series: values.series(i, r),
-                assigned,
-                year,
-            };
-            let target = targets.get(&(i, r)).map(|list| select_target(list, year));
-            ctx.result(target, rows.get(&i).copied(), version)
+    // Thresholds print the same for every region unless they hold a variant: print them once.
+    let row_texts: HashMap<usize, RowText> = rows
+        .iter()
+        .map(|(&i, row)| {
+            let ind = &plan.indicators[i];
+            let text = (!has_variant(&row.threshold)).then(|| {
+                row.threshold
+                    .text_zh(ind.direction, ind.unit.as_str(), plan.base_year)
+            });
+            let head = text.as_deref().map(|t| national_head(&version.id, row, t));
+            (
+                i,
+                RowText {
+                    canonical: row.threshold.to_string(),
+                    text,
+                    head,
+                },
+            )
         })
         .collect();
+
+    let one = |&(i, r): &(usize, usize)| {
+        let ctx = Ctx {
+            plan,
+            ind: &plan.indicators[i],
+            ind_pos: i,
+            region: &plan.regions[r],
+            reg_pos: r,
+            series: up_to(values.series(i, r), year),
+            assigned,
+            year,
+        };
+        let target = targets.get(&(i, r)).map(|list| select_target(list, year));
+        let row = rows.get(&i).map(|row| (*row, &row_texts[&i]));
+        ctx.result(target, row, version)
+    };
+    // Results are independent of each other: split them over the available cores, keeping the
+    // order. Small evaluations stay on the calling thread.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let results: Vec<IndicatorResult> = if threads < 2 || pairs.len() < 2_000 {
+        pairs.iter().map(one).collect()
+    } else {
+        let chunk = pairs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pairs
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
 
     let readiness = readiness(plan, version, &results, city);
     Ok(Evaluation {
@@ -408,6 +447,38 @@ pub fn evaluate(
         readiness,
         results,
     })
+}
+
+/// A national row's threshold, printed once per evaluation.
+struct RowText {
+    canonical: String,
+    /// The wording, when it does not depend on the region (no variant inside).
+    text: Option<String>,
+    /// The explanation's opening 「国家标准（2021版第29项，待核实）≥95%」, when region-independent.
+    head: Option<String>,
+}
+
+fn national_head(version: &str, row: &NationalRow, text: &str) -> String {
+    format!(
+        "国家标准（{}版第{}项{}）{}",
+        version,
+        row.number,
+        if row.verified() { "" } else { "，待核实" },
+        text
+    )
+}
+
+fn has_variant(t: &Threshold) -> bool {
+    match t {
+        Threshold::Variant { .. } => true,
+        Threshold::AllOf(v) | Threshold::AnyOf(v) => v.iter().any(has_variant),
+        _ => false,
+    }
+}
+
+/// The part of a series an evaluation of `year` may see: nothing from later years.
+fn up_to(series: &[Point], year: i32) -> &[Point] {
+    &series[..series.partition_point(|p| p.year <= year)]
 }
 
 /// The target of the relevant milestone: the first at or after the year, else the last one.
@@ -450,6 +521,18 @@ impl<'a> Ctx<'a> {
 
     fn v(&self, v: f64) -> String {
         explain::value(self.ind, v)
+    }
+
+    /// 「2024年城镇污水处理率96.2%」, or 「2024年河长制：已完成」 for a yes/no indicator.
+    fn said(&self, year: i32, v: f64) -> String {
+        match self.ind.kind {
+            ValueKind::YesNo => format!(
+                "{year}年{}：{}",
+                self.ind.name,
+                if v >= 0.5 { "已完成" } else { "未完成" }
+            ),
+            ValueKind::Number => format!("{year}年{}{}", self.ind.name, self.v(v)),
+        }
     }
 
     fn unit_text(&self) -> &'static str {
@@ -733,14 +816,13 @@ impl<'a> Ctx<'a> {
         self.ind.max.map_or(v, |m| v.min(m))
     }
 
-    fn points(&self) -> Vec<(i32, f64)> {
-        self.series.iter().map(|p| (p.year, p.value)).collect()
+    fn points(&self) -> impl Iterator<Item = (i32, f64)> + '_ {
+        self.series.iter().map(|p| (p.year, p.value))
     }
 
     /// Linear and CAGR forecasts towards `level` in `to_year`.
     fn forecast(&self, to_year: i32, level: Option<(Op, f64)>, current: f64) -> Forecast {
-        let pts = self.points();
-        let linear = forecast::linear_trend(&pts, self.year);
+        let linear = forecast::linear_trend(self.points(), self.year);
         let value = linear.as_ref().ok().map(|l| self.clamp(l.at(to_year)));
         let cagr = level.and_then(|(_, lv)| {
             let base = self
@@ -773,7 +855,7 @@ impl<'a> Ctx<'a> {
     fn result(
         &self,
         target: Option<(&Task, &Target)>,
-        row: Option<&NationalRow>,
+        row: Option<(&NationalRow, &RowText)>,
         version: &CatalogueVersion,
     ) -> IndicatorResult {
         let point = self.at(self.year);
@@ -793,8 +875,8 @@ impl<'a> Ctx<'a> {
                 explanation,
             }
         });
-        let national = row.map(|row| {
-            let (status, explanation, fc) = self.judge_national(row, &version.id, point);
+        let national = row.map(|(row, texts)| {
+            let (status, explanation, fc) = self.judge_national(row, texts, &version.id, point);
             if forecast_out.is_none() {
                 forecast_out = fc;
             }
@@ -803,8 +885,11 @@ impl<'a> Ctx<'a> {
                 row: row.id.clone(),
                 number: row.number.clone(),
                 name: row.name.clone(),
-                threshold: row.threshold.to_string(),
-                text: self.text_here(&row.threshold),
+                threshold: texts.canonical.clone(),
+                text: texts
+                    .text
+                    .clone()
+                    .unwrap_or_else(|| self.text_here(&row.threshold)),
                 printed: row.printed.clone(),
                 attribute: row.attribute,
                 binding: row.is_binding(),
@@ -1026,56 +1111,49 @@ impl<'a> Ctx<'a> {
     fn judge_national(
         &self,
         row: &NationalRow,
+        texts: &RowText,
         version: &str,
         point: Option<&Point>,
     ) -> (Status, String, Option<Forecast>) {
         let y = self.year;
-        let head = format!(
-            "国家标准（{}版第{}项{}）{}",
-            version,
-            row.number,
-            if row.verified() { "" } else { "，待核实" },
-            self.text_here(&row.threshold)
-        );
+        let local;
+        let head: &str = match &texts.head {
+            Some(h) => h,
+            None => {
+                local = national_head(version, row, &self.text_here(&row.threshold));
+                &local
+            }
+        };
         if let Some(reason) = row.not_applicable_reason(self.region) {
             return (Status::NotApplicable, format!("{head}：{reason}。"), None);
         }
         let Some(p) = point else {
-            return (
-                Status::NoData,
-                format!(
-                    "{head}：{y}年{}无数据{}。",
-                    self.ind.name,
-                    self.last_known()
-                ),
-                None,
+            let text = format!(
+                "{head}：{y}年{}无数据{}。",
+                self.ind.name,
+                self.last_known()
             );
+            return (Status::NoData, text, None);
         };
         let check = self.check(&row.threshold, y, p.value);
         let notes = join_notes(&check.notes);
-        let value = self.v(p.value);
+        let said = self.said(y, p.value);
         if p.state == ValueState::Pending {
             return (
                 Status::Pending,
-                format!("{head}：{y}年{}{value}尚未审核通过{notes}。", self.ind.name),
+                format!("{head}：{said}，尚未审核通过{notes}。"),
                 None,
             );
         }
         match check.verdict {
-            Verdict::NoData => (
-                Status::NoData,
-                format!(
-                    "{head}：{y}年{}{value}，{}，无法判断。",
-                    self.ind.name,
-                    check.notes.join("，")
-                ),
-                None,
-            ),
-            Verdict::NotApplicable => (
-                Status::NotApplicable,
-                format!("{head}：{}。", check.notes.join("，")),
-                None,
-            ),
+            Verdict::NoData => {
+                let text = format!("{head}：{said}，{}，无法判断。", check.notes.join("，"));
+                (Status::NoData, text, None)
+            }
+            Verdict::NotApplicable => {
+                let text = format!("{head}：{}。", check.notes.join("，"));
+                (Status::NotApplicable, text, None)
+            }
             Verdict::NotMet => {
                 let gap = self
                     .level(&row.threshold, y)
@@ -1083,35 +1161,26 @@ impl<'a> Ctx<'a> {
                     .unwrap_or_default();
                 (
                     Status::NotMet,
-                    format!(
-                        "{head}：{y}年{}{value}{notes}，未达标{gap}。",
-                        self.ind.name
-                    ),
+                    format!("{head}：{said}{notes}，未达标{gap}。"),
                     None,
                 )
             }
             Verdict::Met => {
                 // Met now; at risk when the trend fails the level next year.
-                let level = if self.ind.kind == ValueKind::Number {
-                    self.level(&row.threshold, y + 1)
-                } else {
-                    None
+                let level = match self.ind.kind {
+                    ValueKind::Number => self.level(&row.threshold, y + 1),
+                    ValueKind::YesNo => None,
                 };
                 let Some((op, lv)) = level else {
-                    return (
-                        Status::Met,
-                        format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name),
-                        None,
-                    );
+                    return (Status::Met, format!("{head}：{said}{notes}，达标。"), None);
                 };
                 let mut fc = self.forecast(y + 1, Some((op, lv)), p.value);
                 match fc.value {
                     Some(f) if !op.holds(f, lv) => {
                         fc.decided_by = Some("linear");
+                        let points = fc.linear.map_or(0, |l| l.points);
                         let s = format!(
-                            "{head}：{y}年{}{value}{notes}，目前达标，但按近{}年趋势预计{}年为{}，有不达标风险。",
-                            self.ind.name,
-                            fc.linear.map_or(0, |l| l.points),
+                            "{head}：{said}{notes}，目前达标，但按近{points}年趋势预计{}年为{}，有不达标风险。",
                             y + 1,
                             self.v(f)
                         );
@@ -1119,7 +1188,7 @@ impl<'a> Ctx<'a> {
                     }
                     _ => (
                         Status::Met,
-                        format!("{head}：{y}年{}{value}{notes}，达标。", self.ind.name),
+                        format!("{head}：{said}{notes}，达标。"),
                         Some(fc),
                     ),
                 }

@@ -3,15 +3,35 @@
 use crate::indicator::{Direction, Indicator, ValueKind};
 
 /// A number as people write it: two decimals at most (three below 1, so that 0.431 tce/万元
-/// keeps its meaning), no trailing zeros, no `-0`.
+/// keeps its meaning), no trailing zeros, no `-0`. Rounds half away from zero.
 pub fn num(v: f64) -> String {
-    let decimals: i32 = if v.abs() < 1.0 { 3 } else { 2 };
-    let f = 10f64.powi(decimals);
-    let r = (v * f).round() / f;
-    let r = if r == 0.0 { 0.0 } else { r };
-    let s = format!("{r:.*}", decimals as usize);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_owned()
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals: u32 = if v.abs() < 1.0 { 3 } else { 2 };
+    let scale = 10i64.pow(decimals);
+    // Integer arithmetic on the scaled value: exact for any indicator magnitude and much faster
+    // than formatting with a precision.
+    // The nudge makes decimal halves round as people expect (1.005 → 1.01) although binary
+    // floating point stores them a hair below.
+    let x = v * scale as f64;
+    let scaled = (x + x.signum() * 1e-9).round() as i64;
+    if scaled == 0 {
+        return "0".to_owned();
+    }
+    let sign = if scaled < 0 { "-" } else { "" };
+    let abs = scaled.unsigned_abs();
+    let int = abs / scale as u64;
+    let mut frac = abs % scale as u64;
+    if frac == 0 {
+        return format!("{sign}{int}");
+    }
+    let mut width = decimals as usize;
+    while frac.is_multiple_of(10) {
+        frac /= 10;
+        width -= 1;
+    }
+    format!("{sign}{int}.{frac:0width$}")
 }
 
 /// A value with its unit (是/否 for yes/no indicators).
@@ -29,6 +49,9 @@ pub fn difference(ind: &Indicator, d: f64) -> String {
 
 /// "提高1.9个百分点" / "下降3μg/m³" for a change in the improving direction (negative = worsening).
 pub fn change(ind: &Indicator, improvement: f64) -> String {
+    if num(improvement) == "0" {
+        return "持平".to_owned();
+    }
     let word = if improvement >= 0.0 {
         ind.direction.improve_zh()
     } else {
@@ -65,6 +88,12 @@ mod tests {
         assert_eq!(num(0.431), "0.431");
         assert_eq!(num(0.0004), "0");
         assert_eq!(num(12.345), "12.35");
+        assert_eq!(num(0.05), "0.05");
+        assert_eq!(num(100.0), "100");
+        assert_eq!(num(-2.5), "-2.5");
+        assert_eq!(num(1.005), "1.01");
+        assert_eq!(num(0.999_6), "1");
+        assert_eq!(num(99.999), "100");
         assert_eq!(num(-0.0001), "0");
         assert_eq!(num(-1.0), "-1");
         assert_eq!(num(30.61), "30.61");

@@ -61,28 +61,38 @@ impl NoForecast {
 }
 
 /// Fits a line through the points (year, value) with years in `(year - TREND_WINDOW, year]`.
-pub fn linear_trend(points: &[(i32, f64)], year: i32) -> Result<Linear, NoForecast> {
-    let window: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(y, _)| *y <= year && *y > year - TREND_WINDOW)
-        .map(|&(y, v)| (f64::from(y), v))
-        .collect();
-    if window.len() < 2 {
+/// Years must be distinct (one value per year), which makes the window at most five points, so
+/// the fit needs no allocation.
+pub fn linear_trend<I: IntoIterator<Item = (i32, f64)>>(
+    points: I,
+    year: i32,
+) -> Result<Linear, NoForecast> {
+    let mut window = [(0.0f64, 0.0f64); TREND_WINDOW as usize];
+    let mut n = 0;
+    for (y, v) in points {
+        if y <= year && y > year - TREND_WINDOW && n < window.len() {
+            window[n] = (f64::from(y), v);
+            n += 1;
+        }
+    }
+    let window = &window[..n];
+    if n < 2 {
         return Err(NoForecast::TooFewPoints);
     }
-    let n = window.len() as f64;
-    let mx = window.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = window.iter().map(|p| p.1).sum::<f64>() / n;
+    let nf = n as f64;
+    let mx = window.iter().map(|p| p.0).sum::<f64>() / nf;
+    let my = window.iter().map(|p| p.1).sum::<f64>() / nf;
     let sxx: f64 = window.iter().map(|p| (p.0 - mx).powi(2)).sum();
     let sxy: f64 = window.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    // Years are distinct (one value per year), so sxx > 0 with two or more points.
     let slope = sxy / sxx;
+    let from_year = window.iter().map(|p| p.0 as i32).min().unwrap_or(year);
+    let to_year = window.iter().map(|p| p.0 as i32).max().unwrap_or(year);
     Ok(Linear {
         slope,
         intercept: my - slope * mx,
-        points: window.len(),
-        from_year: window.first().map_or(year, |p| p.0 as i32),
-        to_year: window.last().map_or(year, |p| p.0 as i32),
+        points: n,
+        from_year,
+        to_year,
     })
 }
 
@@ -225,7 +235,7 @@ mod tests {
     #[test]
     fn linear_trend_through_exact_line_recovers_slope() {
         let pts = [(2019, 90.0), (2020, 91.0), (2021, 92.0), (2022, 93.0)];
-        let l = linear_trend(&pts, 2022).unwrap();
+        let l = linear_trend(pts, 2022).unwrap();
         assert!(close(l.slope, 1.0));
         assert!(close(l.at(2025), 96.0));
         assert_eq!(l.points, 4);
@@ -242,7 +252,7 @@ mod tests {
             (2023, 18.0),
             (2030, 0.0),
         ];
-        let l = linear_trend(&pts, 2023).unwrap();
+        let l = linear_trend(pts, 2023).unwrap();
         assert_eq!((l.from_year, l.to_year, l.points), (2019, 2023, 5));
         assert!(close(l.slope, 2.0));
     }
@@ -250,7 +260,7 @@ mod tests {
     #[test]
     fn least_squares_matches_hand_computation() {
         // x = 0,1,2 ; y = 1,3,2 → slope = Σ(x−1)(y−2)/Σ(x−1)² = (1·(−1)·… ) = 0.5
-        let l = linear_trend(&[(2020, 1.0), (2021, 3.0), (2022, 2.0)], 2022).unwrap();
+        let l = linear_trend([(2020, 1.0), (2021, 3.0), (2022, 2.0)], 2022).unwrap();
         assert!(close(l.slope, 0.5));
         assert!(close(l.at(2021), 2.0));
     }
@@ -258,10 +268,10 @@ mod tests {
     #[test]
     fn too_few_points_gives_no_trend() {
         assert_eq!(
-            linear_trend(&[(2022, 5.0)], 2022),
+            linear_trend([(2022, 5.0)], 2022),
             Err(NoForecast::TooFewPoints)
         );
-        assert_eq!(linear_trend(&[], 2022), Err(NoForecast::TooFewPoints));
+        assert_eq!(linear_trend([], 2022), Err(NoForecast::TooFewPoints));
     }
 
     #[test]

@@ -43,10 +43,12 @@ pub struct Point {
     pub source: Option<String>,
 }
 
-/// Annual values indexed by (indicator, region), each series sorted by year.
+/// Annual values indexed by (indicator, region), each series sorted by year. The index is dense
+/// (indicator × region positions), so lookups during evaluation cost no hashing.
 #[derive(Debug, Clone, Default)]
 pub struct ValueSet {
-    series: HashMap<(usize, usize), Vec<Point>>,
+    series: Vec<Vec<Point>>,
+    regions: usize,
     sub_annual: usize,
 }
 
@@ -54,44 +56,76 @@ impl ValueSet {
     /// Builds the index. Later observations for the same indicator, region and year replace
     /// earlier ones (a correction is a newer version).
     pub fn new(observations: impl IntoIterator<Item = Observation>) -> ValueSet {
-        let mut set = ValueSet::default();
+        let mut annual: Vec<(usize, usize, Point)> = Vec::new();
+        let mut sub_annual = 0;
         for o in observations {
             let Period::Year(year) = o.period else {
-                set.sub_annual += 1;
+                sub_annual += 1;
                 continue;
             };
-            let s = set.series.entry((o.indicator, o.region)).or_default();
-            let p = Point {
-                year,
-                value: o.value,
-                state: o.state,
-                source: o.source,
-            };
-            match s.binary_search_by_key(&year, |p| p.year) {
-                Ok(i) => s[i] = p,
-                Err(i) => s.insert(i, p),
-            }
+            annual.push((
+                o.indicator,
+                o.region,
+                Point {
+                    year,
+                    value: o.value,
+                    state: o.state,
+                    source: o.source,
+                },
+            ));
         }
-        set
+        let regions = annual.iter().map(|(_, r, _)| r + 1).max().unwrap_or(0);
+        let indicators = annual.iter().map(|(i, _, _)| i + 1).max().unwrap_or(0);
+        let mut series: Vec<Vec<Point>> = vec![Vec::new(); indicators * regions];
+        for (i, r, p) in annual {
+            series[i * regions + r].push(p);
+        }
+        for s in &mut series {
+            // A stable sort keeps input order within a year; the last one wins.
+            s.sort_by_key(|p| p.year);
+            let mut k = 0;
+            for j in 0..s.len() {
+                if k > 0 && s[k - 1].year == s[j].year {
+                    s.swap(k - 1, j);
+                } else {
+                    s.swap(k, j);
+                    k += 1;
+                }
+            }
+            s.truncate(k);
+        }
+        ValueSet {
+            series,
+            regions,
+            sub_annual,
+        }
     }
 
     pub fn series(&self, indicator: usize, region: usize) -> &[Point] {
+        if region >= self.regions {
+            return &[];
+        }
         self.series
-            .get(&(indicator, region))
+            .get(indicator * self.regions + region)
             .map_or(&[], Vec::as_slice)
     }
 
     /// (indicator, region) pairs with at least one annual value.
     pub fn keys(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.series.keys().copied()
+        let regions = self.regions;
+        self.series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(move |(k, _)| (k / regions, k % regions))
     }
 
     pub fn len(&self) -> usize {
-        self.series.values().map(Vec::len).sum()
+        self.series.iter().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
+        self.series.iter().all(Vec::is_empty)
     }
 
     /// Values for quarters or months, which annual evaluation does not use.
@@ -167,258 +201,270 @@ pub struct Parsed<T> {
     pub errors: Vec<RowError>,
 }
 
-struct Columns {
-    index: HashMap<String, usize>,
+/// One data row of a CSV file being read: its cells by column name, its row number for errors.
+struct Row<'a> {
+    file: &'a str,
+    number: u64,
+    index: &'a HashMap<String, usize>,
+    record: &'a csv::StringRecord,
 }
 
-impl Columns {
-    fn get<'r>(&self, rec: &'r csv::StringRecord, name: &str) -> &'r str {
+impl Row<'_> {
+    fn get(&self, name: &str) -> &str {
         self.index
             .get(name)
-            .and_then(|&i| rec.get(i))
+            .and_then(|&i| self.record.get(i))
             .unwrap_or("")
             .trim()
     }
+
+    fn err(&self, field: &str, message: impl Into<String>) -> RowError {
+        RowError {
+            file: self.file.to_owned(),
+            row: self.number,
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn indicator(&self, plan: &Plan) -> Result<usize, RowError> {
+        let key = self.get("indicator");
+        plan.find_indicator(key)
+            .ok_or_else(|| self.err("indicator", format!("未知的指标“{key}”")))
+    }
+
+    fn region(&self, plan: &Plan) -> Result<usize, RowError> {
+        let key = self.get("region");
+        plan.find_region(key)
+            .ok_or_else(|| self.err("region", format!("未知的行政区“{key}”")))
+    }
 }
 
-/// Reads the header, requiring `required` columns and allowing only `required` and `optional`.
-fn read_header(
+/// Reads a CSV file: checks the header (the `required` columns, and no others than `optional`),
+/// turns each data row into a value with `parse`, and reports every bad row. Rows whose key
+/// repeats an earlier row's are errors too.
+fn parse_rows<K: std::hash::Hash + Eq, T>(
     file: &str,
-    reader: &mut csv::Reader<&[u8]>,
+    text: &str,
     required: &[&str],
     optional: &[&str],
-) -> Result<Columns, RowError> {
-    let err = |message: String| RowError {
+    duplicate: &str,
+    mut parse: impl FnMut(&Row<'_>) -> Result<(K, T), RowError>,
+) -> Parsed<T> {
+    let mut out = Parsed {
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(text.as_bytes());
+    let header_error = |message: String| RowError {
         file: file.to_owned(),
         row: 1,
         field: String::new(),
         message,
     };
-    let header = reader
-        .headers()
-        .map_err(|e| err(format!("无法读取表头: {e}")))?
-        .clone();
+    let expected = || {
+        format!(
+            "{}{}",
+            required.join(","),
+            optional.iter().map(|o| format!(",{o}")).collect::<String>()
+        )
+    };
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            out.errors.push(header_error(format!("无法读取表头: {e}")));
+            return out;
+        }
+    };
     let mut index = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}').to_owned();
         if !required.contains(&h.as_str()) && !optional.contains(&h.as_str()) {
-            return Err(err(format!(
-                "未知的列“{h}”，表头应为 {}{}",
-                required.join(","),
-                optional.iter().map(|o| format!(",{o}")).collect::<String>()
+            out.errors.push(header_error(format!(
+                "未知的列“{h}”，表头应为 {}",
+                expected()
             )));
+            return out;
         }
         if index.insert(h.clone(), i).is_some() {
-            return Err(err(format!("列“{h}”重复")));
+            out.errors.push(header_error(format!("列“{h}”重复")));
+            return out;
         }
     }
     if let Some(missing) = required.iter().find(|r| !index.contains_key(**r)) {
-        return Err(err(format!(
+        out.errors.push(header_error(format!(
             "缺少列“{missing}”，表头应为 {}",
-            required.join(",")
+            expected()
         )));
+        return out;
     }
-    Ok(Columns { index })
-}
-
-fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::None)
-        .from_reader(text.as_bytes())
+    let mut seen: HashMap<K, u64> = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let number = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("CSV 格式错误: {e}");
+                out.errors.push(RowError {
+                    file: file.to_owned(),
+                    row: number,
+                    field: String::new(),
+                    message,
+                });
+                continue;
+            }
+        };
+        let row = Row {
+            file,
+            number,
+            index: &index,
+            record: &record,
+        };
+        match parse(&row) {
+            Ok((key, value)) => match seen.get(&key) {
+                Some(first) => out
+                    .errors
+                    .push(row.err("", format!("与第{first}行重复（{duplicate}）"))),
+                None => {
+                    seen.insert(key, number);
+                    out.rows.push(value);
+                }
+            },
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
 }
 
 /// Parses a values CSV against a plan. Every bad row is reported; good rows are returned so that
 /// callers can decide (all-or-nothing, or skip invalid rows on request).
 pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observation> {
-    let mut out = Parsed {
-        rows: Vec::new(),
-        errors: Vec::new(),
-    };
-    let mut reader = csv_reader(text);
-    let cols = match read_header(
+    let required = ["indicator", "region", "period", "value"];
+    parse_rows(
         file,
-        &mut reader,
-        &["indicator", "region", "period", "value"],
+        text,
+        &required,
         &["source"],
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    let mut seen: HashMap<(usize, usize, Period), u64> = HashMap::new();
-    for (i, rec) in reader.records().enumerate() {
-        let row = i as u64 + 2;
-        let err = |field: &str, message: String| RowError {
-            file: file.to_owned(),
-            row,
-            field: field.to_owned(),
-            message,
-        };
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(err("", format!("CSV 格式错误: {e}")));
-                continue;
+        "同一指标、地区和报告期",
+        |row| {
+            let indicator = row.indicator(plan)?;
+            let region = row.region(plan)?;
+            let period = row
+                .get("period")
+                .parse::<Period>()
+                .map_err(|e| row.err("period", e.to_string()))?;
+            if period.year() <= plan.base_year - 10 || period.year() > plan.end_year {
+                let range = format!("{}–{}年", plan.base_year - 9, plan.end_year);
+                return Err(row.err("period", format!("报告期{period}超出方案范围（{range}）")));
             }
-        };
-        let ind_key = cols.get(&rec, "indicator");
-        let Some(indicator) = plan.find_indicator(ind_key) else {
-            out.errors
-                .push(err("indicator", format!("未知的指标“{ind_key}”")));
-            continue;
-        };
-        let reg_key = cols.get(&rec, "region");
-        let Some(region) = plan.find_region(reg_key) else {
-            out.errors
-                .push(err("region", format!("未知的行政区“{reg_key}”")));
-            continue;
-        };
-        let period = match cols.get(&rec, "period").parse::<Period>() {
-            Ok(p) => p,
-            Err(e) => {
-                out.errors.push(err("period", e.to_string()));
-                continue;
-            }
-        };
-        if period.year() <= plan.base_year - 10 || period.year() > plan.end_year {
-            out.errors.push(err(
-                "period",
-                format!(
-                    "报告期{period}超出方案范围（{}–{}年）",
-                    plan.base_year - 9,
-                    plan.end_year
-                ),
-            ));
-            continue;
-        }
-        let ind = &plan.indicators[indicator];
-        let value = match ind.parse_value(cols.get(&rec, "value")) {
-            Ok(v) => v,
-            Err(e) => {
-                out.errors.push(err("value", e));
-                continue;
-            }
-        };
-        if let Some(first) = seen.insert((indicator, region, period), row) {
-            out.errors.push(err(
-                "",
-                format!("与第{first}行重复（同一指标、地区和报告期）"),
-            ));
-            continue;
-        }
-        let source = Some(cols.get(&rec, "source"))
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        out.rows.push(Observation {
-            indicator,
-            region,
-            period,
-            value,
-            source,
-            state: ValueState::Approved,
-        });
-    }
-    out
+            let value = plan.indicators[indicator]
+                .parse_value(row.get("value"))
+                .map_err(|e| row.err("value", e))?;
+            let source = Some(row.get("source"))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            let observation = Observation {
+                indicator,
+                region,
+                period,
+                value,
+                source,
+                state: ValueState::Approved,
+            };
+            Ok(((indicator, region, period), observation))
+        },
+    )
 }
 
 /// Parses an assigned-targets CSV against a plan.
 pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<AssignedTarget> {
-    let mut out = Parsed {
-        rows: Vec::new(),
-        errors: Vec::new(),
-    };
-    let mut reader = csv_reader(text);
-    let cols = match read_header(
+    let required = ["indicator", "region", "year", "threshold", "document"];
+    parse_rows(
         file,
-        &mut reader,
-        &["indicator", "region", "year", "threshold", "document"],
+        text,
+        &required,
         &[],
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    let mut seen: HashMap<(usize, usize, i32), u64> = HashMap::new();
-    for (i, rec) in reader.records().enumerate() {
-        let row = i as u64 + 2;
-        let err = |field: &str, message: String| RowError {
-            file: file.to_owned(),
-            row,
-            field: field.to_owned(),
-            message,
-        };
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                out.errors.push(err("", format!("CSV 格式错误: {e}")));
-                continue;
+        "同一指标、地区和年份",
+        |row| {
+            let indicator = row.indicator(plan)?;
+            let region = row.region(plan)?;
+            let year = match row.get("year").parse::<Period>() {
+                Ok(Period::Year(y)) => y,
+                _ => return Err(row.err("year", format!("“{}”不是年份", row.get("year")))),
+            };
+            let threshold = match row.get("threshold").parse::<Threshold>() {
+                Ok(t @ (Threshold::Compare { .. } | Threshold::Change { .. })) => t,
+                Ok(_) => {
+                    let message = "上级下达目标须是比较（如 <= 45）或变化率（如 change >= 5%）";
+                    return Err(row.err("threshold", message));
+                }
+                Err(e) => return Err(row.err("threshold", e.to_string())),
+            };
+            if let Threshold::Compare { value, .. } = threshold {
+                plan.indicators[indicator]
+                    .check_value(value)
+                    .map_err(|e| row.err("threshold", e))?;
             }
-        };
-        let ind_key = cols.get(&rec, "indicator");
-        let Some(indicator) = plan.find_indicator(ind_key) else {
-            out.errors
-                .push(err("indicator", format!("未知的指标“{ind_key}”")));
-            continue;
-        };
-        let reg_key = cols.get(&rec, "region");
-        let Some(region) = plan.find_region(reg_key) else {
-            out.errors
-                .push(err("region", format!("未知的行政区“{reg_key}”")));
-            continue;
-        };
-        let year = match cols.get(&rec, "year").parse::<Period>() {
-            Ok(Period::Year(y)) => y,
-            _ => {
-                out.errors
-                    .push(err("year", format!("“{}”不是年份", cols.get(&rec, "year"))));
-                continue;
+            let document = row.get("document").to_owned();
+            if document.is_empty() {
+                return Err(row.err("document", "须注明下达目标的文件（文号）"));
             }
-        };
-        let threshold = match cols.get(&rec, "threshold").parse::<Threshold>() {
-            Ok(t @ (Threshold::Compare { .. } | Threshold::Change { .. })) => t,
-            Ok(_) => {
-                out.errors.push(err(
-                    "threshold",
-                    "上级下达目标须是比较（如 <= 45）或变化率（如 change >= 5%）".into(),
-                ));
-                continue;
-            }
-            Err(e) => {
-                out.errors.push(err("threshold", e.to_string()));
-                continue;
-            }
-        };
-        if let Threshold::Compare { value, .. } = threshold
-            && let Err(e) = plan.indicators[indicator].check_value(value)
-        {
-            out.errors.push(err("threshold", e));
-            continue;
+            Ok((
+                (indicator, region, year),
+                AssignedTarget {
+                    indicator,
+                    region,
+                    year,
+                    threshold,
+                    document,
+                },
+            ))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(i: usize, r: usize, y: i32, v: f64) -> Observation {
+        Observation {
+            indicator: i,
+            region: r,
+            period: Period::Year(y),
+            value: v,
+            source: None,
+            state: ValueState::Approved,
         }
-        let document = cols.get(&rec, "document").to_owned();
-        if document.is_empty() {
-            out.errors
-                .push(err("document", "须注明下达目标的文件（文号）".into()));
-            continue;
-        }
-        if let Some(first) = seen.insert((indicator, region, year), row) {
-            out.errors.push(err(
-                "",
-                format!("与第{first}行重复（同一指标、地区和年份）"),
-            ));
-            continue;
-        }
-        out.rows.push(AssignedTarget {
-            indicator,
-            region,
-            year,
-            threshold,
-            document,
-        });
     }
-    out
+
+    #[test]
+    fn series_are_sorted_by_year_and_later_rows_win() {
+        let set = ValueSet::new([
+            obs(1, 2, 2022, 5.0),
+            obs(1, 2, 2020, 1.0),
+            obs(1, 2, 2022, 6.0),
+            obs(1, 2, 2021, 3.0),
+            obs(0, 0, 2020, 9.0),
+        ]);
+        let years: Vec<(i32, f64)> = set.series(1, 2).iter().map(|p| (p.year, p.value)).collect();
+        assert_eq!(years, [(2020, 1.0), (2021, 3.0), (2022, 6.0)]);
+        assert_eq!(set.len(), 4);
+        assert!(set.series(5, 5).is_empty() && set.series(0, 9).is_empty());
+        let mut keys: Vec<_> = set.keys().collect();
+        keys.sort();
+        assert_eq!(keys, [(0, 0), (1, 2)]);
+    }
+
+    #[test]
+    fn sub_annual_values_are_counted_not_evaluated() {
+        let mut q = obs(0, 0, 2020, 1.0);
+        q.period = Period::Quarter(2020, 1);
+        let set = ValueSet::new([q]);
+        assert!(set.is_empty());
+        assert_eq!(set.sub_annual_count(), 1);
+    }
 }

@@ -600,7 +600,7 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
         .collect();
 
     // Indicator dictionary: the catalogue's plus the plan's own.
-    let own = load_indicators(src, raw.indicator, "");
+    let (own, broken) = load_indicators(src, raw.indicator, "");
     let mut indicators = catalogue.indicators.clone();
     for ind in own {
         if catalogue.indicator(&ind.code).is_some() {
@@ -688,7 +688,7 @@ fn build(src: &mut SourceFile<'_>, raw: RawPlan, catalogue: &Catalogue) -> Optio
                     .copied()
                     .unwrap_or(usize::MAX),
             );
-            if indicator.is_none() {
+            if indicator.is_none() && !broken.contains(g.indicator.get_ref()) {
                 src.error(
                     Some(g.indicator.span()),
                     field("indicator"),

@@ -24,6 +24,29 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// 启动网站与接口服务（首次启动时建库并创建管理员）
+    Serve(cmd::serve::ServeArgs),
+    /// 建库、载入方案，创建首个管理员（不启动服务）
+    Init(cmd::init::InitArgs),
+    /// 用户账户
+    User {
+        #[command(subcommand)]
+        cmd: cmd::user::UserCommand,
+    },
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        cmd: cmd::audit::AuditCommand,
+    },
+    /// 备份数据库（服务运行时也可执行，结果一致）
+    Backup(cmd::backup::BackupArgs),
+    /// 从备份恢复到新的空数据库
+    Restore(cmd::backup::RestoreArgs),
+    /// 导入数据（全部通过才写入）
+    Import {
+        #[command(subcommand)]
+        cmd: cmd::import::ImportCommand,
+    },
     /// 实施方案：检查与显示 (the implementation plan)
     Plan {
         #[command(subcommand)]
@@ -37,11 +60,6 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// 生成单位或县区的 Excel 填报模板 / a reporting template (.xlsx) for a unit or county
     Template(cmd::template::TemplateArgs),
-    /// 导入（校验）已填写的填报模板 / import (validate) a filled template
-    Import {
-        #[command(subcommand)]
-        cmd: cmd::import::ImportCommand,
-    },
     /// 导出指标完成情况表、公开数据 / export the completion table and open data
     Export {
         #[command(subcommand)]
@@ -67,12 +85,18 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => cmd::serve::run(args, &cli.common),
+        Command::Init(args) => cmd::init::run(args, &cli.common),
+        Command::User { cmd } => cmd::user::run(cmd, &cli.common),
+        Command::Audit { cmd } => cmd::audit::run(cmd, &cli.common),
+        Command::Backup(args) => cmd::backup::backup(args, &cli.common),
+        Command::Restore(args) => cmd::backup::restore(args, &cli.common),
+        Command::Import { cmd } => cmd::import::run(cmd, &cli.common),
         Command::Plan { cmd } => cmd::plan::run(cmd, &cli.common),
         Command::Evaluate(args) => cmd::evaluate::run(args, &cli.common),
         Command::Demo(args) => cmd::demo::run(args, &cli.common),
         Command::Report(args) => cmd::report::run(args, &cli.common),
         Command::Template(args) => cmd::template::run(args, &cli.common),
-        Command::Import { cmd } => cmd::import::run(cmd, &cli.common),
         Command::Export { cmd } => cmd::export::run(cmd, &cli.common),
         Command::Air { cmd } => cmd::air::run(cmd),
         Command::Water { cmd } => cmd::water::run(cmd),

@@ -1,149 +1,81 @@
-//! `ecociv import xlsx FILE --check`: validates a filled template cell by cell and prints what
-//! would be imported, or every error with sheet, cell and reason. Writing into the database is
-//! done by the store once it is wired in; until then `--check` is required.
+//! `ecociv import values FILE.csv`: values into the reporting workflow, all rows or none.
+//! This is also how the monitoring engines' `--values` output enters, with `--engine`.
+//! `ecociv import xlsx FILE --check` validates a filled reporting template (`import_xlsx.rs`).
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
-use clap::{Subcommand, ValueEnum};
-use ecociv_core::Period;
-use ecociv_core::explain;
-use ecociv_report::xlsx_import::{self, Expect};
-use ecociv_report::xlsx_template::{Reporter, period_zh};
+use anyhow::{Result, bail};
+use ecociv_store::{ImportOptions, Provenance, StoreConfig, StoreError};
 
-use crate::context::Common;
-use crate::table;
+use crate::cmd::db::{self, DatabaseArg};
+use crate::context::{Common, read_text};
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// 校验已填写的填报模板（.xlsx）/ validate a filled reporting template
-    Xlsx(XlsxArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct XlsxArgs {
-    pub file: PathBuf,
-    /// 只校验并报告，不写入（目前唯一的模式）
-    #[arg(long, required = true)]
-    pub check: bool,
-    /// 应为此单位的模板
-    #[arg(long, conflicts_with = "region")]
-    pub unit: Option<String>,
-    /// 应为此县区（代码）的模板
-    #[arg(long)]
-    pub region: Option<String>,
-    /// 应为此报告期的模板
-    #[arg(long)]
-    pub period: Option<Period>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
+    /// 导入指标值 CSV（表头 indicator,region,period,value[,source]）：全部通过才写入
+    Values {
+        file: PathBuf,
+        /// 导入后直接提交审核（默认为草稿）
+        #[arg(long)]
+        submit: bool,
+        /// 数据来自监测计算引擎（ecociv air/water/eco 的 --values 输出）
+        #[arg(long)]
+        engine: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// 校验已填写的 Excel 填报模板（逐格检查，列出所有错误）/ validate a filled reporting template
+    Xlsx(crate::cmd::import_xlsx::XlsxArgs),
 }
 
 pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
-    let ImportCommand::Xlsx(args) = cmd;
-    let loaded = common.load()?;
-    let plan = &loaded.plan;
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("无法读取 {}", args.file.display()))?;
-    let expect = Expect {
-        reporter: match (&args.unit, &args.region) {
-            (Some(u), _) => Some(Reporter::Unit(u.clone())),
-            (None, Some(r)) => Some(Reporter::Region(
-                plan.find_region(r)
-                    .map_or_else(|| r.clone(), |i| plan.regions[i].code.clone()),
-            )),
-            _ => None,
-        },
-        period: args.period,
+    let (file, submit, engine, d) = match cmd {
+        ImportCommand::Values {
+            file,
+            submit,
+            engine,
+            db,
+        } => (file, submit, engine, db),
+        ImportCommand::Xlsx(args) => return crate::cmd::import_xlsx::run(args, common),
     };
-    let name = args.file.file_name().map_or_else(
-        || args.file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let result = xlsx_import::read(&bytes, &name, plan, &loaded.catalogue, &expect);
-    match (args.format, result) {
-        (Format::Json, Ok(batch)) => println!("{}", serde_json::to_string_pretty(&batch)?),
-        (Format::Json, Err(rejected)) => {
-            println!("{}", serde_json::to_string_pretty(&rejected)?);
-            bail!("{rejected}");
-        }
-        (Format::Text, Err(rejected)) => {
-            print!("{}", rejected.report());
-            bail!("{rejected}");
-        }
-        (Format::Text, Ok(batch)) => {
-            println!(
-                "{}：{}{}的填报模板，校验通过（校验码 {}）。",
-                name,
-                batch.layout.reporter_name,
-                period_zh(batch.layout.period),
-                batch.checksum
-            );
-            let rows: Vec<Vec<String>> = batch
-                .values
-                .iter()
-                .map(|v| {
-                    let ind = plan.indicator(&v.indicator);
-                    vec![
-                        v.cell.clone(),
-                        ind.map_or_else(|| v.indicator.clone(), |i| i.name.clone()),
-                        plan.region(&v.region)
-                            .map_or_else(|| v.region.clone(), |r| r.name.clone()),
-                        ind.map_or_else(|| explain::num(v.value), |i| explain::value(i, v.value)),
-                        v.comment.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            if !rows.is_empty() {
-                println!("\n指标值（{} 条）:", rows.len());
-                print!(
-                    "{}",
-                    table::render(&["单元格", "指标", "地区", "本期值", "说明"], &rows)
+    let text = read_text(&file)?;
+    db::runtime()?.block_on(async {
+        let store = db::open(&d, common, StoreConfig::default()).await?;
+        let mut opts = ImportOptions::unrestricted(if engine {
+            Provenance::Engine
+        } else {
+            Provenance::Import
+        });
+        opts.submit = submit;
+        let name = file.display().to_string();
+        let result = store
+            .import_values_csv(&db::operator(), &name, &text, &opts)
+            .await;
+        store.close().await;
+        match result {
+            Ok(s) => {
+                eprintln!(
+                    "已导入 {}：{} 行（新建 {}，更新 {}），状态：{}。",
+                    s.file,
+                    s.rows,
+                    s.created,
+                    s.updated,
+                    if submit { "待审核" } else { "草稿" }
                 );
+                Ok(())
             }
-            let tasks: Vec<Vec<String>> = batch
-                .tasks
-                .iter()
-                .map(|t| {
-                    vec![
-                        format!("任务{}", t.task),
-                        t.state.name_zh().to_owned(),
-                        t.percent
-                            .map(|p| format!("{}%", explain::num(p)))
-                            .unwrap_or_default(),
-                        t.narrative.chars().take(40).collect(),
-                    ]
-                })
-                .collect();
-            if !tasks.is_empty() {
-                println!("\n任务进展（{} 条）:", tasks.len());
-                print!(
-                    "{}",
-                    table::render(&["任务", "状态", "完成比例", "进展情况"], &tasks)
-                );
-            }
-            if !batch.blank.is_empty() {
-                println!("\n未填写（{} 项）:", batch.blank.len());
-                for b in &batch.blank {
-                    let why = b
-                        .comment
-                        .as_ref()
-                        .map(|c| format!("（说明：{c}）"))
-                        .unwrap_or_default();
-                    println!("  {} {} {}{why}", b.sheet, b.cell, b.what);
+            Err(StoreError::Import(report)) => {
+                for e in &report.errors {
+                    eprintln!("{e}");
                 }
+                bail!(
+                    "{} 有 {} 处错误，未导入任何数据（共 {} 行）",
+                    report.file,
+                    report.errors.len(),
+                    report.rows
+                )
             }
-            for n in &batch.notices {
-                println!("提示：{n}");
-            }
-            println!("\n（--check：仅校验，未写入。）");
+            Err(e) => Err(e.into()),
         }
-    }
-    Ok(())
+    })
 }

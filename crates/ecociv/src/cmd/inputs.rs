@@ -109,6 +109,6 @@ fn report_errors(values: &[RowError], assigned: &[RowError], skip: bool) -> Resu
         eprintln!("已跳过 {total} 行无效数据。");
         Ok(())
     } else {
-        bail!("输入文件有 {total} 处错误，未继续（可用 --skip-invalid 跳过无效行）")
+        bail!("输入文件有 {total} 处错误，未进行评估（可用 --skip-invalid 跳过无效行）")
     }
 }

@@ -1,15 +1,22 @@
 //! One module per subcommand.
 
 pub mod air;
+pub mod audit;
+pub mod backup;
+pub mod db;
 pub mod demo;
 pub mod eco;
 pub mod evaluate;
 pub mod export;
 pub mod import;
+pub mod import_xlsx;
+pub mod init;
 pub mod inputs;
 pub mod plan;
 pub mod report;
+pub mod serve;
 pub mod template;
+pub mod user;
 pub mod water;
 
 /// A date from the command line (YYYY-MM-DD), or today: the report crate reads no clock, so the

@@ -1,0 +1,366 @@
+//! The audit log: one event per change, hash-chained, written in the same transaction as the
+//! change (see `tx.rs`).
+//!
+//! Each event stores the hash of the previous one (`prev_hash`; the first event's is 64 zeros)
+//! and its own `hash`, the SHA-256 (lower-case hex) of this canonical serialization:
+//!
+//! ```text
+//! ecociv-audit-v1\n
+//! <field>\n   for each of seq, at, actor, action, entity, before, after, prev_hash
+//! ```
+//!
+//! where a present field is written as `<byte length>:<bytes>` and an absent one (`before` of a
+//! creation, `after` of a deletion) as `~`. Length prefixes make the encoding unambiguous
+//! whatever the fields contain; `before` and `after` are hashed exactly as stored (JSON text).
+//!
+//! [`Store::verify_audit`] checks two things and names the first broken link:
+//! 1. the chain: sequence numbers without gaps, each `prev_hash` equal to the previous `hash`,
+//!    each `hash` recomputed, and the chain head in `store_state` equal to the last event (so a
+//!    deleted tail is caught);
+//! 2. the state: every audited row (values, task updates, users, periods, assigned targets, plan
+//!    versions, catalogue files, settings, evidence) equals the `after` of its latest event, and
+//!    every evidence file still hashes to its name. An edit behind the application's back breaks
+//!    (2); covering it up by editing the event breaks (1).
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, opt_text};
+
+/// The hash of the first event's predecessor.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The canonical hash of an event (see the module documentation).
+#[allow(clippy::too_many_arguments)]
+pub fn event_hash(
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"ecociv-audit-v1\n");
+    let seq = seq.to_string();
+    for field in [
+        Some(seq.as_str()),
+        Some(at),
+        Some(actor),
+        Some(action),
+        Some(entity),
+        before,
+        after,
+        Some(prev_hash),
+    ] {
+        match field {
+            Some(s) => {
+                h.update(s.len().to_string().as_bytes());
+                h.update(b":");
+                h.update(s.as_bytes());
+            }
+            None => h.update(b"~"),
+        }
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    /// `kind:key`, e.g. `value:17`, `user:3`, `period:2024`.
+    pub entity: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub before: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub after: Option<serde_json::Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only events with a sequence number below this (paging backwards from the newest).
+    pub before_seq: Option<i64>,
+    /// Only events of this entity (`value:17`) or kind (`value`).
+    pub entity: Option<String>,
+    pub actor: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Where the chain or the state first disagrees.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BrokenLink {
+    /// The audit event at fault (for a row edited behind the log's back: its latest event).
+    pub seq: Option<i64>,
+    pub entity: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(seq) = self.seq {
+            write!(f, "第{seq}号审计事件")?;
+        }
+        if let Some(e) = &self.entity {
+            if self.seq.is_some() {
+                f.write_str("，")?;
+            }
+            write!(f, "对象 {e}")?;
+        }
+        write!(f, "：{}", self.reason)
+    }
+}
+
+/// The result of [`Store::verify_audit`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyReport {
+    pub events: i64,
+    pub rows_checked: i64,
+    pub broken: Option<BrokenLink>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+fn event_from_row(r: &AnyRow) -> Result<AuditEvent> {
+    let json = |col: &str| -> Result<Option<serde_json::Value>> {
+        Ok(opt_text(r, col)?.and_then(|s| serde_json::from_str(&s).ok()))
+    };
+    Ok(AuditEvent {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        entity: r.try_get("entity")?,
+        before: json("before_json")?,
+        after: json("after_json")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+impl Store {
+    /// Lists audit events, newest first.
+    pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+        let entity_exact = filter.entity.clone().unwrap_or_default();
+        let entity_prefix = format!("{entity_exact}:%");
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, entity, before_json, after_json, prev_hash, hash \
+             FROM audit_events \
+             WHERE ($1 = 0 OR seq < $2) \
+               AND ($3 = '' OR entity = $3 OR entity LIKE $4) \
+               AND ($5 = '' OR actor = $5) \
+             ORDER BY seq DESC LIMIT $6",
+        )
+        .bind(i64::from(filter.before_seq.is_some()))
+        .bind(filter.before_seq.unwrap_or(0))
+        .bind(&entity_exact)
+        .bind(&entity_prefix)
+        .bind(filter.actor.clone().unwrap_or_default())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Checks the whole chain and the audited state; see the module documentation.
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        // Read everything in one snapshot so a concurrent write cannot look like tampering.
+        let snapshot_begin = match self.backend() {
+            crate::Backend::Sqlite => "BEGIN",
+            crate::Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let mut tx = self.pool().begin_with(snapshot_begin).await?;
+        let result = self.verify_in(&mut tx).await;
+        tx.rollback().await?;
+        result
+    }
+
+    async fn verify_in(&self, conn: &mut sqlx::AnyConnection) -> Result<VerifyReport> {
+        let mut latest: HashMap<String, (i64, Option<String>)> = HashMap::new();
+        let mut prev_hash = GENESIS_HASH.to_owned();
+        let mut expected_seq = 1i64;
+        let mut last_seq = 0i64;
+        let broken = |seq: i64, reason: String| BrokenLink {
+            seq: Some(seq),
+            entity: None,
+            reason,
+        };
+        // Page through the log so a long chain does not sit in memory at once.
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, action, entity, before_json, after_json, prev_hash, hash \
+                 FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000",
+            )
+            .bind(last_seq)
+            .fetch_all(&mut *conn)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let seq: i64 = r.try_get("seq")?;
+                let entity: String = r.try_get("entity")?;
+                let before = opt_text(r, "before_json")?;
+                let after = opt_text(r, "after_json")?;
+                let stored_prev: String = r.try_get("prev_hash")?;
+                let stored_hash: String = r.try_get("hash")?;
+                let report = |b: BrokenLink| VerifyReport {
+                    events: seq - 1,
+                    rows_checked: 0,
+                    broken: Some(b),
+                };
+                if seq != expected_seq {
+                    return Ok(report(broken(
+                        seq,
+                        format!(
+                            "序号不连续：应为第{expected_seq}号，实为第{seq}号（有事件被删除）"
+                        ),
+                    )));
+                }
+                if stored_prev != prev_hash {
+                    return Ok(report(broken(
+                        seq,
+                        "prev_hash 与前一事件的哈希不符（链被改动）".into(),
+                    )));
+                }
+                let actual = event_hash(
+                    seq,
+                    &r.try_get::<String, _>("at")?,
+                    &r.try_get::<String, _>("actor")?,
+                    &r.try_get::<String, _>("action")?,
+                    &entity,
+                    before.as_deref(),
+                    after.as_deref(),
+                    &stored_prev,
+                );
+                if actual != stored_hash {
+                    return Ok(report(broken(seq, "内容与哈希不符（事件被改动）".into())));
+                }
+                prev_hash = stored_hash;
+                expected_seq += 1;
+                last_seq = seq;
+                latest.insert(entity, (seq, after));
+            }
+        }
+        let events = last_seq;
+        let head = sqlx::query("SELECT audit_seq, audit_hash FROM store_state WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+        if head_seq != last_seq || head_hash != prev_hash {
+            return Ok(VerifyReport {
+                events,
+                rows_checked: 0,
+                broken: Some(BrokenLink {
+                    seq: Some(last_seq + 1),
+                    entity: None,
+                    reason: format!(
+                        "链头记录为第{head_seq}号事件，日志只到第{last_seq}号（末尾事件被删除或链头被改动）"
+                    ),
+                }),
+            });
+        }
+
+        // The state: every audited row must equal the `after` of its latest event.
+        let snapshots = crate::model::audited_rows(conn).await?;
+        let mut rows_checked = 0i64;
+        let mut seen = std::collections::HashSet::new();
+        for (entity, snapshot) in snapshots {
+            rows_checked += 1;
+            let recorded = latest.get(&entity);
+            let recorded_value = recorded
+                .and_then(|(_, a)| a.as_deref())
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+            if recorded_value.as_ref() != Some(&snapshot) {
+                return Ok(VerifyReport {
+                    events,
+                    rows_checked,
+                    broken: Some(BrokenLink {
+                        seq: recorded.map(|(s, _)| *s),
+                        entity: Some(entity.clone()),
+                        reason: if recorded.is_none() {
+                            "数据库中有此记录，审计日志中没有（绕过系统写入）".into()
+                        } else {
+                            "数据库中的记录与最后一次审计事件记录的内容不符（绕过系统修改）".into()
+                        },
+                    }),
+                });
+            }
+            seen.insert(entity);
+        }
+        // Rows the log says exist but the database lost.
+        let mut missing: Vec<(&String, i64)> = latest
+            .iter()
+            .filter(|(e, (_, after))| {
+                after.is_some() && crate::model::is_state_entity(e) && !seen.contains(*e)
+            })
+            .map(|(e, (s, _))| (e, *s))
+            .collect();
+        missing.sort_by_key(|(_, s)| *s);
+        if let Some((entity, seq)) = missing.first() {
+            return Ok(VerifyReport {
+                events,
+                rows_checked,
+                broken: Some(BrokenLink {
+                    seq: Some(*seq),
+                    entity: Some((*entity).clone()),
+                    reason: "审计日志记录的对象在数据库中不存在（绕过系统删除）".into(),
+                }),
+            });
+        }
+        Ok(VerifyReport {
+            events,
+            rows_checked,
+            broken: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_covers_every_field_and_tells_absent_from_empty() {
+        let base = event_hash(1, "t", "a", "x", "e", None, Some("{}"), GENESIS_HASH);
+        assert_eq!(base.len(), 64);
+        assert_ne!(
+            base,
+            event_hash(1, "t", "a", "x", "e", Some(""), Some("{}"), GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(2, "t", "a", "x", "e", None, Some("{}"), GENESIS_HASH)
+        );
+        assert_ne!(
+            base,
+            event_hash(1, "t", "a", "x", "e", None, Some("{}"), &"1".repeat(64))
+        );
+        // Moving a character between fields changes the hash (length prefixes).
+        assert_ne!(
+            event_hash(1, "t", "ab", "x", "e", None, None, GENESIS_HASH),
+            event_hash(1, "t", "a", "bx", "e", None, None, GENESIS_HASH)
+        );
+    }
+}

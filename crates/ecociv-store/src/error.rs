@@ -1,0 +1,82 @@
+//! The store's errors. Messages are Simplified Chinese and name the field: the web crate shows them
+//! to users as they are.
+
+use crate::import::ImportReport;
+
+/// A problem with one field of an input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{what}“{key}”不存在")]
+    NotFound { what: &'static str, key: String },
+    /// A stale write: the row changed since the caller read it. `current` is the row as it is now.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        current: serde_json::Value,
+    },
+    /// The input is wrong; nothing was changed.
+    #[error("{}", .0.message)]
+    Invalid(FieldError),
+    /// The input is fine but the workflow forbids it now (a locked approval, a closed period).
+    #[error("{0}")]
+    State(String),
+    /// An all-or-nothing import with bad rows; nothing was written.
+    #[error("导入文件有 {} 处错误，未导入任何数据", .0.errors.len())]
+    Import(ImportReport),
+    /// A file or body over the configured limit.
+    #[error("文件过大：{size} 字节，上限为 {limit} 字节")]
+    TooLarge { size: usize, limit: usize },
+    /// The plan or catalogue text does not load.
+    #[error("{0}")]
+    Model(String),
+    /// The database could not be opened.
+    #[error("{0}")]
+    Open(String),
+    #[error("数据库错误: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Reading or writing a backup file.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl StoreError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        })
+    }
+
+    pub fn not_found(what: &'static str, key: impl ToString) -> StoreError {
+        StoreError::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
+
+    /// Whether the caller is at fault (a 4xx), as opposed to the database or the machine.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(
+            self,
+            StoreError::Database(_)
+                | StoreError::Migrate(_)
+                | StoreError::Open(_)
+                | StoreError::Io(_)
+        )
+    }
+
+    /// Whether a database error is a unique-constraint violation (two writers raced to create
+    /// the same row; the loser gets a conflict, never a 500).
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+}

@@ -1,0 +1,298 @@
+//! Evidence files (台账, 佐证材料): content-addressed by SHA-256, size-limited, kept inside the
+//! database so a backup of the database holds the evidence too. The same file attached twice is
+//! stored once.
+
+use bytes::Bytes;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::model::sha256_hex;
+use crate::{Actor, Result, Store, StoreError};
+
+/// What evidence is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum EvidenceTarget {
+    Value(i64),
+    TaskUpdate(i64),
+}
+
+impl EvidenceTarget {
+    fn kind(self) -> &'static str {
+        match self {
+            EvidenceTarget::Value(_) => "value",
+            EvidenceTarget::TaskUpdate(_) => "task_update",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            EvidenceTarget::Value(id) | EvidenceTarget::TaskUpdate(id) => id,
+        }
+    }
+}
+
+/// A stored file, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvidenceMeta {
+    pub sha256: String,
+    pub size: i64,
+    pub media_type: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// A file attached to a value or task update, under the name it was uploaded with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvidenceLink {
+    pub id: i64,
+    pub sha256: String,
+    pub entity_kind: String,
+    pub entity_id: i64,
+    pub filename: String,
+    pub linked_by: String,
+    pub linked_at: String,
+}
+
+fn link_from_row(r: &AnyRow) -> Result<EvidenceLink> {
+    Ok(EvidenceLink {
+        id: r.try_get("id")?,
+        sha256: r.try_get("sha256")?,
+        entity_kind: r.try_get("entity_kind")?,
+        entity_id: r.try_get("entity_id")?,
+        filename: r.try_get("filename")?,
+        linked_by: r.try_get("linked_by")?,
+        linked_at: r.try_get("linked_at")?,
+    })
+}
+
+const LINK_COLS: &str = "id, sha256, entity_kind, entity_id, filename, linked_by, linked_at";
+
+pub(crate) async fn audited_rows(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, serde_json::Value)>> {
+    let mut out = Vec::new();
+    // The state of a file is recomputed from its content: an altered file no longer matches the
+    // hash and size its upload event recorded.
+    let rows = sqlx::query(
+        "SELECT sha256, size, media_type, content, uploaded_by, uploaded_at FROM evidence",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let name: String = r.try_get("sha256")?;
+        let content: Vec<u8> = r.try_get("content")?;
+        let meta = EvidenceMeta {
+            sha256: sha256_hex(&content),
+            size: content.len() as i64,
+            media_type: r.try_get("media_type")?,
+            uploaded_by: r.try_get("uploaded_by")?,
+            uploaded_at: r.try_get("uploaded_at")?,
+        };
+        out.push((
+            format!("evidence:{name}"),
+            serde_json::to_value(meta).unwrap_or_default(),
+        ));
+    }
+    let sql = format!("SELECT {LINK_COLS} FROM evidence_links");
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let l = link_from_row(&r)?;
+        out.push((
+            format!("evidence_link:{}", l.id),
+            serde_json::to_value(l).unwrap_or_default(),
+        ));
+    }
+    Ok(out)
+}
+
+fn clean_filename(name: &str) -> Result<String> {
+    // Keep the last path component only, without control characters.
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    if cleaned.is_empty() || cleaned.chars().count() > 200 {
+        return Err(StoreError::invalid(
+            "filename",
+            "文件名不能为空，且不超过200个字符",
+        ));
+    }
+    Ok(cleaned)
+}
+
+impl Store {
+    /// Stores a file (once per content) and attaches it to a value or task update.
+    pub async fn attach_evidence(
+        &self,
+        actor: &Actor,
+        target: EvidenceTarget,
+        filename: &str,
+        media_type: &str,
+        content: &[u8],
+    ) -> Result<EvidenceLink> {
+        let limit = self.config().max_evidence_bytes;
+        if content.len() > limit {
+            return Err(StoreError::TooLarge {
+                size: content.len(),
+                limit,
+            });
+        }
+        if content.is_empty() {
+            return Err(StoreError::invalid("file", "文件为空"));
+        }
+        let filename = clean_filename(filename)?;
+        let media_type = if media_type.trim().is_empty() {
+            "application/octet-stream"
+        } else {
+            media_type.trim()
+        };
+        let sha = sha256_hex(content);
+        let mut w = self.begin_write().await?;
+        let exists_sql = match target {
+            EvidenceTarget::Value(_) => "SELECT id FROM data_values WHERE id = $1",
+            EvidenceTarget::TaskUpdate(_) => "SELECT id FROM task_updates WHERE id = $1",
+        };
+        if sqlx::query(exists_sql)
+            .bind(target.id())
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::not_found(
+                match target {
+                    EvidenceTarget::Value(_) => "数据",
+                    EvidenceTarget::TaskUpdate(_) => "任务进展",
+                },
+                target.id(),
+            ));
+        }
+        let stored = sqlx::query("SELECT sha256 FROM evidence WHERE sha256 = $1")
+            .bind(&sha)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .is_some();
+        if !stored {
+            sqlx::query(
+                "INSERT INTO evidence (sha256, size, media_type, content, uploaded_by, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&sha)
+            .bind(content.len() as i64)
+            .bind(media_type)
+            .bind(content.to_vec())
+            .bind(&actor.name)
+            .bind(&w.at)
+            .execute(&mut *w.tx)
+            .await?;
+            let meta = EvidenceMeta {
+                sha256: sha.clone(),
+                size: content.len() as i64,
+                media_type: media_type.to_owned(),
+                uploaded_by: actor.name.clone(),
+                uploaded_at: w.at.clone(),
+            };
+            w.audit(
+                actor,
+                "evidence.upload",
+                &format!("evidence:{sha}"),
+                None,
+                Some(&serde_json::to_value(meta).unwrap_or_default()),
+            )
+            .await?;
+        }
+        let sql = format!(
+            "SELECT {LINK_COLS} FROM evidence_links WHERE sha256 = $1 AND entity_kind = $2 \
+             AND entity_id = $3"
+        );
+        if let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&sha)
+            .bind(target.kind())
+            .bind(target.id())
+            .fetch_optional(&mut *w.tx)
+            .await?
+        {
+            // Already attached: nothing changes (the transaction rolls back).
+            return link_from_row(&r);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO evidence_links (sha256, entity_kind, entity_id, filename, linked_by, \
+             linked_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&sha)
+        .bind(target.kind())
+        .bind(target.id())
+        .bind(&filename)
+        .bind(&actor.name)
+        .bind(&w.at)
+        .fetch_one(&mut *w.tx)
+        .await?
+        .try_get(0)?;
+        let sql = format!("SELECT {LINK_COLS} FROM evidence_links WHERE id = $1");
+        let link = link_from_row(
+            &sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_one(&mut *w.tx)
+                .await?,
+        )?;
+        w.audit(
+            actor,
+            "evidence.attach",
+            &format!("evidence_link:{id}"),
+            None,
+            Some(&serde_json::to_value(&link).unwrap_or_default()),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(link)
+    }
+
+    /// The files attached to a value or task update.
+    pub async fn evidence_links(&self, target: EvidenceTarget) -> Result<Vec<EvidenceLink>> {
+        let sql = format!(
+            "SELECT {LINK_COLS} FROM evidence_links WHERE entity_kind = $1 AND entity_id = $2 \
+             ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(target.kind())
+            .bind(target.id())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(link_from_row).collect()
+    }
+
+    /// The links of a file (what it is evidence for), to decide who may download it.
+    pub async fn evidence_uses(&self, sha256: &str) -> Result<Vec<EvidenceLink>> {
+        let sql = format!("SELECT {LINK_COLS} FROM evidence_links WHERE sha256 = $1 ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(sha256)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(link_from_row).collect()
+    }
+
+    /// A stored file and its content.
+    pub async fn evidence(&self, sha256: &str) -> Result<(EvidenceMeta, Bytes)> {
+        let r = sqlx::query(
+            "SELECT sha256, size, media_type, content, uploaded_by, uploaded_at FROM evidence \
+             WHERE sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("佐证材料", sha256))?;
+        let content: Vec<u8> = r.try_get("content")?;
+        Ok((
+            EvidenceMeta {
+                sha256: r.try_get("sha256")?,
+                size: r.try_get("size")?,
+                media_type: r.try_get("media_type")?,
+                uploaded_by: r.try_get("uploaded_by")?,
+                uploaded_at: r.try_get("uploaded_at")?,
+            },
+            Bytes::from(content),
+        ))
+    }
+}

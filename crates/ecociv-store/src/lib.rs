@@ -1,0 +1,396 @@
+//! The storage of ecociv: the only crate with SQL.
+//!
+//! It keeps the plan and catalogue versions, accounts and sessions, reported values with their
+//! review workflow, task progress updates, evidence files, assigned targets and the hash-chained
+//! audit log, on SQLite (one file, WAL) or PostgreSQL, chosen by the URL scheme.
+//!
+//! # Key decisions
+//!
+//! * **One portable SQL dialect over `sqlx::AnyPool`.** `$1` placeholders, `RETURNING`, partial
+//!   indexes and `ON CONFLICT` work on both backends. The portable driver knows only integers,
+//!   floats, text and blobs, so timestamps are RFC 3339 text (UTC, microseconds: text order is
+//!   time order), numbers people typed are decimal text and flags are 0/1. Each backend has its
+//!   own migration folder (`migrations/sqlite`, `migrations/postgres`) describing the same tables.
+//! * **Every write is one transaction together with its audit event(s).** A write begins by
+//!   updating the single `store_state` row (`BEGIN IMMEDIATE` on SQLite; the row lock on
+//!   PostgreSQL), which serializes writers, so the audit chain cannot fork, and bumps the data
+//!   generation that evaluation caches are keyed on. See [`audit`].
+//! * **Optimistic concurrency.** Editable rows carry a `version`; a write names the version it
+//!   read and gets [`StoreError::Conflict`] with the current state when it is stale.
+//! * **Approved values are immutable.** A correction is a new row with a reason that goes through
+//!   review again; the approved row stays in force until the correction is approved.
+//! * **Authorization is not done here.** Callers (the web policy, the CLI) decide who may do
+//!   what; the store records who did it ([`Actor`]) and enforces the workflow rules that hold
+//!   whoever asks (locked approvals, closed periods, versions, value ranges).
+//!
+//! What does not belong here: HTTP, HTML, cookies (the web crate turns sessions into cookies),
+//! and the domain rules of evaluation (that is `ecociv-core`; [`Store::evaluation`] only loads
+//! the inputs and caches the result).
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+pub mod assigned;
+pub mod audit;
+pub mod backup;
+pub mod demo;
+mod error;
+pub mod eval;
+pub mod evidence;
+pub mod import;
+pub mod model;
+pub mod period;
+pub mod session;
+pub mod task;
+pub mod testing;
+mod tx;
+pub mod user;
+pub mod value;
+
+pub use assigned::{AssignedInput, AssignedRecord};
+pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
+pub use error::{FieldError, StoreError};
+pub use eval::{Audience, EvaluationSnapshot};
+pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
+pub use import::{ImportOptions, ImportReport, ImportSummary};
+pub use model::Model;
+pub use period::PeriodState;
+pub use session::{NewSession, SessionInfo};
+pub use task::{TaskProgress, TaskUpdate, TaskUpdateFilter, TaskUpdateInput};
+pub use user::{LoginError, NewUser, Role, User, UserUpdate};
+pub use value::{DataValue, Provenance, ReviewEntry, ValueFilter, ValueInput, WorkflowStatus};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names: `sqlite:…` or `postgres://…` / `postgresql://…`.
+    pub fn of_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::invalid(
+                "database",
+                format!(
+                    "不支持的数据库地址“{}”：应为 sqlite:文件路径 或 postgres://用户@主机:端口/库名",
+                    redact_url(url)
+                ),
+            ))
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A source of the current time. The store never reads the clock directly, so tests can move
+/// time (session expiry, lockouts).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to, for tests.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> ManualClock {
+        ManualClock(std::sync::Mutex::new(start))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Formats a time the way the store keeps it: RFC 3339, UTC, microseconds, `Z`.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses a stored timestamp.
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Who does something: recorded in the audit log and on the rows they change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The account, when a person acts; `None` for the system and the command line.
+    pub user_id: Option<i64>,
+    /// The user name, or `system` / `cli:<name>`.
+    pub name: String,
+}
+
+impl Actor {
+    /// The store itself (migrations, built-in data).
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            name: "system".into(),
+        }
+    }
+
+    /// An operator at the command line.
+    pub fn cli(who: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: format!("cli:{who}"),
+        }
+    }
+
+    pub fn user(user: &User) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            name: user.username.clone(),
+        }
+    }
+}
+
+/// Settings of a store; [`StoreConfig::default`] is what `ecociv serve` uses.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The plan to load instead of the built-in one: (file name, TOML text). When it differs from
+    /// the active plan, it is stored as a new plan version and activated.
+    pub plan: Option<(String, String)>,
+    /// Largest evidence file accepted, in bytes.
+    pub max_evidence_bytes: usize,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after login, however active.
+    pub session_absolute: Duration,
+    /// Failed logins in a row before an account is locked.
+    pub max_failed_logins: i64,
+    /// How long a locked account stays locked.
+    pub lockout: Duration,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig {
+            plan: None,
+            max_evidence_bytes: 20 * 1024 * 1024,
+            session_idle: Duration::from_secs(2 * 3600),
+            session_absolute: Duration::from_secs(12 * 3600),
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+            max_connections: 8,
+        }
+    }
+}
+
+/// The store: a connection pool, the active plan and catalogue, and the evaluation cache.
+/// Cheap to clone; every clone shares the same pool and caches.
+#[derive(Debug, Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    config: StoreConfig,
+    clock: Arc<dyn Clock>,
+    model: RwLock<Arc<Model>>,
+    eval_cache: eval::Cache,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`, stores the built-in
+    /// catalogue and plan on first start (or `config.plan`), and loads the active ones.
+    pub async fn open(url: &str, config: StoreConfig) -> Result<Store> {
+        Store::open_with_clock(url, config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Store::open`] with a given clock.
+    pub async fn open_with_clock(
+        url: &str,
+        config: StoreConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Store> {
+        let backend = Backend::of_url(url)?;
+        let pool = connect(url, backend, config.max_connections).await?;
+        migrate(&pool, backend).await?;
+        let model = model::bootstrap(&pool, backend, clock.as_ref(), config.plan.as_ref()).await?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                config,
+                clock,
+                model: RwLock::new(Arc::new(model)),
+                eval_cache: eval::Cache::default(),
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// The underlying pool, for tests and tools that inspect the database directly.
+    pub fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Closes the pool; outstanding clones stop working.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+
+    /// The data generation: a counter every write bumps in its own transaction.
+    pub async fn generation(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+}
+
+/// Applies the embedded migrations of the backend.
+pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<()> {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+    }
+    Ok(())
+}
+
+pub(crate) async fn connect(url: &str, backend: Backend, max: u32) -> Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let url = match backend {
+        Backend::Sqlite => sqlite_url(url),
+        Backend::Postgres => url.to_owned(),
+    };
+    let mut opts = AnyPoolOptions::new()
+        .max_connections(max.max(2))
+        .acquire_timeout(Duration::from_secs(30));
+    if backend == Backend::Sqlite {
+        // Per connection: relaxed fsync is safe in WAL mode (a crash loses at most the last
+        // transactions, never consistency), and writers wait for each other instead of failing.
+        opts = opts.after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA busy_timeout = 15000")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = opts.connect(&url).await.map_err(|e| {
+        StoreError::Open(format!(
+            "无法打开数据库 {}: {e}",
+            redact_url(&url).trim_end_matches("?mode=rwc")
+        ))
+    })?;
+    if backend == Backend::Sqlite {
+        // WAL is a property of the file: readers never block the writer, and the other way round.
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .fetch_all(&pool)
+            .await?;
+    }
+    Ok(pool)
+}
+
+/// `sqlite:PATH` → `sqlite:PATH?mode=rwc` so the file is created on first start.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// Reads an optional text column.
+pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend_and_passwords_are_hidden() {
+        assert_eq!(Backend::of_url("sqlite:x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::of_url("mysql://u@h/db").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(sqlite_url("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+    }
+
+    #[test]
+    fn timestamps_sort_as_text_in_time_order() {
+        let a = parse_timestamp("2026-01-02T03:04:05.000001Z").unwrap();
+        let b = a + chrono::Duration::microseconds(1);
+        assert!(timestamp(a) < timestamp(b));
+        assert_eq!(parse_timestamp(&timestamp(a)), Some(a));
+    }
+}

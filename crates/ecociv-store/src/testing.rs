@@ -1,0 +1,205 @@
+//! Fresh databases for tests, of this crate and of the crates built on it.
+//!
+//! * SQLite: a new file in a new temporary directory, removed on drop.
+//! * PostgreSQL: a new database `ecociv_test_<random>` on the server named by
+//!   `ECOCIV_TEST_POSTGRES_URL` (`.ci/run` sets `postgres://postgres@127.0.0.1:5432/test`),
+//!   dropped on drop. Without the variable, [`TestDb::postgres`] prints
+//!   `SKIPPED: PostgreSQL tests (set ECOCIV_TEST_POSTGRES_URL)` and returns `None`.
+//!
+//! Run the same test body on both with [`both_backends!`](crate::both_backends).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::RngExt;
+
+use crate::{Clock, Result, Store, StoreConfig, SystemClock};
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "ECOCIV_TEST_POSTGRES_URL";
+
+/// A fresh, migrated database with the built-in plan and catalogue, and a store on it.
+#[derive(Debug)]
+pub struct TestDb {
+    pub store: Store,
+    /// The database URL (for a second store, a restore target, raw SQL).
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Dir(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+fn random_suffix() -> String {
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
+}
+
+impl TestDb {
+    /// A new SQLite database file.
+    pub async fn sqlite() -> TestDb {
+        TestDb::sqlite_with(StoreConfig::default(), Arc::new(SystemClock)).await
+    }
+
+    pub async fn sqlite_with(config: StoreConfig, clock: Arc<dyn Clock>) -> TestDb {
+        let (url, cleanup) = TestDb::new_sqlite_url();
+        let store = Store::open_with_clock(&url, config, clock)
+            .await
+            .expect("open a fresh SQLite store");
+        TestDb {
+            store,
+            url,
+            cleanup,
+        }
+    }
+
+    fn new_sqlite_url() -> (String, Cleanup) {
+        let dir = std::env::temp_dir().join(format!("ecociv-test-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        let url = format!("sqlite:{}", dir.join("ecociv.db").display());
+        (url, Cleanup::Dir(dir))
+    }
+
+    /// A URL for another, empty database of the same backend (a restore target), removed with
+    /// this one's sibling returned alongside.
+    pub async fn empty_sibling(&self) -> Result<EmptyDb> {
+        match &self.cleanup {
+            Cleanup::Dir(_) => {
+                let (url, cleanup) = TestDb::new_sqlite_url();
+                Ok(EmptyDb {
+                    url,
+                    _cleanup: cleanup,
+                })
+            }
+            Cleanup::Postgres { admin_url, .. } => {
+                let (url, cleanup) = create_pg_database(admin_url).await?;
+                Ok(EmptyDb {
+                    url,
+                    _cleanup: cleanup,
+                })
+            }
+        }
+    }
+
+    /// A new PostgreSQL database, or `None` (with a loud message) when no server is configured.
+    pub async fn postgres() -> Option<TestDb> {
+        TestDb::postgres_with(StoreConfig::default(), Arc::new(SystemClock)).await
+    }
+
+    pub async fn postgres_with(config: StoreConfig, clock: Arc<dyn Clock>) -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            eprintln!("SKIPPED: PostgreSQL tests (set {POSTGRES_ENV})");
+            return None;
+        };
+        let (url, cleanup) = create_pg_database(&admin_url)
+            .await
+            .expect("create a PostgreSQL test database");
+        let store = Store::open_with_clock(&url, config, clock)
+            .await
+            .expect("open a fresh PostgreSQL store");
+        Some(TestDb {
+            store,
+            url,
+            cleanup,
+        })
+    }
+
+    /// Runs raw SQL behind the application's back (tamper tests).
+    pub async fn raw(&self, sql: &str) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(self.store.pool())
+            .await
+            .expect("raw SQL");
+    }
+}
+
+/// An empty database of the same backend, removed on drop.
+#[derive(Debug)]
+pub struct EmptyDb {
+    pub url: String,
+    _cleanup: Cleanup,
+}
+
+async fn create_pg_database(admin_url: &str) -> Result<(String, Cleanup)> {
+    sqlx::any::install_default_drivers();
+    let name = format!("ecociv_test_{}", random_suffix());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    let _ = sqlx::Connection::close(conn).await;
+    let base = match admin_url.rfind('/') {
+        Some(i) if admin_url[..i].contains("://") && i > admin_url.find("://").unwrap_or(0) + 2 => {
+            &admin_url[..i]
+        }
+        _ => admin_url,
+    };
+    let query = admin_url.find('?').map(|i| &admin_url[i..]).unwrap_or("");
+    Ok((
+        format!("{base}/{name}{query}"),
+        Cleanup::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    ))
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                // Drop runs outside async; a short-lived runtime on its own thread does it.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(mut conn) =
+                            <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await
+                        {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut conn)
+                            .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Defines `mod $name { sqlite(), postgres() }` running `async fn $body(&TestDb)` on each backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident => $body:ident;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = $crate::testing::TestDb::sqlite().await;
+                    super::$body(&db).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::testing::TestDb::postgres().await {
+                        super::$body(&db).await;
+                    }
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,431 @@
+//! The reporting workflow on both backends: drafts, submission, approval, return, resubmission,
+//! locked approvals, corrections, closed periods, task updates, bad input.
+
+use ecociv_store::testing::TestDb;
+use ecociv_store::{
+    Actor, Provenance, StoreError, TaskProgress, TaskUpdateInput, ValueFilter, ValueInput,
+    WorkflowStatus, both_backends,
+};
+
+fn reporter() -> Actor {
+    Actor::cli("reporter")
+}
+
+fn reviewer() -> Actor {
+    Actor::cli("reviewer")
+}
+
+fn input(period: &str, value: &str) -> ValueInput {
+    ValueInput {
+        indicator: "urban_sewage_treatment_rate".into(),
+        region: "411700".into(),
+        period: period.into(),
+        value: value.into(),
+        comment: "市城市管理局统计".into(),
+        provenance: Provenance::Form,
+        provenance_detail: String::new(),
+    }
+}
+
+async fn a_value_goes_from_draft_to_approved_through_return_and_resubmission(db: &TestDb) {
+    let s = &db.store;
+    let v = s
+        .save_value(&reporter(), &input("2024", "95.1"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.status, v.version, v.value.as_str()),
+        (WorkflowStatus::Draft, 1, "95.1")
+    );
+    let v = s
+        .save_value(&reporter(), &input("2024", "95.3%"), Some(1))
+        .await
+        .unwrap();
+    assert_eq!((v.version, v.value.as_str()), (2, "95.3"));
+    let v = s.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    assert_eq!(v.status, WorkflowStatus::Submitted);
+
+    // Submitted values wait for review: the reporter cannot change them.
+    let err = s
+        .save_value(&reporter(), &input("2024", "96"), Some(v.version))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "{err:?}");
+
+    let err = s
+        .return_value(&reviewer(), v.id, v.version, "  ")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid(ref f) if f.field == "reason"),
+        "{err:?}"
+    );
+    let v = s
+        .return_value(&reviewer(), v.id, v.version, "请附统计年鉴页")
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.status, v.return_reason.as_str()),
+        (WorkflowStatus::Returned, "请附统计年鉴页")
+    );
+
+    let v = s
+        .save_value(&reporter(), &input("2024", "95.4"), Some(v.version))
+        .await
+        .unwrap();
+    assert_eq!(v.status, WorkflowStatus::Draft);
+    let v = s.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    // Nobody approves their own submission.
+    let err = s
+        .approve_value(&reporter(), v.id, v.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "{err:?}");
+    let v = s.approve_value(&reviewer(), v.id, v.version).await.unwrap();
+    assert_eq!(v.status, WorkflowStatus::Approved);
+
+    let history: Vec<String> = s
+        .reviews("value", v.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(history, ["submit", "return", "submit", "approve"]);
+}
+
+async fn approved_values_are_locked_and_corrected_by_a_new_version_with_a_reason(db: &TestDb) {
+    let s = &db.store;
+    let v = s
+        .save_value(&reporter(), &input("2023", "94"), None)
+        .await
+        .unwrap();
+    let v = s.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    let approved = s.approve_value(&reviewer(), v.id, v.version).await.unwrap();
+
+    // Locked: no new draft, no status change, no resubmission.
+    let err = s
+        .save_value(&reporter(), &input("2023", "95"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::State(ref m) if m.contains("锁定")),
+        "{err:?}"
+    );
+    let err = s
+        .submit_value(&reporter(), approved.id, approved.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "{err:?}");
+
+    // A correction needs a reason, and is a new row in review.
+    let err = s
+        .correct_value(&reporter(), approved.id, approved.version, "94.5", "", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref f) if f.field == "reason"));
+    let fix = s
+        .correct_value(
+            &reporter(),
+            approved.id,
+            approved.version,
+            "94.5",
+            "",
+            "统计口径更正",
+        )
+        .await
+        .unwrap();
+    assert_ne!(fix.id, approved.id);
+    assert_eq!(fix.status, WorkflowStatus::Submitted);
+    assert_eq!((fix.correction, fix.supersedes), (1, Some(approved.id)));
+    assert_eq!(fix.correction_reason, "统计口径更正");
+
+    // Until the correction is approved the old value stays in force, unchanged.
+    let eval = s
+        .evaluation(2023, None, Some("411700"), ecociv_store::Audience::Internal)
+        .await
+        .unwrap();
+    let r = eval
+        .evaluation
+        .results
+        .iter()
+        .find(|r| r.indicator == "urban_sewage_treatment_rate")
+        .unwrap();
+    assert_eq!(r.value, Some(94.0));
+    assert_eq!(s.value(approved.id).await.unwrap(), approved);
+
+    let fix = s
+        .approve_value(&reviewer(), fix.id, fix.version)
+        .await
+        .unwrap();
+    let old = s.value(approved.id).await.unwrap();
+    assert_eq!(old.superseded_by, Some(fix.id));
+    assert_eq!(
+        (old.value.as_str(), old.status),
+        ("94", WorkflowStatus::Approved)
+    );
+    let live = s
+        .values(&ValueFilter {
+            period: Some("2023".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live.iter().map(|v| v.id).collect::<Vec<_>>(), [fix.id]);
+    let all = s
+        .values(&ValueFilter {
+            period: Some("2023".into()),
+            include_superseded: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+}
+
+async fn a_closed_period_refuses_writes_until_reopened_with_a_reason(db: &TestDb) {
+    let s = &db.store;
+    let coordinator = Actor::cli("coordinator");
+    let draft = s
+        .save_value(&reporter(), &input("2022", "93"), None)
+        .await
+        .unwrap();
+    let p = s
+        .close_period(&coordinator, "2022", "年度数据已上报省厅", 0)
+        .await
+        .unwrap();
+    assert!(p.closed);
+    let before = s.generation().await.unwrap();
+
+    let err = s
+        .save_value(&reporter(), &input("2022", "94"), Some(draft.version))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::State(ref m) if m.contains("已关闭")),
+        "{err:?}"
+    );
+    let err = s
+        .submit_value(&reporter(), draft.id, draft.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)));
+    // Closing a year closes its months.
+    let err = s
+        .save_value(&reporter(), &input("2022-07", "94"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)));
+    assert_eq!(
+        s.generation().await.unwrap(),
+        before,
+        "refused writes change nothing"
+    );
+
+    let err = s
+        .reopen_period(&coordinator, "2022", "", p.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref f) if f.field == "reason"));
+    let err = s
+        .reopen_period(&coordinator, "2022", "补报", p.version - 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }));
+    let p = s
+        .reopen_period(&coordinator, "2022", "省厅要求补报", p.version)
+        .await
+        .unwrap();
+    assert!(!p.closed);
+    s.save_value(&reporter(), &input("2022", "94"), Some(draft.version))
+        .await
+        .unwrap();
+}
+
+async fn bad_input_is_refused_with_the_field_named_and_nothing_changes(db: &TestDb) {
+    let s = &db.store;
+    let before = s.generation().await.unwrap();
+    let cases = [
+        (
+            ValueInput {
+                indicator: "no_such_indicator".into(),
+                ..input("2024", "1")
+            },
+            "indicator",
+        ),
+        (
+            ValueInput {
+                region: "999999".into(),
+                ..input("2024", "1")
+            },
+            "region",
+        ),
+        (input("1990", "95"), "period"),
+        (input("2031", "95"), "period"),
+        (input("2024Q5", "95"), "period"),
+        (input("2024", "101"), "value"),
+        (input("2024", "abc"), "value"),
+        (
+            ValueInput {
+                indicator: "forest_coverage".into(),
+                ..input("2024", "-3")
+            },
+            "value",
+        ),
+    ];
+    for (bad, field) in cases {
+        match s.save_value(&reporter(), &bad, None).await {
+            Err(StoreError::Invalid(f)) => {
+                assert_eq!(f.field, field, "{bad:?}: {}", f.message);
+                assert!(!f.message.is_empty());
+            }
+            other => panic!("{bad:?} should be refused, got {other:?}"),
+        }
+    }
+    let bad_task = TaskUpdateInput {
+        task: 1,
+        unit: "sthjj".into(),
+        period: "2024".into(),
+        progress: TaskProgress::InProgress,
+        percent: 101,
+        narrative: String::new(),
+    };
+    let err = s
+        .save_task_update(&reporter(), &bad_task, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid(ref f) if f.field == "percent"),
+        "{err:?}"
+    );
+    assert_eq!(s.generation().await.unwrap(), before);
+    assert!(s.values(&ValueFilter::default()).await.unwrap().is_empty());
+}
+
+async fn task_updates_are_reviewed_like_values(db: &TestDb) {
+    let s = &db.store;
+    let model = s.model();
+    let task = &model.plan.tasks[0];
+    let unit = model
+        .plan
+        .units
+        .iter()
+        .find(|u| task.lead.contains(&u.name))
+        .unwrap();
+    let mut inp = TaskUpdateInput {
+        task: i64::from(task.number),
+        unit: unit.code.clone(),
+        period: "2024".into(),
+        progress: TaskProgress::InProgress,
+        percent: 40,
+        narrative: "已完成方案起草".into(),
+    };
+    let t = s.save_task_update(&reporter(), &inp, None).await.unwrap();
+    inp.percent = 50;
+    let err = s
+        .save_task_update(&reporter(), &inp, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let t = s
+        .save_task_update(&reporter(), &inp, Some(t.version))
+        .await
+        .unwrap();
+    assert_eq!(t.percent, 50);
+    let t = s
+        .submit_task_update(&reporter(), t.id, t.version)
+        .await
+        .unwrap();
+    let t = s
+        .return_task_update(&reviewer(), t.id, t.version, "请补充会议纪要")
+        .await
+        .unwrap();
+    assert_eq!(t.status, WorkflowStatus::Returned);
+    let t = s
+        .save_task_update(&reporter(), &inp, Some(t.version))
+        .await
+        .unwrap();
+    let t = s
+        .submit_task_update(&reporter(), t.id, t.version)
+        .await
+        .unwrap();
+    let t = s
+        .approve_task_update(&reviewer(), t.id, t.version)
+        .await
+        .unwrap();
+    assert_eq!(t.status, WorkflowStatus::Approved);
+    let err = s
+        .save_task_update(&reporter(), &inp, Some(t.version))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)));
+
+    // A unit that is not responsible for the task cannot report on it.
+    let stranger = model
+        .plan
+        .units
+        .iter()
+        .find(|u| task.responsibility_of(&u.name).is_none())
+        .unwrap();
+    let err = s
+        .save_task_update(
+            &reporter(),
+            &TaskUpdateInput {
+                unit: stranger.code.clone(),
+                ..inp
+            },
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref f) if f.field == "unit"));
+}
+
+async fn evidence_is_stored_once_by_content_and_limited_in_size(db: &TestDb) {
+    let s = &db.store;
+    let v = s
+        .save_value(&reporter(), &input("2024", "95"), None)
+        .await
+        .unwrap();
+    let target = ecociv_store::EvidenceTarget::Value(v.id);
+    let a = s
+        .attach_evidence(
+            &reporter(),
+            target,
+            "../../年鉴.pdf",
+            "application/pdf",
+            b"%PDF-1.4 x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.filename, "年鉴.pdf");
+    let again = s
+        .attach_evidence(
+            &reporter(),
+            target,
+            "copy.pdf",
+            "application/pdf",
+            b"%PDF-1.4 x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.id, a.id, "the same file attached twice is one link");
+    let (meta, bytes) = s.evidence(&a.sha256).await.unwrap();
+    assert_eq!((meta.size, &bytes[..]), (10, &b"%PDF-1.4 x"[..]));
+    let big = vec![0u8; s.config().max_evidence_bytes + 1];
+    let err = s
+        .attach_evidence(&reporter(), target, "big.bin", "", &big)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TooLarge { .. }));
+    assert_eq!(s.evidence_links(target).await.unwrap().len(), 1);
+}
+
+both_backends! {
+    value_workflow_draft_submit_return_resubmit_approve => a_value_goes_from_draft_to_approved_through_return_and_resubmission;
+    approved_values_locked_and_corrections_are_new_versions => approved_values_are_locked_and_corrected_by_a_new_version_with_a_reason;
+    closed_period_rejects_writes_and_reopen_needs_reason => a_closed_period_refuses_writes_until_reopened_with_a_reason;
+    bad_input_changes_nothing => bad_input_is_refused_with_the_field_named_and_nothing_changes;
+    task_updates_follow_the_review => task_updates_are_reviewed_like_values;
+    evidence_content_addressed_and_size_limited => evidence_is_stored_once_by_content_and_limited_in_size;
+}

@@ -1,0 +1,93 @@
+//! `GET /evaluation/{year}`: the cached evaluation as JSON, with an ETag.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ecociv_store::Audience;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::policy::{self, Action};
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(evaluation))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvalQuery {
+    /// 只评估这个行政区（代码或名称）
+    pub region: Option<String>,
+    /// 国家指标版本（2019、2021、2024），默认取创建办的设置
+    pub catalogue_version: Option<String>,
+}
+
+/// 某一年的评估：每个指标 × 地区对照方案目标和国家标准的状态、预测和说明。
+/// 登录用户看到已审核（达标判断）与待审核数据；未登录时只基于已公开的已审核数据。
+/// 结果带 ETag，数据未变时可用 If-None-Match 得到 304。
+#[utoipa::path(get, path = "/api/v1/evaluation/{year}", tag = "evaluation",
+    params(("year" = i32, Path, description = "评估年份"), EvalQuery),
+    responses((status = 200, description = "ecociv_core::Evaluation（year、plan、readiness、results）", body = Object),
+        (status = 304, description = "未变化"), (status = 422, body = ErrorBody)))]
+pub async fn evaluation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(year): Path<String>,
+    Query(q): Query<EvalQuery>,
+) -> Result<Response, ApiError> {
+    let year: i32 = year
+        .parse()
+        .map_err(|_| ApiError::invalid("year", format!("“{year}”不是年份")))?;
+    let audience = match user.user() {
+        Some(u) => {
+            policy::require(Some(u), Action::ReadInternal)?;
+            Audience::Internal
+        }
+        None => Audience::Public,
+    };
+    let snap = state
+        .store
+        .evaluation(
+            year,
+            q.catalogue_version.as_deref(),
+            q.region.as_deref(),
+            audience,
+        )
+        .await?;
+    let etag = format!(
+        "\"e{}-{}-{}\"",
+        snap.generation,
+        snap.catalogue_version,
+        match audience {
+            Audience::Internal => "i",
+            Audience::Public => "p",
+        }
+    );
+    let etag = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
+    // Signed-in users must not get each other's cached copies from a shared cache.
+    let cache = HeaderValue::from_static(match audience {
+        Audience::Internal => "private, no-cache",
+        Audience::Public => "public, no-cache",
+    });
+    if headers.get(IF_NONE_MATCH) == Some(&etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(ETAG, etag), (CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (ETAG, etag),
+            (CACHE_CONTROL, cache),
+        ],
+        snap.json.clone(),
+    )
+        .into_response())
+}

@@ -1,0 +1,190 @@
+//! Key tasks (重点任务) and their progress updates (督办), reviewed like values.
+
+use axum::extract::{Path, Query, State};
+use ecociv_store::{
+    Actor, TaskProgress, TaskUpdate, TaskUpdateFilter, TaskUpdateInput, WorkflowStatus,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{ApiJson, ReasonBody, VersionBody};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ErrorBody};
+use crate::policy::{self, Action};
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_updates, save_update))
+        .routes(routes!(submit_update))
+        .routes(routes!(approve_update))
+        .routes(routes!(return_update))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UpdateQuery {
+    pub task: Option<i64>,
+    pub unit: Option<String>,
+    pub period: Option<String>,
+    pub status: Option<String>,
+}
+
+/// 任务进展列表（须登录；填报员、审核员只能看到本单位的未审核进展）。
+#[utoipa::path(get, path = "/api/v1/task-updates", tag = "tasks", params(UpdateQuery),
+    responses((status = 200, body = Vec<TaskUpdate>), (status = 401, body = ErrorBody)))]
+pub async fn list_updates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<UpdateQuery>,
+) -> Result<axum::Json<Vec<TaskUpdate>>, ApiError> {
+    let u = policy::require(user.user(), Action::ReadInternal)?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            WorkflowStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", format!("状态“{s}”无效")))?,
+        ),
+    };
+    let rows = state
+        .store
+        .task_updates(&TaskUpdateFilter {
+            task: q.task,
+            unit: q.unit,
+            period: q.period,
+            status,
+        })
+        .await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .filter(|t| policy::can_see_task_update(u, t))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveUpdateBody {
+    /// 任务编号
+    pub task: i64,
+    /// 单位代码；填报员可省略（取本单位）
+    pub unit: Option<String>,
+    /// 报告期
+    pub period: String,
+    /// not_started | in_progress | completed | delayed
+    pub progress: String,
+    /// 完成百分比 0–100
+    pub percent: i64,
+    #[serde(default)]
+    pub narrative: String,
+    /// 修改已有草稿时的 version
+    pub version: Option<i64>,
+}
+
+/// 保存任务进展草稿。
+#[utoipa::path(post, path = "/api/v1/task-updates", tag = "tasks", request_body = SaveUpdateBody,
+    responses((status = 200, body = TaskUpdate), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<SaveUpdateBody>,
+) -> Result<axum::Json<TaskUpdate>, ApiError> {
+    let u = policy::require(user.user(), Action::WriteTask)?;
+    let unit = body
+        .unit
+        .clone()
+        .or_else(|| u.unit.clone())
+        .ok_or_else(|| ApiError::invalid("unit", "请指定单位代码（unit）"))?;
+    let u = policy::require_unit(Some(u), Action::WriteTask, &unit)?;
+    let progress = TaskProgress::parse(&body.progress).ok_or_else(|| {
+        ApiError::invalid(
+            "progress",
+            format!(
+                "进展状态“{}”无效，可用: not_started、in_progress、completed、delayed",
+                body.progress
+            ),
+        )
+    })?;
+    let input = TaskUpdateInput {
+        task: body.task,
+        unit,
+        period: body.period,
+        progress,
+        percent: body.percent,
+        narrative: body.narrative,
+    };
+    Ok(axum::Json(
+        state
+            .store
+            .save_task_update(&Actor::user(u), &input, body.version)
+            .await?,
+    ))
+}
+
+async fn scoped(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    action: Action,
+) -> Result<Actor, ApiError> {
+    let u = policy::require(user.user(), action)?;
+    let t = state.store.task_update(id).await?;
+    Ok(Actor::user(policy::require_unit(Some(u), action, &t.unit)?))
+}
+
+/// 提交任务进展审核。
+#[utoipa::path(post, path = "/api/v1/task-updates/{id}/submit", tag = "tasks", params(("id" = i64, Path)),
+    request_body = VersionBody,
+    responses((status = 200, body = TaskUpdate), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn submit_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<VersionBody>,
+) -> Result<axum::Json<TaskUpdate>, ApiError> {
+    let actor = scoped(&state, &user, id, Action::WriteTask).await?;
+    Ok(axum::Json(
+        state
+            .store
+            .submit_task_update(&actor, id, body.version)
+            .await?,
+    ))
+}
+
+/// 审核通过任务进展。
+#[utoipa::path(post, path = "/api/v1/task-updates/{id}/approve", tag = "tasks", params(("id" = i64, Path)),
+    request_body = VersionBody,
+    responses((status = 200, body = TaskUpdate), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<VersionBody>,
+) -> Result<axum::Json<TaskUpdate>, ApiError> {
+    let actor = scoped(&state, &user, id, Action::ReviewTask).await?;
+    Ok(axum::Json(
+        state
+            .store
+            .approve_task_update(&actor, id, body.version)
+            .await?,
+    ))
+}
+
+/// 退回任务进展（须填写原因）。
+#[utoipa::path(post, path = "/api/v1/task-updates/{id}/return", tag = "tasks", params(("id" = i64, Path)),
+    request_body = ReasonBody,
+    responses((status = 200, body = TaskUpdate), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn return_update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ReasonBody>,
+) -> Result<axum::Json<TaskUpdate>, ApiError> {
+    let actor = scoped(&state, &user, id, Action::ReviewTask).await?;
+    Ok(axum::Json(
+        state
+            .store
+            .return_task_update(&actor, id, body.version, &body.reason)
+            .await?,
+    ))
+}

@@ -1,0 +1,257 @@
+//! The ecociv web service: the JSON API under `/api/v1`, sessions, CSRF protection, login rate
+//! limiting and the authorization policy.
+//!
+//! What belongs here: HTTP. Handlers parse requests, ask [`policy`] whether the signed-in user may
+//! act, call `ecociv-store`, and turn results and errors into JSON ([`error::ApiError`]). What
+//! does not: SQL (the store owns it) and domain rules (ecociv-core).
+//!
+//! Layout: `api/` holds the JSON API, one module per resource; the HTML pages (issue 6) go in a
+//! `pages/` module beside it and reuse [`state::AppState`], [`auth::CurrentUser`] and [`policy`].
+//! [`app`] assembles the router; [`serve`] runs it.
+//!
+//! Request path, outside in: security headers → tower-http `CsrfLayer` (refuses cross-site
+//! requests by `Sec-Fetch-Site`/`Origin`) → body limits (413 with a JSON message) → login rate
+//! limit per client address → session lookup and per-session CSRF token check → handler.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
+use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod policy;
+pub mod state;
+
+pub use auth::CurrentUser;
+pub use error::ApiError;
+pub use state::{AppState, WebConfig};
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::routes().split_for_parts().1
+}
+
+/// The whole application: API, OpenAPI document, Swagger UI and the landing page.
+pub fn app(state: AppState) -> Router {
+    let (api_router, doc) = api::routes().split_for_parts();
+    let login_limit = Arc::new(LoginLimiter::new(&state.config));
+    let upload_max = state.store.config().max_evidence_bytes + 64 * 1024;
+
+    let mut csrf = tower_http::csrf::CsrfLayer::new();
+    for origin in &state.config.trusted_origins {
+        match csrf.clone().add_trusted_origin(origin) {
+            Ok(c) => csrf = c,
+            Err(e) => tracing::warn!("ignoring trusted origin {origin}: {e}"),
+        }
+    }
+    let csrf = csrf.with_rejection_response(|_| {
+        ApiError::forbidden("拒绝跨站请求：请求来自其他网站（Origin / Sec-Fetch-Site 不符）")
+            .with_code("csrf")
+            .into_response()
+    });
+
+    Router::new()
+        .route("/", get(landing))
+        .merge(api_router)
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            login_limit,
+            login_rate_limit,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), body_limits))
+        .layer(DefaultBodyLimit::max(upload_max))
+        .layer(csrf)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application until `shutdown` completes. The client address is passed to handlers
+/// (rate limiting, audit log).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Whether a request uploads evidence (the larger limit applies).
+fn is_upload(req: &Request) -> bool {
+    req.method() == Method::POST && req.uri().path().ends_with("/evidence")
+}
+
+/// 413 with a JSON message for bodies over the configured limit, by `Content-Length` at once and
+/// for streamed bodies as they are read.
+async fn body_limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = if is_upload(&req) {
+        state.store.config().max_evidence_bytes + 64 * 1024
+    } else {
+        state.config.max_body_bytes
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return ApiError::too_large(limit).into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    // Extractors outside our control answer an exceeded limit with a plain-text 413.
+    let plain = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_none_or(|v| !v.as_bytes().starts_with(b"application/json"));
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return ApiError::too_large(limit).into_response();
+    }
+    resp
+}
+
+/// Login attempts per client address, with tower_governor's key extractors and limiter.
+#[derive(Debug)]
+struct LoginLimiter {
+    by_peer: GovernorConfig<PeerIpKeyExtractor, governor_mw::NoOpMiddleware>,
+    by_forwarded: GovernorConfig<SmartIpKeyExtractor, governor_mw::NoOpMiddleware>,
+    behind_proxy: bool,
+}
+
+mod governor_mw {
+    pub use governor::middleware::NoOpMiddleware;
+}
+
+impl LoginLimiter {
+    fn new(config: &WebConfig) -> LoginLimiter {
+        let period = Duration::from_secs(config.login_refill_seconds.max(1));
+        let burst = config.login_burst.max(1);
+        LoginLimiter {
+            by_peer: GovernorConfigBuilder::default()
+                .period(period)
+                .burst_size(burst)
+                .finish()
+                .expect("valid rate limit"),
+            by_forwarded: GovernorConfigBuilder::default()
+                .key_extractor(SmartIpKeyExtractor)
+                .period(period)
+                .burst_size(burst)
+                .finish()
+                .expect("valid rate limit"),
+            behind_proxy: config.behind_proxy,
+        }
+    }
+
+    /// `Err(seconds to wait)` when the address is over its quota.
+    fn check(&self, req: &Request) -> Result<(), u64> {
+        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
+            use governor::clock::{Clock, DefaultClock};
+            n.wait_time_from(DefaultClock::default().now()).as_secs() + 1
+        };
+        if self.behind_proxy {
+            match SmartIpKeyExtractor.extract(req) {
+                Ok(ip) => self.by_forwarded.limiter().check_key(&ip).map_err(wait),
+                Err(_) => Ok(()),
+            }
+        } else {
+            match PeerIpKeyExtractor.extract(req) {
+                Ok(ip) => self.by_peer.limiter().check_key(&ip).map_err(wait),
+                Err(_) => Ok(()),
+            }
+        }
+    }
+}
+
+async fn login_rate_limit(
+    State(limiter): State<Arc<LoginLimiter>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() == Method::POST
+        && req.uri().path() == "/api/v1/session"
+        && let Err(wait) = limiter.check(&req)
+    {
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("登录尝试过于频繁，请 {wait} 秒后再试"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// The landing page: what this is and where the API documentation is. The pages of issue 6
+/// replace it.
+async fn landing(State(state): State<AppState>) -> Html<String> {
+    let model = state.store.model();
+    let demo = state.store.has_demo().await.unwrap_or(false);
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    Html(format!(
+        r#"<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ecociv · 国家生态文明建设示范市创建管理平台</title>
+<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.7;color:#1b2b1f}}
+a{{color:#1d6b3a}} code{{background:#eef4ef;padding:0 .3em}} .demo{{background:#fff4d6;border:1px solid #e0b84a;padding:.5rem 1rem}}</style></head>
+<body>
+<h1>国家生态文明建设示范市创建管理平台</h1>
+<p>当前方案：{plan}（{city}，{base}–{end}年），评估默认采用国家指标 {version} 版。</p>
+{demo}
+<ul>
+<li><a href="/api/docs/">接口文档（Swagger UI）</a></li>
+<li><a href="/api/v1/openapi.json">OpenAPI 文档</a></li>
+<li>公开数据：<a href="/api/v1/indicators">指标</a>、<a href="/api/v1/values">已公开的数据</a></li>
+</ul>
+<p>登录：<code>POST /api/v1/session</code>，请求体 <code>{{"username":"…","password":"…"}}</code>。</p>
+</body></html>"#,
+        plan = escape(&model.plan.name),
+        city = escape(&model.plan.city_region().name),
+        base = model.plan.base_year,
+        end = model.plan.end_year,
+        version = escape(&model.catalogue_version),
+        demo = if demo {
+            r#"<p class="demo"><strong>示例数据</strong>：本库载有虚构的示例数据（非真实数据），仅供演示，不得用于申报或公开。</p>"#
+        } else {
+            ""
+        },
+    ))
+}

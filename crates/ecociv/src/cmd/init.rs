@@ -1,0 +1,39 @@
+//! `ecociv init [--database URL] [--demo]`: create and migrate the database, store the plan and
+//! catalogue, create the first administrator (password printed once), optionally load demo data.
+
+use anyhow::Result;
+use ecociv_store::StoreConfig;
+
+use crate::cmd::db::{self, DatabaseArg};
+use crate::context::Common;
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// 载入示例数据（非真实数据）
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub fn run(args: InitArgs, common: &Common) -> Result<()> {
+    db::runtime()?.block_on(async {
+        let store = db::open(&args.db, common, StoreConfig::default()).await?;
+        let model = store.model();
+        eprintln!(
+            "数据库已就绪：{}（方案“{}”，国家指标 {} 版）",
+            ecociv_store::redact_url(&args.db.database),
+            model.plan.name,
+            model.catalogue_version
+        );
+        if args.demo {
+            db::load_demo(&store).await?;
+        }
+        match db::ensure_admin(&store).await? {
+            Some(pw) => db::print_admin(&pw),
+            None => eprintln!("已有用户账户，未创建管理员。"),
+        }
+        store.close().await;
+        Ok(())
+    })
+}

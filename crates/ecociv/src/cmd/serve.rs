@@ -1,0 +1,106 @@
+//! `ecociv serve [--addr HOST:PORT] [--database URL] [--demo]`: the web service.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use ecociv_store::StoreConfig;
+use ecociv_web::{AppState, WebConfig};
+
+use crate::cmd::db::{self, DatabaseArg};
+use crate::context::Common;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// 监听地址
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        env = "ECOCIV_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    /// 首次启动时载入示例数据（非真实数据）
+    #[arg(long)]
+    pub demo: bool,
+    /// 会话 Cookie 加 Secure 标记（经 HTTPS 提供服务时开启）
+    #[arg(long, env = "ECOCIV_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// 位于反向代理之后：按 X-Forwarded-For 识别客户端地址
+    #[arg(long, env = "ECOCIV_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+    /// 额外信任的来源（反向代理改写 Host 时），可多次给出，如 https://ecociv.example.gov.cn
+    #[arg(long = "trusted-origin", value_name = "ORIGIN")]
+    pub trusted_origins: Vec<String>,
+    /// JSON / CSV 请求体上限（字节）
+    #[arg(long, env = "ECOCIV_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// 佐证材料文件上限（字节）
+    #[arg(long, env = "ECOCIV_MAX_EVIDENCE_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_evidence_bytes: usize,
+    /// 会话空闲超时（分钟）
+    #[arg(long, env = "ECOCIV_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+    /// 会话绝对超时（小时）
+    #[arg(long, env = "ECOCIV_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+    /// 数据库连接池大小
+    #[arg(long, env = "ECOCIV_DB_CONNECTIONS", default_value_t = 8)]
+    pub db_connections: u32,
+}
+
+pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ECOCIV_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    db::runtime()?.block_on(async {
+        let config = StoreConfig {
+            max_evidence_bytes: args.max_evidence_bytes,
+            session_idle: Duration::from_secs(args.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(args.session_hours * 3600),
+            max_connections: args.db_connections,
+            ..StoreConfig::default()
+        };
+        let store = db::open(&args.db, common, config).await?;
+        if args.demo {
+            db::load_demo(&store).await?;
+        }
+        let admin_password = db::ensure_admin(&store).await?;
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("无法监听 {}（端口被占用？可用 --addr 换一个）", args.addr))?;
+        let addr = listener.local_addr()?;
+        let web = WebConfig {
+            secure_cookies: args.secure_cookies,
+            max_body_bytes: args.max_body_bytes,
+            behind_proxy: args.behind_proxy,
+            trusted_origins: args.trusted_origins.clone(),
+            ..WebConfig::default()
+        };
+        let model = store.model();
+        eprintln!(
+            "ecociv 已启动：http://{addr}/  （接口文档 http://{addr}/api/docs/ ；数据库 {}；方案“{}”）",
+            ecociv_store::redact_url(&args.db.database),
+            model.plan.name
+        );
+        if let Some(pw) = admin_password {
+            db::print_admin(&pw);
+        }
+        eprintln!("按 Ctrl+C 停止。");
+        let state = AppState::new(store.clone(), web);
+        ecociv_web::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("服务异常退出")?;
+        store.close().await;
+        eprintln!("已停止。");
+        Ok(())
+    })
+}

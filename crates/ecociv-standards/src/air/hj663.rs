@@ -514,6 +514,19 @@ pub fn evaluate(stations: &[Station], opts: &Options) -> Evaluation {
         let previous = evaluate_year(stations, &prev_opts);
         if previous.valid_days > 0 {
             current.year_on_year = Some(year_on_year(&current, &previous));
+            if previous.valid_days < u32::from(VALIDITY.min_days_per_year.value) {
+                current.notes.push(note(
+                    "yoy-partial-previous",
+                    format!(
+                        "上一年（{}）仅有 {} 个有效天，同比变化仅供参考；PM2.5 下降率仅在两年年均值均有效时给出。",
+                        previous.year, previous.valid_days
+                    ),
+                    format!(
+                        "The previous year ({}) has only {} valid days; the change is indicative only, and the PM2.5 decline rate is given only when both annual means are valid.",
+                        previous.year, previous.valid_days
+                    ),
+                ));
+            }
             if previous.editions != current.editions {
                 current.notes.push(note(
                     "yoy-mixed-editions",
@@ -553,8 +566,13 @@ fn year_on_year(cur: &Evaluation, prev: &Evaluation) -> YearOnYear {
             .find(|p| p.pollutant == Pollutant::Pm25)
             .and_then(|p| p.annual_mean)
     };
+    let pm_valid = |e: &Evaluation| {
+        e.pollutants
+            .iter()
+            .any(|p| p.pollutant == Pollutant::Pm25 && p.meets_validity == Some(true))
+    };
     let pm25_decline_rate = match (pm(cur), pm(prev)) {
-        (Some(c), Some(p)) if p.scaled > 0 => {
+        (Some(c), Some(p)) if p.scaled > 0 && pm_valid(cur) && pm_valid(prev) => {
             // (p − c) / p × 100, one decimal, exact.
             let (negative, diff) = if p.scaled >= c.scaled {
                 (false, p.scaled - c.scaled)

@@ -364,29 +364,39 @@ impl Ord for Big {
 /// rounding any further digits half-to-even. No sign, exponent or thousands separator is accepted:
 /// concentrations are never negative and station files do not use those forms.
 pub fn parse_decimal(bytes: &[u8], scale_digits: u32) -> Result<u64, DecimalError> {
-    if bytes.is_empty() {
+    // The hot path of the readers: one call per value, so no allocation and no checked
+    // arithmetic inside the loops. At most 12 integer digits keep `int · 10^7` below u64::MAX.
+    const MAX_INT_DIGITS: usize = 12;
+    debug_assert!(scale_digits <= 7);
+    let n = bytes.len();
+    if n == 0 {
         return Err(DecimalError::Empty);
     }
-    let mut int_part: u64 = 0;
     let mut i = 0;
-    let mut digits = 0;
-    while i < bytes.len() && bytes[i].is_ascii_digit() {
-        int_part = int_part
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(bytes[i] - b'0')))
-            .ok_or(DecimalError::TooLarge)?;
+    let mut int_part: u64 = 0;
+    while i < n {
+        let d = bytes[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i == MAX_INT_DIGITS {
+            return Err(DecimalError::TooLarge);
+        }
+        int_part = int_part * 10 + u64::from(d);
         i += 1;
-        digits += 1;
     }
+    let int_digits = i;
     let mut frac: u64 = 0;
     let mut frac_digits = 0u32;
-    // Digits beyond the scale: the first one and whether any later one is non-zero.
     let mut first_dropped: Option<u8> = None;
     let mut rest_nonzero = false;
-    if i < bytes.len() && bytes[i] == b'.' {
+    if i < n && bytes[i] == b'.' {
         i += 1;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            let d = bytes[i] - b'0';
+        while i < n {
+            let d = bytes[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
             if frac_digits < scale_digits {
                 frac = frac * 10 + u64::from(d);
                 frac_digits += 1;
@@ -396,35 +406,36 @@ pub fn parse_decimal(bytes: &[u8], scale_digits: u32) -> Result<u64, DecimalErro
                 rest_nonzero = true;
             }
             i += 1;
-            digits += 1;
         }
-    }
-    if i != bytes.len() {
-        if bytes[0] == b'-' {
-            return Err(DecimalError::Negative);
+        if int_digits == 0 && frac_digits == 0 && first_dropped.is_none() {
+            return Err(DecimalError::NotANumber);
         }
-        return Err(DecimalError::NotANumber);
+    } else if int_digits == 0 {
+        return Err(if bytes[0] == b'-' {
+            DecimalError::Negative
+        } else {
+            DecimalError::NotANumber
+        });
     }
-    if digits == 0 {
-        return Err(DecimalError::NotANumber);
+    if i != n {
+        return Err(if bytes[0] == b'-' {
+            DecimalError::Negative
+        } else {
+            DecimalError::NotANumber
+        });
     }
-    while frac_digits < scale_digits {
-        frac *= 10;
-        frac_digits += 1;
-    }
-    let scale = 10u64.pow(scale_digits);
-    let mut v = int_part
-        .checked_mul(scale)
-        .and_then(|v| v.checked_add(frac))
-        .ok_or(DecimalError::TooLarge)?;
+    let mut v = int_part * POW10[scale_digits as usize]
+        + frac * POW10[(scale_digits - frac_digits) as usize];
     if let Some(d) = first_dropped {
         let up = d > 5 || (d == 5 && (rest_nonzero || v % 2 == 1));
         if up {
-            v = v.checked_add(1).ok_or(DecimalError::TooLarge)?;
+            v += 1;
         }
     }
     Ok(v)
 }
+
+const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// Why a decimal field did not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -498,6 +509,13 @@ mod tests {
             parse_decimal(b"99999999999999999999", 4),
             Err(DecimalError::TooLarge)
         );
+        assert_eq!(
+            parse_decimal(b"999999999999", 7),
+            Ok(9_999_999_999_990_000_000)
+        );
+        assert_eq!(parse_decimal(b"1.5x", 4), Err(DecimalError::NotANumber));
+        assert_eq!(parse_decimal(b"-", 4), Err(DecimalError::Negative));
+        assert_eq!(parse_decimal(b"12 ", 4), Err(DecimalError::NotANumber));
     }
 
     #[test]

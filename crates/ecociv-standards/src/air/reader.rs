@@ -335,12 +335,17 @@ fn parse_time(b: &[u8]) -> Result<(i32, u16, u8), &'static str> {
     let rest = &b[13..];
     let zero_minutes = match rest {
         [] => true,
-        [b':', rest @ ..] if rest.len() == 2 || (rest.len() == 5 && rest[2] == b':') => {
-            let digits: Vec<u8> = rest.iter().copied().filter(|&c| c != b':').collect();
-            if !digits.iter().all(u8::is_ascii_digit) {
+        [b':', m1, m2] | [b':', m1, m2, b':', b'0', b'0'] => {
+            if !(m1.is_ascii_digit() && m2.is_ascii_digit()) {
                 return Err(MSG);
             }
-            digits.iter().all(|&c| c == b'0')
+            *m1 == b'0' && *m2 == b'0'
+        }
+        [b':', m1, m2, b':', s1, s2] => {
+            if ![*m1, *m2, *s1, *s2].iter().all(u8::is_ascii_digit) {
+                return Err(MSG);
+            }
+            false
         }
         _ => return Err(MSG),
     };
@@ -584,7 +589,7 @@ fn produce(
         next.clear();
         next.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
-        let lines = buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
         let chunk = Chunk {
             source: index,
             first_line: next_line,
@@ -605,19 +610,9 @@ fn fill(
     chunk_bytes: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<bool> {
-    let start = buf.len();
-    buf.resize(start + chunk_bytes.max(64 * 1024), 0);
-    let n = loop {
-        match r.read(&mut buf[start..]) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        }
-    };
-    buf.truncate(start + n);
+    // `take(..).read_to_end` reads into the spare capacity without zeroing it first.
+    let want = chunk_bytes.max(64 * 1024) as u64;
+    let n = r.take(want).read_to_end(buf)?;
     progress(n as u64);
     Ok(n == 0)
 }
@@ -638,7 +633,10 @@ fn first_boundary(buf: &[u8]) -> Option<usize> {
 /// The last newline outside quotes, for a buffer that starts outside quotes. A doubled quote
 /// inside a quoted field toggles the state twice, so counting quotes is exact for RFC 4180 CSV.
 fn last_boundary(buf: &[u8]) -> Option<usize> {
-    let quotes = buf.iter().filter(|&&b| b == b'"').count();
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf);
+    }
+    let quotes = memchr::memchr_iter(b'"', buf).count();
     let mut in_quotes = quotes % 2 == 1;
     for i in (0..buf.len()).rev() {
         match buf[i] {

@@ -52,15 +52,15 @@ fn main() -> std::io::Result<()> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut line = String::with_capacity(96);
     for s in 0..stations {
-        let level = 20 + rng.below(60);
+        let level = 8 + rng.below(40);
         let code = format!("{}A", 1001 + s);
         let mut day_of_year = 0u64;
         for (m, &days) in month_days.iter().enumerate() {
             for d in 1..=days {
                 // Winter is dirtier, summer has more ozone.
-                let season = if !(3..=8).contains(&m) { 40 } else { 0 };
-                let episode = rng.below(100) < 15;
-                let base = level + season + if episode { 80 + rng.below(150) } else { 0 };
+                let season = if !(3..=8).contains(&m) { 25 } else { 0 };
+                let episode = rng.below(100) < 12;
+                let base = level + season + if episode { 40 + rng.below(120) } else { 0 };
                 day_of_year += 1;
                 for h in 0..24u64 {
                     line.clear();

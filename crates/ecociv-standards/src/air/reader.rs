@@ -721,51 +721,62 @@ fn flush(
     true
 }
 
-fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: &mut Vec<Row>) {
-    let layout = &*chunk.layout;
-    let src = chunk.source;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&chunk.bytes[..]);
-    let mut rec = csv::ByteRecord::new();
-    let mut current: Option<(Vec<u8>, Arc<Mutex<Station>>)> = None;
-    let mut rows = 0u64;
-    let mut kept = 0u64;
-    run.clear();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line =
-                    chunk.first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
-                shared.fail(src, line, None, format!("CSV 格式错误：{e}"));
-                return;
-            }
-        }
-        let line = chunk.first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
-        rows += 1;
-        if rec.len() != layout.n_fields {
+/// The fields of one record: byte ranges into a line.
+struct Fields<'a> {
+    bytes: &'a [u8],
+    ranges: &'a [(usize, usize)],
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, i: usize) -> &'a [u8] {
+        let (a, b) = self.ranges[i];
+        &self.bytes[a..b]
+    }
+
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+}
+
+/// What a worker keeps while it goes through one chunk.
+struct ChunkState<'s, 'n> {
+    shared: &'s Shared<'n>,
+    layout: &'s Layout,
+    src: usize,
+    cache: &'s mut StationMap,
+    run: &'s mut Vec<Row>,
+    current: Option<(Vec<u8>, Arc<Mutex<Station>>)>,
+    rows: u64,
+    kept: u64,
+}
+
+impl ChunkState<'_, '_> {
+    /// Validate one record and queue it for its station; false stops the chunk (an error).
+    fn row(&mut self, f: &Fields<'_>, line: u64) -> bool {
+        let shared = self.shared;
+        let layout = self.layout;
+        let src = self.src;
+        self.rows += 1;
+        if f.len() != layout.n_fields {
             shared.fail(
                 src,
                 line,
                 None,
-                format!("该行有 {} 个字段，表头有 {} 列", rec.len(), layout.n_fields),
+                format!("该行有 {} 个字段，表头有 {} 列", f.len(), layout.n_fields),
             );
-            return;
+            return false;
         }
-        let station = &rec[layout.station];
+        let station = f.get(layout.station);
         if station.is_empty() || is_missing(station) {
             shared.fail(src, line, Some(&layout.headers[layout.station]), "站点为空");
-            return;
+            return false;
         }
         let (year, ord, hour) = match &layout.time {
-            TimeCols::Single(c) => match parse_time(&rec[*c]) {
+            TimeCols::Single(c) => match parse_time(f.get(*c)) {
                 Ok(t) => t,
                 Err(msg) => {
                     shared.fail(src, line, Some(&layout.headers[*c]), msg);
-                    return;
+                    return false;
                 }
             },
             TimeCols::Parts {
@@ -776,28 +787,28 @@ fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: 
             } => {
                 let mut parts = [0u32; 4];
                 for (slot, &c) in parts.iter_mut().zip([year, month, day, hour].iter()) {
-                    match parse_uint(&rec[*c]) {
+                    match parse_uint(f.get(*c)) {
                         Some(v) => *slot = v,
                         None => {
                             shared.fail(src, line, Some(&layout.headers[*c]), "应为非负整数");
-                            return;
+                            return false;
                         }
                     }
                 }
                 let Some(o) = ordinal0(parts[0] as i32, parts[1], parts[2]) else {
                     shared.fail(src, line, Some(&layout.headers[*day]), "日期不存在");
-                    return;
+                    return false;
                 };
                 if parts[3] > 23 {
                     shared.fail(src, line, Some(&layout.headers[*hour]), "小时应为 0–23");
-                    return;
+                    return false;
                 }
                 (parts[0] as i32, o, parts[3] as u8)
             }
         };
         let mut values = [None; 6];
         for &(c, p, unit) in &layout.pollutants {
-            let field = &rec[c];
+            let field = f.get(c);
             if is_missing(field) {
                 continue;
             }
@@ -813,7 +824,7 @@ fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: 
                         ),
                     };
                     shared.fail(src, line, Some(&layout.headers[c]), msg);
-                    return;
+                    return false;
                 }
             };
             // `unit.digits()` decimals of the file's unit are exactly the internal unit:
@@ -837,41 +848,145 @@ fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: 
                         unit.symbol()
                     ),
                 );
-                return;
+                return false;
             }
             values[p.index()] = Some(internal);
         }
         let in_range = shared.years.contains(&year);
         if !in_range {
-            continue;
+            return true;
         }
-        kept += 1;
-        let same = current
+        self.kept += 1;
+        let same = self
+            .current
             .as_ref()
             .is_some_and(|(name, _)| name.as_slice() == station);
         if !same {
-            if let Some((_, st)) = &current
-                && !flush(shared, src, layout, st, run)
+            if let Some((_, st)) = &self.current
+                && !flush(shared, src, layout, st, self.run)
             {
-                return;
+                return false;
             }
-            current = Some((station.to_vec(), station_handle(shared, cache, station)));
+            self.current = Some((
+                station.to_vec(),
+                station_handle(shared, self.cache, station),
+            ));
         }
-        run.push(Row {
+        self.run.push(Row {
             year,
             ordinal0: ord,
             hour,
             values,
             line,
         });
+        true
     }
-    if let Some((_, st)) = &current
-        && !flush(shared, src, layout, st, run)
-    {
-        return;
+
+    fn finish(self) {
+        if let Some((_, st)) = &self.current
+            && !flush(self.shared, self.src, self.layout, st, self.run)
+        {
+            return;
+        }
+        self.shared.rows[self.src].fetch_add(self.rows, Ordering::Relaxed);
+        self.shared
+            .rows_kept
+            .fetch_add(self.kept, Ordering::Relaxed);
     }
-    shared.rows[src].fetch_add(rows, Ordering::Relaxed);
-    shared.rows_kept.fetch_add(kept, Ordering::Relaxed);
+}
+
+fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: &mut Vec<Row>) {
+    let layout = &*chunk.layout;
+    run.clear();
+    let mut state = ChunkState {
+        shared,
+        layout,
+        src: chunk.source,
+        cache,
+        run,
+        current: None,
+        rows: 0,
+        kept: 0,
+    };
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(layout.n_fields + 1);
+    if memchr::memchr(b'"', &chunk.bytes).is_none() {
+        // No quotes anywhere in the chunk: a record is a line and a field is what lies between
+        // commas, so split with memchr instead of the general CSV state machine. Empty lines are
+        // skipped, as the csv crate does.
+        let bytes = &chunk.bytes[..];
+        let mut line = chunk.first_line;
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let mut stop = end;
+            if stop > start && bytes[stop - 1] == b'\r' {
+                stop -= 1;
+            }
+            if stop > start {
+                ranges.clear();
+                let mut a = start;
+                for comma in memchr::memchr_iter(b',', &bytes[start..stop]) {
+                    ranges.push((a, start + comma));
+                    a = start + comma + 1;
+                }
+                ranges.push((a, stop));
+                let f = Fields {
+                    bytes,
+                    ranges: &ranges,
+                };
+                if !state.row(&f, line) {
+                    return;
+                }
+            }
+            line += 1;
+            start = end + 1;
+        }
+    } else {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&chunk.bytes[..]);
+        let mut rec = csv::ByteRecord::new();
+        // The csv crate's line numbers are off with CRLF and blank lines, so count newlines
+        // ourselves up to each record's first byte.
+        let bytes = &chunk.bytes[..];
+        let mut counted_to = 0usize;
+        let mut lines_before = 0u64;
+        let mut line_at = |pos: Option<&csv::Position>| {
+            let mut b = pos.map_or(0, |p| p.byte() as usize).min(bytes.len());
+            while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+                b += 1;
+            }
+            if b > counted_to {
+                lines_before += memchr::memchr_iter(b'\n', &bytes[counted_to..b]).count() as u64;
+                counted_to = b;
+            }
+            chunk.first_line + lines_before
+        };
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = line_at(e.position());
+                    shared.fail(chunk.source, line, None, format!("CSV 格式错误：{e}"));
+                    return;
+                }
+            }
+            let line = line_at(rec.position());
+            ranges.clear();
+            ranges
+                .extend((0..rec.len()).map(|i| rec.range(i).map_or((0, 0), |r| (r.start, r.end))));
+            let f = Fields {
+                bytes: rec.as_slice(),
+                ranges: &ranges,
+            };
+            if !state.row(&f, line) {
+                return;
+            }
+        }
+    }
+    state.finish();
 }
 
 #[cfg(test)]
@@ -1081,6 +1196,22 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn crlf_and_blank_lines_keep_line_numbers_in_both_splitters() {
+        // Without quotes (the fast splitter) and with a quoted field (the csv crate).
+        for station in ["A", "\"A\""] {
+            let bad = format!(
+                "station,time,PM2.5 [ug/m3]\r\n{station},2015-01-01 00:00,1\r\n\r\n{station},2015-01-01 01:00,x\r\n"
+            );
+            let e = err(&[("c.csv", &bad)]);
+            assert_eq!(e.location.row, Some(4), "{station}: {e}");
+            let ok = bad.replace(",x", ",2");
+            let ds = read_str(&[("c.csv", &ok)], 1, 4096).unwrap();
+            assert_eq!(ds.rows, 2);
+            assert_eq!(ds.stations[0].name, "A");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ ls -l "$NAT"; wc -l "$NAT"
 
 echo "== Beijing, 12 files, 420,768 rows"
 hyperfine --warmup 1 --runs 10 --export-markdown "$WORK/beijing.md" \
-  -n "floor: read + split (1 thread)" "$BIN air split ${BJ[*]}" \
+  -n "floor: read + split, csv crate (1 thread)" "$BIN air split ${BJ[*]}" \
   -n "ecociv air evaluate (2 threads)" "$BIN air evaluate ${BJ[*]} --year 2015 --standard 2012 --format json" \
   -n "ecociv air evaluate (1 thread)" "$BIN air evaluate ${BJ[*]} --year 2015 --standard 2012 --format json --threads 1"
 hyperfine --runs 3 --export-markdown "$WORK/beijing-pandas.md" \
@@ -26,7 +26,8 @@ hyperfine --runs 3 --export-markdown "$WORK/beijing-pandas.md" \
 
 echo "== national, 1,700 stations x 8,760 h"
 hyperfine --warmup 1 --runs 5 --export-markdown "$WORK/national.md" \
-  -n "floor: read + split (1 thread)" "$BIN air split $NAT" \
+  -n "floor: read + split, csv crate (1 thread)" "$BIN air split $NAT" \
+  -n "floor: read + split, memchr (1 thread)" "$BIN air split --fast $NAT" \
   -n "ecociv air evaluate (2 threads)" "$BIN air evaluate $NAT --year 2023 --format json" \
   -n "ecociv air evaluate (1 thread)" "$BIN air evaluate $NAT --year 2023 --format json --threads 1"
 hyperfine --runs 1 --export-markdown "$WORK/national-pandas.md" \

@@ -156,7 +156,13 @@ struct Layout {
     time: TimeCols,
     /// (column, pollutant, internal units per file unit, decimal digits of that factor)
     pollutants: Vec<(usize, Pollutant, Unit)>,
+    /// [`IMPOSSIBLE_ABOVE`] in internal units, by pollutant index (looked up once, not per value).
+    caps: [u64; 6],
     headers: Vec<String>,
+}
+
+fn all_caps() -> [u64; 6] {
+    Pollutant::ALL.map(impossible_above_units)
 }
 
 fn header_error(file: &str, column: Option<&str>, message: impl Into<String>) -> InputError {
@@ -199,6 +205,7 @@ fn detect_layout(file: &str, headers: &[String]) -> Result<Layout, InputError> {
                 (9, Pollutant::Co, Unit::UgM3),
                 (10, Pollutant::O3, Unit::UgM3),
             ],
+            caps: all_caps(),
             headers: headers.to_vec(),
         });
     }
@@ -278,6 +285,7 @@ fn detect_layout(file: &str, headers: &[String]) -> Result<Layout, InputError> {
         station,
         time: TimeCols::Single(time),
         pollutants,
+        caps: all_caps(),
         headers: headers.to_vec(),
     })
 }
@@ -830,7 +838,7 @@ impl ChunkState<'_, '_> {
             // `unit.digits()` decimals of the file's unit are exactly the internal unit:
             // 10⁻⁴ µg/m³ = 10⁻⁷ mg/m³.
             let internal = units;
-            let cap = impossible_above_units(p);
+            let cap = layout.caps[p.index()];
             if internal > cap {
                 let shown = String::from_utf8_lossy(field);
                 let (cap_v, cap_u) = IMPOSSIBLE_ABOVE
@@ -911,35 +919,57 @@ fn parse_chunk(shared: &Shared<'_>, chunk: &Chunk, cache: &mut StationMap, run: 
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(layout.n_fields + 1);
     if memchr::memchr(b'"', &chunk.bytes).is_none() {
         // No quotes anywhere in the chunk: a record is a line and a field is what lies between
-        // commas, so split with memchr instead of the general CSV state machine. Empty lines are
-        // skipped, as the csv crate does.
+        // commas, so skip the general CSV state machine. Empty lines are skipped, as the csv
+        // crate does.
         let bytes = &chunk.bytes[..];
         let mut line = chunk.first_line;
         let mut start = 0;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            let mut stop = end;
-            if stop > start && bytes[stop - 1] == b'\r' {
-                stop -= 1;
-            }
-            if stop > start {
-                ranges.clear();
-                let mut a = start;
-                for comma in memchr::memchr_iter(b',', &bytes[start..stop]) {
-                    ranges.push((a, start + comma));
-                    a = start + comma + 1;
+        // One scalar pass: fields are short (2–16 bytes), where a plain loop beats a memchr call
+        // per field.
+        ranges.clear();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b',' => {
+                    ranges.push((start, i));
+                    start = i + 1;
                 }
-                ranges.push((a, stop));
-                let f = Fields {
-                    bytes,
-                    ranges: &ranges,
-                };
-                if !state.row(&f, line) {
-                    return;
+                b'\n' => {
+                    let stop = if i > start && bytes[i - 1] == b'\r' {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    if !(ranges.is_empty() && stop == start) {
+                        ranges.push((start, stop));
+                        let f = Fields {
+                            bytes,
+                            ranges: &ranges,
+                        };
+                        if !state.row(&f, line) {
+                            return;
+                        }
+                    }
+                    ranges.clear();
+                    line += 1;
+                    start = i + 1;
                 }
+                _ => {}
             }
-            line += 1;
-            start = end + 1;
+        }
+        // A last line without a newline.
+        let mut stop = bytes.len();
+        if stop > start && bytes[stop - 1] == b'\r' {
+            stop -= 1;
+        }
+        if !(ranges.is_empty() && stop == start) {
+            ranges.push((start, stop));
+            let f = Fields {
+                bytes,
+                ranges: &ranges,
+            };
+            if !state.row(&f, line) {
+                return;
+            }
         }
     } else {
         let mut rdr = csv::ReaderBuilder::new()

@@ -29,8 +29,9 @@
 //! # Reading
 //!
 //! [`read`] takes any `Read` per file (the caller opens them) and parses them in parallel chunks
-//! that end at record boundaries: one thread reads and cuts, `threads` workers parse and add into
-//! per-station, per-day records ([`StationDay`]). Memory is bounded by the number of stations and
+//! that end at record boundaries: one thread reads and cuts, `threads` workers split the fields
+//! (one quote-aware scalar pass; the csv crate only for records with doubled quotes), parse the
+//! numbers and add into per-station, per-day records ([`StationDay`]). Memory is bounded by the number of stations and
 //! days kept, never by the size of the files. Every row is validated, including rows outside the
 //! years kept; any error stops the run, and the error reported is the first in file order, naming
 //! file, row (line) and column.

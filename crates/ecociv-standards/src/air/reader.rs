@@ -983,8 +983,16 @@ fn split_records(
     let mut slow_ranges: Vec<(usize, usize)> = Vec::new();
     let mut i = 0usize;
     loop {
-        // Skip ordinary bytes with a table lookup: a few instructions a byte.
-        while i < n && !SPECIAL[usize::from(bytes[i])] {
+        // Ordinary bytes and commas stay in this tight loop; newlines and quotes leave it.
+        while i < n {
+            let c = bytes[i];
+            if SPECIAL[usize::from(c)] {
+                if c != b',' {
+                    break;
+                }
+                push_field(bytes, field_start, i, &mut ranges, &mut complex);
+                field_start = i + 1;
+            }
             i += 1;
         }
         let at_end = i == n;
@@ -1006,10 +1014,6 @@ fn split_records(
                     return Err((rec_line, "引号未闭合".to_string()));
                 }
                 i = j;
-            }
-            b',' => {
-                push_field(bytes, field_start, i, &mut ranges, &mut complex);
-                field_start = i + 1;
             }
             b'\n' => {
                 let mut stop = i;

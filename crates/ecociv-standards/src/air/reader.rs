@@ -378,7 +378,9 @@ struct Row {
     year: i32,
     ordinal0: u16,
     hour: u8,
-    values: [Option<u64>; 6],
+    /// Bit `i` set: `values[i]` is present (pollutants in [`Pollutant::ALL`] order).
+    present: u8,
+    values: [u64; 6],
     line: u64,
 }
 
@@ -706,7 +708,9 @@ fn flush(
     for row in run.iter() {
         let day: &mut StationDay = st.day_mut_at(row.year, row.ordinal0);
         for (pi, v) in row.values.iter().enumerate() {
-            let Some(v) = v else { continue };
+            if row.present & (1 << pi) == 0 {
+                continue;
+            }
             let p = Pollutant::ALL[pi];
             if day.add(p, row.hour, *v).is_err() {
                 let col = layout
@@ -815,7 +819,8 @@ impl ChunkState<'_, '_> {
                 (parts[0] as i32, o, parts[3] as u8)
             }
         };
-        let mut values = [None; 6];
+        let mut values = [0u64; 6];
+        let mut present = 0u8;
         for &(c, p, unit) in &layout.pollutants {
             let field = f.get(c);
             if is_missing(field) {
@@ -859,7 +864,8 @@ impl ChunkState<'_, '_> {
                 );
                 return false;
             }
-            values[p.index()] = Some(internal);
+            values[p.index()] = internal;
+            present |= 1 << p.index();
         }
         let in_range = shared.years.contains(&year);
         if !in_range {
@@ -885,6 +891,7 @@ impl ChunkState<'_, '_> {
             year,
             ordinal0: ord,
             hour,
+            present,
             values,
             line,
         });

@@ -48,6 +48,16 @@ impl LimitSet {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            LimitSet::Gb2012 => "GB 3095-2012",
+            LimitSet::Gb2026Transition => {
+                "GB 3095-2026 (transition limits, 2026-03-01 to 2030-12-31)"
+            }
+            LimitSet::Gb2026Final => "GB 3095-2026 (limits from 2031-01-01)",
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             LimitSet::Gb2012 => "GB 3095-2012",

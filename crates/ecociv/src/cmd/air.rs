@@ -148,6 +148,26 @@ pub enum LimitsArg {
     L2026Final,
 }
 
+/// `writeln!` into a `String` (formatting into memory cannot fail).
+macro_rules! outln {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
+}
+
+/// Write to stdout; a closed pipe (`ecociv … | head`) ends the output quietly.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 pub fn run(cmd: AirCommand) -> Result<()> {
     match cmd {
         AirCommand::Aqi(args) => run_aqi(*args),
@@ -346,34 +366,35 @@ fn run_aqi(args: AqiArgs) -> Result<()> {
     let r = hj633::aqi(edition, report, &inputs);
     let value = aqi_json(&r, args.lang);
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&value)?),
-        Format::Table => print_aqi_table(&r, &value, args.lang),
+        Format::Json => emit(&(serde_json::to_string_pretty(&value)? + "\n"))?,
+        Format::Table => emit(&print_aqi_table(&r, &value, args.lang))?,
     }
     Ok(())
 }
 
-fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) {
+fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) -> String {
+    let mut o = String::new();
     let report = match (r.report, lang) {
         (Report::Daily, Lang::Zh) => "日报",
         (Report::Hourly, Lang::Zh) => "实时报",
         (Report::Daily, Lang::En) => "daily",
         (Report::Hourly, Lang::En) => "hourly",
     };
-    println!("{}（{report}）", r.edition.hj633());
+    outln!(o, "{}（{report}）", r.edition.hj633());
     let widths = [12, 10, 8];
     let head = [
         tr(lang, "项目", "item"),
         tr(lang, "浓度", "conc."),
         "IAQI".into(),
     ];
-    println!("{}", row_text(&head, &widths));
+    outln!(o, "{}", row_text(&head, &widths));
     for i in &r.items {
         let cells = [
             i.item.code(),
             conc_text(i.item, i.concentration),
             i.contributes.map_or("—".to_string(), |x| x.to_string()),
         ];
-        println!("{}", row_text(&cells, &widths));
+        outln!(o, "{}", row_text(&cells, &widths));
     }
     match (r.aqi, r.category()) {
         (Some(a), Some(c)) => {
@@ -382,10 +403,11 @@ fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) {
             } else {
                 c.name_zh
             };
-            println!("AQI {a}  {} {name}（{}）", c.level_zh, c.colour_zh);
+            outln!(o, "AQI {a}  {} {name}（{}）", c.level_zh, c.colour_zh);
             if !r.primary_pollutants.is_empty() {
                 let p: Vec<&str> = r.primary_pollutants.iter().map(|p| p.code()).collect();
-                println!(
+                outln!(
+                    o,
                     "{}{}",
                     tr(lang, "首要污染物：", "primary pollutant(s): "),
                     p.join("、")
@@ -393,20 +415,27 @@ fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) {
             }
             if !r.exceeding_pollutants.is_empty() {
                 let p: Vec<&str> = r.exceeding_pollutants.iter().map(|p| p.code()).collect();
-                println!(
+                outln!(
+                    o,
                     "{}{}",
                     tr(lang, "超标污染物：", "exceeding: "),
                     p.join("、")
                 );
             }
         }
-        _ => println!("AQI NA"),
+        _ => outln!(o, "AQI NA"),
     }
     if let Some(notes) = v["notes"].as_array() {
         for n in notes {
-            println!("{}{}", tr(lang, "注：", "note: "), n.as_str().unwrap_or(""));
+            outln!(
+                o,
+                "{}{}",
+                tr(lang, "注：", "note: "),
+                n.as_str().unwrap_or("")
+            );
         }
     }
+    o
 }
 
 /// Display width in a terminal: CJK characters take two columns.
@@ -496,11 +525,17 @@ fn run_aqi_batch(path: &Path, lang: Lang) -> Result<()> {
         if let Some(c) = id_col {
             v["id"] = json!(rec.get(c).unwrap_or(""));
         }
-        serde_json::to_writer(&mut out, &v)?;
-        out.write_all(b"\n")?;
+        let mut line = serde_json::to_vec(&v)?;
+        line.push(b'\n');
+        match out.write_all(&line) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
     }
-    out.flush()?;
-    Ok(())
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn open_sources(files: &[PathBuf]) -> Result<(Vec<Source<'static>>, u64)> {
@@ -595,8 +630,8 @@ fn run_evaluate(args: EvaluateArgs) -> Result<()> {
             .with_context(|| format!("写入 {} 失败", path.display()))?;
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&value)?),
-        Format::Table => print_evaluation(&eval, &dataset, &notes, args.lang),
+        Format::Json => emit(&(serde_json::to_string_pretty(&value)? + "\n"))?,
+        Format::Table => emit(&print_evaluation(&eval, &dataset, &notes, args.lang))?,
     }
     Ok(())
 }
@@ -674,13 +709,15 @@ fn evaluation_json(
     })
 }
 
-fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: Lang) {
+fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: Lang) -> String {
+    let mut o = String::new();
     let editions: Vec<String> = e.editions.iter().map(|ed| ed.label()).collect();
     let zone = match e.zone {
         ZoneClass::I => tr(lang, "一类区", "class I"),
         ZoneClass::II => tr(lang, "二类区", "class II"),
     };
-    println!(
+    outln!(
+        o,
         "{}",
         tr(
             lang,
@@ -688,8 +725,22 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             &format!("Annual air quality evaluation {}", e.year)
         )
     );
-    println!("{}；{}；{zone}", editions.join("，"), e.limits.label_zh());
-    println!(
+    match lang {
+        Lang::Zh => outln!(
+            o,
+            "{}；{}；{zone}",
+            editions.join("，"),
+            e.limits.label_zh()
+        ),
+        Lang::En => outln!(
+            o,
+            "{}; {}; {zone}",
+            editions.join(", "),
+            e.limits.label_en()
+        ),
+    }
+    outln!(
+        o,
         "{}",
         tr(
             lang,
@@ -710,7 +761,8 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
     let ratio = e
         .good_days_ratio
         .map_or("—".to_string(), |r| format!("{r}%"));
-    println!(
+    outln!(
+        o,
         "{}",
         tr(
             lang,
@@ -738,12 +790,13 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             )
         })
         .collect();
-    println!(
+    outln!(
+        o,
         "{}{}",
         tr(lang, "各类别天数：", "days by category: "),
-        cats.join("，")
+        cats.join(if lang == Lang::En { ", " } else { "，" })
     );
-    println!();
+    outln!(o);
     let widths = [8, 8, 10, 10, 8, 14, 8];
     let head = [
         tr(lang, "污染物", "pollut."),
@@ -754,7 +807,7 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
         tr(lang, "限值(年/日)", "limits(a/d)"),
         tr(lang, "达标", "meets"),
     ];
-    println!("{}", row_text(&head, &widths));
+    outln!(o, "{}", row_text(&head, &widths));
     for p in &e.pollutants {
         let mean = p.annual_mean.map_or("—".into(), |m| m.to_string());
         let pct = p.percentile_value.map_or("—".into(), |m| m.to_string());
@@ -777,15 +830,16 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             lim,
             ok,
         ];
-        println!("{}", row_text(&cells, &widths));
+        outln!(o, "{}", row_text(&cells, &widths));
     }
     if let Some(y) = &e.year_on_year {
-        println!();
+        outln!(o);
         let change = y.good_days_ratio_change.map_or("—".into(), |c| {
             format!("{}{c}", if c.negative { "" } else { "+" })
         });
         let decline = y.pm25_decline_rate.map_or("—".into(), |c| format!("{c}%"));
-        println!(
+        outln!(
+            o,
             "{}",
             tr(
                 lang,
@@ -810,15 +864,17 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             )
         );
     }
-    println!();
-    println!("{}", tr(lang, "说明：", "Notes:"));
+    outln!(o);
+    outln!(o, "{}", tr(lang, "说明：", "Notes:"));
     for (i, n) in notes.iter().enumerate() {
-        println!(
+        outln!(
+            o,
             "{:>2}. {}",
             i + 1,
             if lang == Lang::En { &n.en } else { &n.zh }
         );
     }
+    o
 }
 
 fn write_daily(path: &Path, e: &Evaluation) -> Result<()> {

@@ -1080,8 +1080,8 @@ mod tests {
 
     #[test]
     fn mda8_uses_window_means_over_the_hours_present() {
-        // Window 0..8 with 6 hours of 120 (hours 0-5) plus all other hours 10: the mean of the
-        // first window is (6·120 + 2·10)/8? No: hours 6 and 7 present with 10 → 8 hours.
+        // Hours 6 and 7 missing, hours 0–5 at 120 µg/m³, the rest at 10: the window of hours
+        // 0–7 has 6 values, all 120, so its mean is 120 (not 6·120/8 = 90) and it is the maximum.
         let mut hours: Vec<(u8, u64)> = (0..24).map(|h| (h, 10)).collect();
         hours.retain(|&(h, _)| h != 6 && h != 7); // window 0 has 6 hours: 0..=5
         for h in hours.iter_mut().take(6) {

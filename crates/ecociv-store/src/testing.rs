@@ -203,3 +203,26 @@ macro_rules! both_backends {
         )+
     };
 }
+
+/// Like [`both_backends!`](crate::both_backends), for bodies that take the `TestDb` by value
+/// (`async fn $body(TestDb)`), e.g. to hand it to an app under test.
+#[macro_export]
+macro_rules! both_backends_owned {
+    ($($name:ident => $body:ident;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$body($crate::testing::TestDb::sqlite().await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::testing::TestDb::postgres().await {
+                        super::$body(db).await;
+                    }
+                }
+            }
+        )+
+    };
+}

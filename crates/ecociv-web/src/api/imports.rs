@@ -65,11 +65,11 @@ pub async fn import_values(
         }
     };
     let model = state.store.current_model().await?;
-    let scope_user = u.clone();
+    let scope = policy::ValueScope::of(&u, &model);
     let opts = ImportOptions {
         provenance,
         submit: q.submit,
-        allowed: Box::new(move |ind, reg| policy::covers_value(&scope_user, &model, ind, reg)),
+        allowed: Box::new(move |ind, reg| scope.covers(ind, reg)),
     };
     let file = q.file.unwrap_or_else(|| "上传文件.csv".into());
     Ok(axum::Json(

@@ -18,6 +18,19 @@ use crate::{Clock, Result, Store, StoreConfig, SystemClock};
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "ECOCIV_TEST_POSTGRES_URL";
 
+/// Says once per test binary that the PostgreSQL half was skipped, on the real stderr: the test
+/// harness captures `eprintln!` of passing tests, which would hide it.
+fn skipped_loudly() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\n*** SKIPPED: PostgreSQL tests (set {POSTGRES_ENV}) ***\n"
+        );
+    });
+}
+
 /// A fresh, migrated database with the built-in plan and catalogue, and a store on it.
 #[derive(Debug)]
 pub struct TestDb {
@@ -91,7 +104,7 @@ impl TestDb {
 
     pub async fn postgres_with(config: StoreConfig, clock: Arc<dyn Clock>) -> Option<TestDb> {
         let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-            eprintln!("SKIPPED: PostgreSQL tests (set {POSTGRES_ENV})");
+            skipped_loudly();
             return None;
         };
         let (url, cleanup) = create_pg_database(&admin_url)

@@ -167,7 +167,7 @@ pub(crate) async fn bootstrap(
             return load_model(&mut conn).await;
         }
     }
-    let mut w = begin_write(pool, backend, clock.now()).await?;
+    let mut w = begin_write(pool, backend, clock.now(), None).await?;
     let actor = Actor::system();
     let mut files = load_catalogue_files(&mut w.tx).await?;
     if files.is_empty() {

@@ -46,7 +46,7 @@ run_case() { # $1 label, $2 database URL
   echo "--- GET evaluation, signed in, uncompressed (226 KB per response)"
   wrk -t2 -c"$conns" -d"$dur" --latency -H "Cookie: $cookie" "$url"
   echo "--- POST value (new draft per request, audited, one transaction each)"
-  COOKIE="$cookie" CSRF="$csrf" MAX="${MAX:-20000}" \
+  COOKIE="$cookie" CSRF="$csrf" MAX="${MAX:-10000}" \
     wrk -t2 -c"${POST_CONNECTIONS:-16}" -d"$dur" --latency -s "$here/post_value.lua" \
     "http://127.0.0.1:$port"
   "$bin" audit verify --database "$db"

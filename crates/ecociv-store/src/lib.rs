@@ -54,7 +54,7 @@ pub mod value;
 pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
 pub use error::{FieldError, StoreError};
-pub use eval::{Audience, EvaluationSnapshot};
+pub use eval::{Audience, EvaluationSnapshot, Seen};
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary};
 pub use model::Model;

@@ -2,7 +2,7 @@
 //!
 //! Loads the live values (approved → approved, submitted → pending; drafts and returned values do
 //! not count) and the assigned targets into ecociv-core's types and calls
-//! [`ecociv_core::evaluate`]. Results are cached per (year, catalogue version, region, audience)
+//! [`ecociv_core::evaluate()`]. Results are cached per (year, catalogue version, region, audience)
 //! together with their JSON, keyed by the data generation that every write bumps in its own
 //! transaction. The generation lives in the database, so several app servers never serve a
 //! result older than the last committed write; a cache hit costs one indexed read of one row.

@@ -436,6 +436,38 @@ async fn sessions_cookies_csrf_and_rate_limits_protect_the_api(db: TestDb) {
         .content_type("application/x-www-form-urlencoded")
         .await;
     assert_eq!(r.status_code(), 415, "past the CSRF check: {}", r.text());
+    // An upload form may carry the token as a field; a wrong one is refused, and other routes
+    // take multipart only with the header.
+    let v = app
+        .draft("coordinator", "forest_coverage", "411700", "2024", "17")
+        .await;
+    let upload = |token: &str| {
+        app.server
+            .post(&format!("/api/v1/values/{}/evidence", v["id"]))
+            .add_header(
+                "cookie",
+                HeaderValue::from_str(&app.clients["coordinator"].cookie).unwrap(),
+            )
+            .multipart(
+                MultipartForm::new()
+                    .add_text("csrf_token", token.to_owned())
+                    .add_part("file", Part::bytes(b"scan".to_vec()).file_name("a.pdf")),
+            )
+    };
+    assert_eq!(
+        upload(&app.clients["coordinator"].csrf).await.status_code(),
+        201
+    );
+    let r = upload("bad").await;
+    assert_eq!(r.status_code(), 403);
+    assert_eq!(r.json::<Value>()["code"], "csrf");
+    let r = app
+        .server
+        .post("/api/v1/values")
+        .add_header("cookie", HeaderValue::from_str(&c.cookie).unwrap())
+        .multipart(MultipartForm::new().add_text("csrf_token", c.csrf.clone()))
+        .await;
+    assert_eq!(r.status_code(), 403);
     // A cross-site request is refused by origin, token or not.
     let r = app
         .post(Some("reporter"), "/api/v1/values", body.clone())

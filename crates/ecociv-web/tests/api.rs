@@ -554,6 +554,10 @@ async fn the_service_documents_itself(db: TestDb) {
     assert_eq!(r.header("x-content-type-options"), "nosniff");
     let r = app.get(None, "/api/v1/nothing-here").await;
     assert_eq!(r.status_code(), 404);
+    assert_eq!(r.json::<Value>()["code"], "not_found");
+    let r = app.request(None, Method::PATCH, "/api/v1/plan").await;
+    assert_eq!(r.status_code(), 405);
+    assert_eq!(r.json::<Value>()["code"], "method_not_allowed");
     // Evidence downloads are attachments, never rendered in the app's origin.
     let v = app
         .draft(

@@ -2,6 +2,7 @@
 //! to users as they are.
 
 use crate::import::ImportReport;
+use crate::workbook::WorkbookReport;
 
 /// A problem with one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -30,6 +31,10 @@ pub enum StoreError {
     /// An all-or-nothing import with bad rows; nothing was written.
     #[error("导入文件有 {} 处错误，未导入任何数据", .0.errors.len())]
     Import(ImportReport),
+    /// An all-or-nothing workbook import with refused rows (each with sheet and cell); nothing
+    /// was written.
+    #[error("{} 有 {} 处错误，未导入任何数据", .0.file, .0.errors.len())]
+    Workbook(WorkbookReport),
     /// A file or body over the configured limit.
     #[error("文件过大：{size} 字节，上限为 {limit} 字节")]
     TooLarge { size: usize, limit: usize },

@@ -15,7 +15,7 @@ use ecociv_core::evaluate::Options;
 use ecociv_core::{AssignedSet, AssignedTarget, Evaluation, Observation, ValueSet, ValueState};
 use sqlx::Row;
 
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Backend, Model, Result, Store, StoreError};
 
 /// Who the evaluation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -141,28 +141,7 @@ impl Store {
         let generation = seen.generation;
         let model = self.model_at(seen.model_generation).await?;
         let plan = &model.plan;
-        let version = catalogue_version
-            .unwrap_or(&model.catalogue_version)
-            .to_owned();
-        if model.catalogue.version(&version).is_none() {
-            return Err(StoreError::invalid(
-                "catalogue_version",
-                format!(
-                    "国家指标版本“{version}”不存在，可用: {}",
-                    model.catalogue.version_ids().join("、")
-                ),
-            ));
-        }
-        if year <= plan.base_year - 10 || year > plan.end_year {
-            return Err(StoreError::invalid(
-                "year",
-                format!(
-                    "年份{year}超出方案范围（{}–{}年）",
-                    plan.base_year - 9,
-                    plan.end_year
-                ),
-            ));
-        }
+        let version = check_year_version(&model, year, catalogue_version)?;
         let region_pos = match region {
             Some(r) => Some(
                 plan.find_region(r)
@@ -194,67 +173,9 @@ impl Store {
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
-        let sql = match audience {
-            Audience::Internal => {
-                "SELECT indicator, region, period, value, status, provenance_detail \
-                 FROM data_values WHERE superseded_by IS NULL \
-                 AND status IN ('approved', 'submitted') \
-                 ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id"
-            }
-            Audience::Public => {
-                "SELECT indicator, region, period, value, status, provenance_detail \
-                 FROM data_values WHERE superseded_by IS NULL AND status = 'approved' \
-                 AND indicator IN (SELECT code FROM indicators WHERE published = 1) \
-                 AND period IN (SELECT id FROM periods WHERE published = 1) ORDER BY id"
-            }
-        };
-        let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
-        let mut observations = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let ind: String = r.try_get(0)?;
-            let reg: String = r.try_get(1)?;
-            let period: String = r.try_get(2)?;
-            let value: String = r.try_get(3)?;
-            let status: String = r.try_get(4)?;
-            let detail: String = r.try_get(5)?;
-            let (Some(i), Some(g), Ok(p), Ok(v)) = (
-                plan.indicator_position(&ind),
-                plan.region_position(&reg),
-                period.parse(),
-                value.parse::<f64>(),
-            ) else {
-                continue;
-            };
-            observations.push(Observation {
-                indicator: i,
-                region: g,
-                period: p,
-                value: v,
-                source: (!detail.is_empty()).then_some(detail),
-                state: if status == "approved" {
-                    ValueState::Approved
-                } else {
-                    ValueState::Pending
-                },
-            });
-        }
-        let assigned_rows = crate::assigned::all(&mut tx).await?;
+        let (values, assigned) = load_inputs(&mut tx, plan, audience).await?;
         tx.rollback().await?;
-        let assigned: Vec<AssignedTarget> = assigned_rows
-            .into_iter()
-            .filter_map(|a| {
-                Some(AssignedTarget {
-                    indicator: plan.indicator_position(&a.indicator)?,
-                    region: plan.region_position(&a.region)?,
-                    year: i32::try_from(a.year).ok()?,
-                    threshold: a.threshold.parse().ok()?,
-                    document: a.document,
-                })
-            })
-            .collect();
 
-        let values = ValueSet::new(observations);
-        let assigned = AssignedSet::new(assigned);
         let opts = Options {
             year,
             catalogue_version: Some(version.clone()),
@@ -281,5 +202,160 @@ impl Store {
         });
         self.inner.eval_cache.put(key, snap.clone());
         Ok(snap)
+    }
+}
+
+/// The catalogue version to evaluate against (the configured one when `None`), after checking
+/// that it exists and that the year lies within the plan.
+fn check_year_version(model: &Model, year: i32, catalogue_version: Option<&str>) -> Result<String> {
+    let plan = &model.plan;
+    let version = catalogue_version
+        .unwrap_or(&model.catalogue_version)
+        .to_owned();
+    if model.catalogue.version(&version).is_none() {
+        return Err(StoreError::invalid(
+            "catalogue_version",
+            format!(
+                "国家指标版本“{version}”不存在，可用: {}",
+                model.catalogue.version_ids().join("、")
+            ),
+        ));
+    }
+    if year <= plan.base_year - 10 || year > plan.end_year {
+        return Err(StoreError::invalid(
+            "year",
+            format!(
+                "年份{year}超出方案范围（{}–{}年）",
+                plan.base_year - 9,
+                plan.end_year
+            ),
+        ));
+    }
+    Ok(version)
+}
+
+/// Reads the values `audience` may see and the assigned targets, inside a snapshot transaction.
+async fn load_inputs(
+    conn: &mut sqlx::AnyConnection,
+    plan: &ecociv_core::Plan,
+    audience: Audience,
+) -> Result<(ValueSet, AssignedSet)> {
+    let sql = match audience {
+        Audience::Internal => {
+            "SELECT indicator, region, period, value, status, provenance_detail \
+             FROM data_values WHERE superseded_by IS NULL \
+             AND status IN ('approved', 'submitted') \
+             ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id"
+        }
+        Audience::Public => {
+            "SELECT indicator, region, period, value, status, provenance_detail \
+             FROM data_values WHERE superseded_by IS NULL AND status = 'approved' \
+             AND indicator IN (SELECT code FROM indicators WHERE published = 1) \
+             AND period IN (SELECT id FROM periods WHERE published = 1) ORDER BY id"
+        }
+    };
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    let mut observations = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let ind: String = r.try_get(0)?;
+        let reg: String = r.try_get(1)?;
+        let period: String = r.try_get(2)?;
+        let value: String = r.try_get(3)?;
+        let status: String = r.try_get(4)?;
+        let detail: String = r.try_get(5)?;
+        let (Some(i), Some(g), Ok(p), Ok(v)) = (
+            plan.indicator_position(&ind),
+            plan.region_position(&reg),
+            period.parse(),
+            value.parse::<f64>(),
+        ) else {
+            continue;
+        };
+        observations.push(Observation {
+            indicator: i,
+            region: g,
+            period: p,
+            value: v,
+            source: (!detail.is_empty()).then_some(detail),
+            state: if status == "approved" {
+                ValueState::Approved
+            } else {
+                ValueState::Pending
+            },
+        });
+    }
+    let assigned_rows = crate::assigned::all(&mut *conn).await?;
+    let assigned: Vec<AssignedTarget> = assigned_rows
+        .into_iter()
+        .filter_map(|a| {
+            Some(AssignedTarget {
+                indicator: plan.indicator_position(&a.indicator)?,
+                region: plan.region_position(&a.region)?,
+                year: i32::try_from(a.year).ok()?,
+                threshold: a.threshold.parse().ok()?,
+                document: a.document,
+            })
+        })
+        .collect();
+    Ok((ValueSet::new(observations), AssignedSet::new(assigned)))
+}
+
+/// The inputs of evaluation as one audience may see them, read in one snapshot: for documents
+/// that need the values themselves (history charts, open data) as well as the evaluation
+/// computed from exactly those values.
+#[derive(Debug, Clone)]
+pub struct EvaluationInputs {
+    /// The data generation of the snapshot.
+    pub generation: i64,
+    pub audience: Audience,
+    pub model: Arc<Model>,
+    /// Approved values, and for [`Audience::Internal`] submitted ones as pending.
+    pub values: ValueSet,
+    pub assigned: AssignedSet,
+}
+
+impl EvaluationInputs {
+    /// Evaluates `year` for the whole plan (all regions) against `catalogue_version` (the
+    /// configured one when `None`). CPU work: call it off the async threads for large data.
+    pub fn evaluate(&self, year: i32, catalogue_version: Option<&str>) -> Result<Evaluation> {
+        let version = check_year_version(&self.model, year, catalogue_version)?;
+        ecociv_core::evaluate(
+            &self.model.plan,
+            &self.model.catalogue,
+            &self.values,
+            &self.assigned,
+            &Options {
+                year,
+                catalogue_version: Some(version),
+                region: None,
+            },
+        )
+        .map_err(|e| StoreError::invalid("catalogue_version", e.to_string()))
+    }
+}
+
+impl Store {
+    /// The values and assigned targets `audience` may see, with the plan, read in one snapshot
+    /// (uncached: for document downloads, not for every page view).
+    pub async fn evaluation_inputs(&self, audience: Audience) -> Result<EvaluationInputs> {
+        let model = self.current_model().await?;
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let mut tx = self.pool().begin_with(begin).await?;
+        let generation: i64 = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let (values, assigned) = load_inputs(&mut tx, &model.plan, audience).await?;
+        tx.rollback().await?;
+        Ok(EvaluationInputs {
+            generation,
+            audience,
+            model,
+            values,
+            assigned,
+        })
     }
 }

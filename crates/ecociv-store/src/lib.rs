@@ -50,11 +50,12 @@ pub mod testing;
 mod tx;
 pub mod user;
 pub mod value;
+pub mod workbook;
 
 pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
 pub use error::{FieldError, StoreError};
-pub use eval::{Audience, EvaluationSnapshot, Seen};
+pub use eval::{Audience, EvaluationInputs, EvaluationSnapshot, Seen};
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary};
 pub use model::Model;
@@ -63,6 +64,10 @@ pub use session::{NewSession, SessionInfo};
 pub use task::{TaskProgress, TaskUpdate, TaskUpdateFilter, TaskUpdateInput};
 pub use user::{LoginError, NewUser, Role, User, UserUpdate};
 pub use value::{DataValue, Provenance, ReviewEntry, ValueFilter, ValueInput, WorkflowStatus};
+pub use workbook::{
+    WorkbookError, WorkbookImport, WorkbookOptions, WorkbookReport, WorkbookSummary, WorkbookTask,
+    WorkbookValue,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::period::{check_period, ensure_open};
+use crate::tx::WriteTx;
 use crate::value::{WorkflowStatus, add_review, last_submitter};
 use crate::{Actor, Result, Store, StoreError};
 
@@ -157,6 +158,181 @@ fn conflict(t: &TaskUpdate) -> StoreError {
     }
 }
 
+/// Checks a task update against the plan: the task exists, the unit leads or joins it, the
+/// percentage and narrative are within bounds, the period lies within the plan.
+pub(crate) fn check_task_input(
+    model: &crate::Model,
+    input: &TaskUpdateInput,
+) -> Result<ecociv_core::Period> {
+    let Ok(number) = u32::try_from(input.task) else {
+        return Err(StoreError::invalid(
+            "task",
+            format!("任务编号{}无效", input.task),
+        ));
+    };
+    let task = model.plan.task(number).ok_or_else(|| {
+        StoreError::invalid("task", format!("实施方案中没有第{}项任务", input.task))
+    })?;
+    let unit = model.unit(&input.unit).ok_or_else(|| {
+        StoreError::invalid("unit", format!("单位代码“{}”不在实施方案中", input.unit))
+    })?;
+    if task.responsibility_of(&unit.name).is_none() {
+        return Err(StoreError::invalid(
+            "unit",
+            format!("{}不是第{}项任务的牵头或参与单位", unit.name, task.number),
+        ));
+    }
+    if !(0..=100).contains(&input.percent) {
+        return Err(StoreError::invalid(
+            "percent",
+            format!("完成百分比应在0到100之间，而不是{}", input.percent),
+        ));
+    }
+    if input.narrative.chars().count() > 10_000 {
+        return Err(StoreError::invalid("narrative", "进展说明不能超过10000字"));
+    }
+    check_period(&model.plan, "period", &input.period)
+}
+
+/// Creates or updates the progress update of (task, unit, period) inside a write transaction,
+/// as a draft or, with `status` submitted, submitted for review at once (shared by the form
+/// and the workbook import). The input must have passed [`check_task_input`].
+pub(crate) async fn save_task_in(
+    w: &mut WriteTx,
+    actor: &Actor,
+    input: &TaskUpdateInput,
+    period: ecociv_core::Period,
+    expected_version: Option<i64>,
+    status: WorkflowStatus,
+) -> Result<TaskUpdate> {
+    let period_id = period.to_string();
+    ensure_open(&mut w.tx, period).await?;
+    let sql = format!(
+        "SELECT {COLS} FROM task_updates WHERE task = $1 AND unit_code = $2 AND period = $3"
+    );
+    let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(input.task)
+        .bind(&input.unit)
+        .bind(&period_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    let saved = match existing {
+        Some(r) => {
+            let cur = from_row(&r)?;
+            if expected_version != Some(cur.version) {
+                return Err(conflict(&cur));
+            }
+            match cur.status {
+                WorkflowStatus::Submitted => {
+                    return Err(StoreError::State("该进展已提交，正在审核，不能修改".into()));
+                }
+                WorkflowStatus::Approved => {
+                    return Err(StoreError::State("该进展已审核通过并锁定，不能修改".into()));
+                }
+                _ => {}
+            }
+            let done = sqlx::query(
+                "UPDATE task_updates SET progress = $1, percent = $2, narrative = $3, \
+                 status = $4, updated_by = $5, updated_at = $6, version = version + 1 \
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(input.progress.as_str())
+            .bind(input.percent)
+            .bind(input.narrative.trim())
+            .bind(status.as_str())
+            .bind(&actor.name)
+            .bind(&w.at)
+            .bind(cur.id)
+            .bind(cur.version)
+            .execute(&mut *w.tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(conflict(&cur));
+            }
+            let after = load(&mut w.tx, cur.id).await?;
+            w.audit(
+                actor,
+                "task_update.update",
+                &format!("task_update:{}", cur.id),
+                Some(&json(&cur)),
+                Some(&json(&after)),
+            )
+            .await?;
+            after
+        }
+        None => {
+            if expected_version.is_some_and(|v| v != 0) {
+                return Err(StoreError::Conflict {
+                    message: "该进展已不存在，请刷新后重试".into(),
+                    current: serde_json::Value::Null,
+                });
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO task_updates (task, unit_code, period, progress, percent, \
+                 narrative, status, created_by, created_at, updated_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $9) RETURNING id",
+            )
+            .bind(input.task)
+            .bind(&input.unit)
+            .bind(&period_id)
+            .bind(input.progress.as_str())
+            .bind(input.percent)
+            .bind(input.narrative.trim())
+            .bind(status.as_str())
+            .bind(&actor.name)
+            .bind(&w.at)
+            .fetch_one(&mut *w.tx)
+            .await;
+            let id: i64 = match inserted {
+                Ok(r) => r.try_get(0)?,
+                Err(e) if StoreError::is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict {
+                        message: "该任务进展刚被他人创建，请刷新后重试".into(),
+                        current: serde_json::Value::Null,
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let after = load(&mut w.tx, id).await?;
+            w.audit(
+                actor,
+                "task_update.create",
+                &format!("task_update:{id}"),
+                None,
+                Some(&json(&after)),
+            )
+            .await?;
+            after
+        }
+    };
+    if status == WorkflowStatus::Submitted {
+        add_review(w, "task_update", saved.id, "submit", actor, "").await?;
+    }
+    Ok(saved)
+}
+
+/// The version of the stored update of (task, unit, period), if there is one: what a bulk
+/// import names as the version it read.
+pub(crate) async fn current_version(
+    conn: &mut AnyConnection,
+    task: i64,
+    unit: &str,
+    period: &str,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT version FROM task_updates WHERE task = $1 AND unit_code = $2 AND period = $3",
+    )
+    .bind(task)
+    .bind(unit)
+    .bind(period)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get(0)?),
+        None => None,
+    })
+}
+
 impl Store {
     /// Creates or updates the draft progress update of (task, unit, period).
     pub async fn save_task_update(
@@ -166,133 +342,17 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<TaskUpdate> {
         let model = self.current_model().await?;
-        let Ok(number) = u32::try_from(input.task) else {
-            return Err(StoreError::invalid(
-                "task",
-                format!("任务编号{}无效", input.task),
-            ));
-        };
-        let task = model.plan.task(number).ok_or_else(|| {
-            StoreError::invalid("task", format!("实施方案中没有第{}项任务", input.task))
-        })?;
-        let unit = model.unit(&input.unit).ok_or_else(|| {
-            StoreError::invalid("unit", format!("单位代码“{}”不在实施方案中", input.unit))
-        })?;
-        if task.responsibility_of(&unit.name).is_none() {
-            return Err(StoreError::invalid(
-                "unit",
-                format!("{}不是第{}项任务的牵头或参与单位", unit.name, task.number),
-            ));
-        }
-        if !(0..=100).contains(&input.percent) {
-            return Err(StoreError::invalid(
-                "percent",
-                format!("完成百分比应在0到100之间，而不是{}", input.percent),
-            ));
-        }
-        if input.narrative.chars().count() > 10_000 {
-            return Err(StoreError::invalid("narrative", "进展说明不能超过10000字"));
-        }
-        let period = check_period(&model.plan, "period", &input.period)?;
-        let period_id = period.to_string();
+        let period = check_task_input(&model, input)?;
         let mut w = self.begin_write().await?;
-        ensure_open(&mut w.tx, period).await?;
-        let sql = format!(
-            "SELECT {COLS} FROM task_updates WHERE task = $1 AND unit_code = $2 AND period = $3"
-        );
-        let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(input.task)
-            .bind(&input.unit)
-            .bind(&period_id)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-        let saved = match existing {
-            Some(r) => {
-                let cur = from_row(&r)?;
-                if expected_version != Some(cur.version) {
-                    return Err(conflict(&cur));
-                }
-                match cur.status {
-                    WorkflowStatus::Submitted => {
-                        return Err(StoreError::State("该进展已提交，正在审核，不能修改".into()));
-                    }
-                    WorkflowStatus::Approved => {
-                        return Err(StoreError::State("该进展已审核通过并锁定，不能修改".into()));
-                    }
-                    _ => {}
-                }
-                let done = sqlx::query(
-                    "UPDATE task_updates SET progress = $1, percent = $2, narrative = $3, \
-                     status = 'draft', updated_by = $4, updated_at = $5, version = version + 1 \
-                     WHERE id = $6 AND version = $7",
-                )
-                .bind(input.progress.as_str())
-                .bind(input.percent)
-                .bind(input.narrative.trim())
-                .bind(&actor.name)
-                .bind(&w.at)
-                .bind(cur.id)
-                .bind(cur.version)
-                .execute(&mut *w.tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(conflict(&cur));
-                }
-                let after = load(&mut w.tx, cur.id).await?;
-                w.audit(
-                    actor,
-                    "task_update.update",
-                    &format!("task_update:{}", cur.id),
-                    Some(&json(&cur)),
-                    Some(&json(&after)),
-                )
-                .await?;
-                after
-            }
-            None => {
-                if expected_version.is_some_and(|v| v != 0) {
-                    return Err(StoreError::Conflict {
-                        message: "该进展已不存在，请刷新后重试".into(),
-                        current: serde_json::Value::Null,
-                    });
-                }
-                let inserted = sqlx::query(
-                    "INSERT INTO task_updates (task, unit_code, period, progress, percent, \
-                     narrative, status, created_by, created_at, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $7, $8) RETURNING id",
-                )
-                .bind(input.task)
-                .bind(&input.unit)
-                .bind(&period_id)
-                .bind(input.progress.as_str())
-                .bind(input.percent)
-                .bind(input.narrative.trim())
-                .bind(&actor.name)
-                .bind(&w.at)
-                .fetch_one(&mut *w.tx)
-                .await;
-                let id: i64 = match inserted {
-                    Ok(r) => r.try_get(0)?,
-                    Err(e) if StoreError::is_unique_violation(&e) => {
-                        return Err(StoreError::Conflict {
-                            message: "该任务进展刚被他人创建，请刷新后重试".into(),
-                            current: serde_json::Value::Null,
-                        });
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let after = load(&mut w.tx, id).await?;
-                w.audit(
-                    actor,
-                    "task_update.create",
-                    &format!("task_update:{id}"),
-                    None,
-                    Some(&json(&after)),
-                )
-                .await?;
-                after
-            }
-        };
+        let saved = save_task_in(
+            &mut w,
+            actor,
+            input,
+            period,
+            expected_version,
+            WorkflowStatus::Draft,
+        )
+        .await?;
         w.commit().await?;
         Ok(saved)
     }

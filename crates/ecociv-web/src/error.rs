@@ -6,6 +6,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecociv_store::{LoginError, StoreError};
+
+use crate::documents::DocumentError;
 use serde_json::{Value, json};
 
 /// The JSON body of every error response.
@@ -134,12 +136,50 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", message)
                     .with_details(serde_json::to_value(report).unwrap_or_default())
             }
+            StoreError::Workbook(report) => rejected(
+                &report.file,
+                report.errors.iter().map(ToString::to_string).collect(),
+                serde_json::to_value(&report).unwrap_or_default(),
+            ),
             StoreError::TooLarge { limit, .. } => ApiError::too_large(limit),
             StoreError::Model(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             StoreError::Database(_)
             | StoreError::Migrate(_)
             | StoreError::Open(_)
             | StoreError::Io(_) => ApiError::internal(e),
+        }
+    }
+}
+
+/// 422 `import_rejected` for a refused workbook: the first problems in the message, all of them
+/// in `details` (`{file, errors: [{sheet, cell, code, message}]}`).
+fn rejected(file: &str, lines: Vec<String>, details: Value) -> ApiError {
+    let mut message = format!("{file} 有 {} 处错误，未导入任何数据：", lines.len());
+    message.push_str(&lines.iter().take(3).cloned().collect::<Vec<_>>().join("；"));
+    if lines.len() > 3 {
+        message.push_str("……");
+    }
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", message)
+        .with_details(details)
+}
+
+impl From<DocumentError> for ApiError {
+    fn from(e: DocumentError) -> ApiError {
+        match e {
+            DocumentError::Store(s) => s.into(),
+            DocumentError::Rejected(r) => rejected(
+                &r.file,
+                r.errors.iter().map(ToString::to_string).collect(),
+                serde_json::to_value(&r).unwrap_or_default(),
+            ),
+            DocumentError::Template(t) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", t.to_string())
+            }
+            DocumentError::Version(v) => ApiError::invalid("catalogue_version", v.to_string()),
+            DocumentError::NotPublished(m) => ApiError::not_found(m),
+            DocumentError::Report(_) | DocumentError::OpenData(_) | DocumentError::Xlsx(_) => {
+                ApiError::internal(e)
+            }
         }
     }
 }

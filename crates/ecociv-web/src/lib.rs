@@ -31,6 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub mod api;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod policy;
 pub mod state;

@@ -5,6 +5,8 @@
 //! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:---------:|
 //! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |     ✓     |
 //! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |           |
+//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |           |
+//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |           |
 //! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |           |
 //! | approve / return           |       |      ✓      |          |   ✓ ²    |        |           |
 //! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |           |
@@ -19,10 +21,16 @@
 //! under the plan (ecociv-core's obligations) and the tasks it leads or joins; a region-bound
 //! user on the values of their region.
 //!
+//! ³ The self-assessment report (.docx) and the indicator completion table (.xlsx) are the
+//! campaign's deliverables to leaders and to the province: the people who steer, check and read
+//! them get them. Reporters fill in their own part; what the city as a whole stands at is not
+//! theirs to hand on. Open data needs no sign-in at all (published data only).
+//!
 //! The administrator manages accounts and the system but enters and approves no data: keeping
 //! the two apart is a control auditors ask for.
 
 use ecociv_core::obligation;
+use ecociv_report::xlsx_template::Reporter;
 use ecociv_store::{DataValue, Model, Role, TaskUpdate, User, WorkflowStatus};
 
 use crate::error::ApiError;
@@ -31,6 +39,11 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     ReadInternal,
+    /// Download the self-assessment report and the completion table.
+    ReadReports,
+    /// Download a reporting template and upload a filled one (its rows are then checked
+    /// against the scope like single writes).
+    UseTemplates,
     WriteValue,
     ReviewValue,
     CorrectValue,
@@ -47,6 +60,8 @@ impl Action {
     fn name_zh(self) -> &'static str {
         match self {
             Action::ReadInternal => "查看内部数据",
+            Action::ReadReports => "下载自评估报告和指标完成情况表",
+            Action::UseTemplates => "下载和上传 Excel 填报模板",
             Action::WriteValue => "填报数据",
             Action::ReviewValue => "审核数据",
             Action::CorrectValue => "更正已审核数据",
@@ -65,11 +80,20 @@ impl Action {
 pub fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
-        Role::Admin => matches!(action, ReadInternal | ReadAudit | VerifyAudit | ManageUsers),
+        Role::Admin => matches!(
+            action,
+            ReadInternal | ReadReports | ReadAudit | VerifyAudit | ManageUsers
+        ),
         Role::Coordinator => !matches!(action, VerifyAudit | ManageUsers),
-        Role::Reporter => matches!(action, ReadInternal | WriteValue | CorrectValue | WriteTask),
-        Role::Reviewer => matches!(action, ReadInternal | ReviewValue | ReviewTask),
-        Role::Viewer => matches!(action, ReadInternal),
+        Role::Reporter => matches!(
+            action,
+            ReadInternal | WriteValue | CorrectValue | WriteTask | UseTemplates
+        ),
+        Role::Reviewer => matches!(
+            action,
+            ReadInternal | ReadReports | ReviewValue | ReviewTask
+        ),
+        Role::Viewer => matches!(action, ReadInternal | ReadReports),
     }
 }
 
@@ -202,6 +226,58 @@ pub fn require_unit<'u>(
     }
 }
 
+/// Whose Excel template a user may download or upload. A reporter bound to a unit or county
+/// gets its own (asking for another is refused); a citywide user (the coordinator) gets the one
+/// it names by unit or region code, or `None` when it names none (any, on upload).
+pub fn workbook_reporter(
+    user: &User,
+    model: &Model,
+    unit: Option<&str>,
+    region: Option<&str>,
+) -> Result<Option<Reporter>, ApiError> {
+    let unit = unit.map(str::trim).filter(|s| !s.is_empty());
+    let region = region.map(str::trim).filter(|s| !s.is_empty());
+    let refuse = |asked: &str| {
+        ApiError::forbidden(format!(
+            "{}只能使用本单位（县区）的填报模板，不能使用“{asked}”的模板",
+            user.display_name
+        ))
+    };
+    match (&user.unit, &user.region) {
+        (Some(own), _) => {
+            let Some(u) = model.unit(own) else {
+                return Err(refuse(own));
+            };
+            if let Some(asked) = unit.filter(|a| *a != own.as_str()).or(region) {
+                return Err(refuse(asked));
+            }
+            Ok(Some(Reporter::Unit(u.name.clone())))
+        }
+        (None, Some(own)) => {
+            let same = |asked: &str| {
+                model
+                    .plan
+                    .find_region(asked)
+                    .is_some_and(|i| &model.plan.regions[i].code == own)
+            };
+            if let Some(asked) = unit.or(region.filter(|r| !same(r))) {
+                return Err(refuse(asked));
+            }
+            Ok(Some(Reporter::Region(own.clone())))
+        }
+        (None, None) => match (unit, region) {
+            (Some(code), _) => {
+                let u = model.unit(code).ok_or_else(|| {
+                    ApiError::invalid("unit", format!("单位代码“{code}”不在实施方案中"))
+                })?;
+                Ok(Some(Reporter::Unit(u.name.clone())))
+            }
+            (None, Some(r)) => Ok(Some(Reporter::Region(r.to_owned()))),
+            (None, None) => Ok(None),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +290,19 @@ mod tests {
         assert!(!role_allows(Role::Viewer, Action::WriteValue));
         assert!(!role_allows(Role::Reporter, Action::ReviewValue));
         assert!(!role_allows(Role::Reviewer, Action::WriteValue));
+    }
+
+    #[test]
+    fn reports_go_to_those_who_steer_and_read_templates_to_those_who_fill_in() {
+        for role in Role::ALL {
+            let reports = role_allows(role, Action::ReadReports);
+            assert_eq!(reports, role != Role::Reporter, "{role:?}");
+            let templates = role_allows(role, Action::UseTemplates);
+            assert_eq!(
+                templates,
+                matches!(role, Role::Coordinator | Role::Reporter),
+                "{role:?}"
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The application state shared by every handler, and the web settings.
 
+use ecociv_report::chart::{ChartError, PngRenderer};
 use ecociv_store::Store;
 
 /// Web settings; [`WebConfig::default`] is what `ecociv serve` uses.
@@ -33,11 +34,15 @@ impl Default for WebConfig {
     }
 }
 
-/// What handlers share: the store and the settings.
+/// What handlers share: the store, the settings and the chart renderer of the Word report.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: std::sync::Arc<WebConfig>,
+    /// Rasterises the report's charts with a CJK font, loaded once at startup
+    /// ([`AppState::with_renderer`]); `Err` says why there is none, and the report route answers
+    /// 503 with it while everything else works.
+    pub renderer: Result<PngRenderer, std::sync::Arc<str>>,
 }
 
 impl AppState {
@@ -45,6 +50,13 @@ impl AppState {
         AppState {
             store,
             config: std::sync::Arc::new(config),
+            renderer: Err("服务启动时未加载中文字体".into()),
         }
+    }
+
+    /// Sets the chart renderer (or the reason there is none, e.g. the CJK font is missing).
+    pub fn with_renderer(mut self, renderer: Result<PngRenderer, ChartError>) -> AppState {
+        self.renderer = renderer.map_err(|e| e.to_string().into());
+        self
     }
 }

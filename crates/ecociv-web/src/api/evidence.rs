@@ -33,7 +33,7 @@ struct Upload {
 }
 
 /// Whether a multipart error comes from the body limit (a streamed body without a length).
-fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur = Some(e);
     while let Some(err) = cur {
         if err.is::<http_body_util::LengthLimitError>() {

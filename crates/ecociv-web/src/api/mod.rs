@@ -17,9 +17,12 @@ pub mod evaluation;
 pub mod evidence;
 pub mod imports;
 pub mod indicators;
+pub mod open_data;
 pub mod periods;
+pub mod reports;
 pub mod session;
 pub mod tasks;
+pub mod templates;
 pub mod users;
 pub mod values;
 
@@ -42,7 +45,9 @@ pub mod values;
         (name = "evaluation", description = "评估"),
         (name = "tasks", description = "重点任务与进展（督办）"),
         (name = "evidence", description = "佐证材料"),
-        (name = "import", description = "批量导入"),
+        (name = "import", description = "批量导入与 Excel 填报模板"),
+        (name = "reports", description = "自评估报告与指标完成情况表"),
+        (name = "open-data", description = "公开数据（无需登录）"),
         (name = "catalogue", description = "国家指标版本、方案版本、上级下达目标"),
         (name = "audit", description = "审计日志"),
         (name = "users", description = "用户")
@@ -65,6 +70,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalogue::routes())
         .merge(audit::routes())
         .merge(users::routes())
+        .merge(templates::routes())
+        .merge(reports::routes())
+        .merge(open_data::routes())
 }
 
 /// `axum::Json` whose rejections are [`ApiError`]s: Chinese messages naming the field, 413 for

@@ -56,6 +56,12 @@ impl TestApp {
     }
 
     pub async fn start_with(db: TestDb, config: WebConfig) -> TestApp {
+        let state = AppState::new(db.store.clone(), config);
+        TestApp::start_with_state(db, state).await
+    }
+
+    /// The app with a state made by the test (a chart renderer for the Word report, say).
+    pub async fn start_with_state(db: TestDb, state: AppState) -> TestApp {
         for (name, role, unit, region) in ACCOUNTS {
             db.store
                 .create_user(
@@ -72,8 +78,7 @@ impl TestApp {
                 .await
                 .expect("create account");
         }
-        let app = ecociv_web::app(AppState::new(db.store.clone(), config))
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = ecociv_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let server = TestServer::builder().http_transport().build(app);
         let mut t = TestApp {
             server,

@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ecociv_core::{Evaluation, Period};
+use ecociv_core::{Catalogue, Evaluation, Period, Plan};
 use ecociv_report::chart::PngRenderer;
 use ecociv_report::completion::{self, UnknownVersion};
 use ecociv_report::docx::{self, ReportError, ReportInput, ReportMeta};
@@ -355,9 +355,8 @@ fn cell_ref(row: u32, col: u16) -> String {
 /// A fractional percentage is rounded, with a notice.
 pub fn workbook_rows(
     batch: &ImportBatch,
-    model: &Model,
+    plan: &Plan,
 ) -> Result<(WorkbookImport, Vec<CellError>), Rejected> {
-    let plan = &model.plan;
     let mut errors = Vec::new();
     let mut notices = Vec::new();
     let values = batch
@@ -489,11 +488,12 @@ pub struct Imported {
 pub fn check_workbook(
     bytes: &[u8],
     file: &str,
-    model: &Model,
+    plan: &Plan,
+    catalogue: &Catalogue,
     expect: &Expect,
 ) -> Result<(ImportBatch, WorkbookImport, Vec<CellError>), Rejected> {
-    let batch = xlsx_import::read(bytes, file, &model.plan, &model.catalogue, expect)?;
-    let (rows, mut notices) = workbook_rows(&batch, model)?;
+    let batch = xlsx_import::read(bytes, file, plan, catalogue, expect)?;
+    let (rows, mut notices) = workbook_rows(&batch, plan)?;
     let mut all = batch.notices.clone();
     all.append(&mut notices);
     Ok((batch, rows, all))
@@ -509,8 +509,8 @@ pub async fn import_workbook(
     opts: &WorkbookOptions,
 ) -> Result<Imported, DocumentError> {
     let model = store.current_model().await?;
-    let (batch, rows, notices) =
-        check_workbook(bytes, file, &model, expect).map_err(DocumentError::Rejected)?;
+    let (batch, rows, notices) = check_workbook(bytes, file, &model.plan, &model.catalogue, expect)
+        .map_err(DocumentError::Rejected)?;
     match store.import_workbook(actor, &rows, opts).await {
         Ok(summary) => Ok(Imported {
             summary,

@@ -1,5 +1,6 @@
-//! The report, template, import and export commands, run as a user runs them: demo data first,
-//! then each command in a scratch directory.
+//! The report, template, import and export commands from CSV files (`--values`), run as a user
+//! runs them: demo data first, then each command in a scratch directory. The database source,
+//! their default, is tested in `documents_cli.rs`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,6 +12,7 @@ fn ecociv(dir: &Path, args: &[&str]) -> Output {
         .env_remove("ECOCIV_PLAN")
         .env_remove("ECOCIV_CATALOGUE_VERSION")
         .env_remove("ECOCIV_FONT_DIR")
+        .env_remove("ECOCIV_DATABASE")
         .output()
         .expect("the binary runs")
 }
@@ -51,6 +53,8 @@ fn a_template_is_generated_and_checked_and_refused_for_another_unit() {
             "t.xlsx",
             "--date",
             "2026-01-15",
+            "--values",
+            "ecociv-demo/values.csv",
         ],
     );
     assert!(out.contains("市水利局2025年填报模板"), "{out}");
@@ -86,11 +90,8 @@ fn a_template_is_generated_and_checked_and_refused_for_another_unit() {
         text(&o)
     );
 
-    let o = ecociv(d, &["import", "xlsx", "t.xlsx"]);
-    assert!(
-        !o.status.success(),
-        "--check is required until the store is wired in"
-    );
+    let o = ecociv(d, &["import", "xlsx", "t.xlsx", "--check", "--submit"]);
+    assert!(!o.status.success(), "a dry run submits nothing");
 }
 
 #[test]
@@ -106,6 +107,8 @@ fn a_county_template_takes_a_name_or_a_code() {
             "2025Q3",
             "--out",
             "c.xlsx",
+            "--values",
+            "ecociv-demo/values.csv",
         ],
     );
     assert!(out.contains("汝南县2025年第3季度填报模板"), "{out}");
@@ -122,7 +125,16 @@ fn the_completion_table_and_open_data_are_exported() {
     let d = dir.path();
     let out = ok(
         d,
-        &["export", "completion", "--year", "2025", "--out", "c.xlsx"],
+        &[
+            "export",
+            "completion",
+            "--year",
+            "2025",
+            "--out",
+            "c.xlsx",
+            "--values",
+            "ecociv-demo/values.csv",
+        ],
     );
     assert!(out.contains("指标完成情况表（2025年）"), "{out}");
     assert!(std::fs::metadata(d.join("c.xlsx")).unwrap().len() > 5_000);
@@ -138,6 +150,8 @@ fn the_completion_table_and_open_data_are_exported() {
             "od",
             "--date",
             "2026-01-15",
+            "--values",
+            "ecociv-demo/values.csv",
         ],
     );
     for f in [
@@ -206,6 +220,8 @@ fn the_report_is_written_from_the_demo_data() {
             "2025",
             "--out",
             "t.xlsx",
+            "--values",
+            "ecociv-demo/values.csv",
         ],
     );
     let out = ok(
@@ -220,6 +236,8 @@ fn the_report_is_written_from_the_demo_data() {
             "2026-01-15",
             "--font-dir",
             &font_dir,
+            "--values",
+            "ecociv-demo/values.csv",
             "--progress",
             "t.xlsx",
         ],

@@ -45,6 +45,38 @@ pub async fn open(db: &DatabaseArg, common: &Common, config: StoreConfig) -> Res
     Ok(store)
 }
 
+/// Opens an existing database to read documents from. A SQLite file that does not exist is an
+/// error rather than a new empty database (a report of nothing helps nobody), and the
+/// database's own plan and catalogue version are used: `--plan` belongs to the CSV source, and
+/// `--catalogue-version` is passed to the evaluation instead of changing the stored setting.
+pub async fn open_existing(url: &str, common: &Common) -> Result<Store> {
+    if common.plan.is_some() {
+        anyhow::bail!(
+            "--plan 只用于 CSV 数据来源（--values）；数据库使用其中启用的方案（载入新方案：ecociv init --plan 文件）"
+        );
+    }
+    if let Some(path) = sqlite_path(url)
+        && !std::path::Path::new(path).exists()
+    {
+        anyhow::bail!(
+            "数据库文件 {path} 不存在：请先运行 `ecociv init --demo`（示例数据）或 `ecociv init`，用 --database 指定数据库，或用 --values 改从 CSV 文件读取"
+        );
+    }
+    eprintln!("数据来源：数据库 {}", ecociv_store::redact_url(url));
+    Store::open(url, StoreConfig::default())
+        .await
+        .with_context(|| format!("无法打开数据库 {}", ecociv_store::redact_url(url)))
+}
+
+/// The file of a `sqlite:` URL (`sqlite:ecociv.db`, `sqlite://ecociv.db?mode=rwc`), or `None`
+/// for other databases and SQLite's in-memory database.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
 /// The person at the command line, as the audit log names them.
 pub fn operator() -> Actor {
     let who = std::env::var("USER")
@@ -93,4 +125,17 @@ pub fn print_admin(password: &str) {
     eprintln!("已创建管理员账户：用户名 admin，初始密码 {password}");
     eprintln!("（密码只显示这一次，请立即登录并修改；忘记时用 `ecociv user passwd admin` 重设）");
     eprintln!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_path("sqlite:ecociv.db"), Some("ecociv.db"));
+        assert_eq!(sqlite_path("sqlite://d/e.db?mode=rwc"), Some("d/e.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://u@h/db"), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! `ecociv import values FILE.csv`: values into the reporting workflow, all rows or none.
 //! This is also how the monitoring engines' `--values` output enters, with `--engine`.
-//! `ecociv import xlsx FILE --check` validates a filled reporting template (`import_xlsx.rs`).
+//! `ecociv import xlsx FILE` imports a filled reporting template (`import_xlsx.rs`).
 
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
-    /// 校验已填写的 Excel 填报模板（逐格检查，列出所有错误）/ validate a filled reporting template
+    /// 导入已填写的 Excel 填报模板（逐格检查，全部通过才写入；--check 只校验）/ import a filled reporting template
     Xlsx(crate::cmd::import_xlsx::XlsxArgs),
 }
 

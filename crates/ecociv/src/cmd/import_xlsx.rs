@@ -1,6 +1,10 @@
-//! `ecociv import xlsx FILE --check`: validates a filled reporting template cell by cell and
-//! prints what would be imported, or every error with sheet, cell and reason. Writing the rows
-//! into the database is the store's part and is not wired in yet, so `--check` is required.
+//! `ecociv import xlsx FILE [--submit] [--database URL]`: a filled reporting template into the
+//! workflow, checked cell by cell and written all or nothing (drafts, or submissions with
+//! `--submit`), exactly as an upload on the web. `--check` is the dry run: it checks the file
+//! against the plan (`--plan` or the built-in one) without a database and prints what would be
+//! imported, or every error with sheet, cell and reason. The import itself also applies the
+//! workflow rules (closed periods, locked approvals, values waiting for review), which only the
+//! database knows.
 
 use std::path::PathBuf;
 
@@ -8,18 +12,26 @@ use anyhow::{Context as _, Result, bail};
 use clap::ValueEnum;
 use ecociv_core::Period;
 use ecociv_core::explain;
-use ecociv_report::xlsx_import::{self, Expect};
+use ecociv_report::xlsx_import::Expect;
 use ecociv_report::xlsx_template::{Reporter, period_zh};
+use ecociv_store::{StoreConfig, WorkbookOptions};
+use ecociv_web::documents::{self, DocumentError};
 
+use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
 use crate::table;
 
 #[derive(Debug, clap::Args)]
 pub struct XlsxArgs {
     pub file: PathBuf,
-    /// 只校验并报告，不写入（目前唯一的模式）
-    #[arg(long, required = true)]
+    /// 只校验文件并报告将导入的内容，不写入（无需数据库）
+    #[arg(long, conflicts_with = "submit")]
     pub check: bool,
+    /// 导入后直接提交审核（默认为草稿）
+    #[arg(long)]
+    pub submit: bool,
+    #[command(flatten)]
+    pub db: DatabaseArg,
     /// 应为此单位的模板
     #[arg(long, conflicts_with = "region")]
     pub unit: Option<String>,
@@ -40,28 +52,22 @@ pub enum Format {
 }
 
 pub fn run(args: XlsxArgs, common: &Common) -> Result<()> {
+    if !args.check {
+        return import(args, common);
+    }
     let loaded = common.load()?;
     let plan = &loaded.plan;
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("无法读取 {}", args.file.display()))?;
-    let expect = Expect {
-        reporter: match (&args.unit, &args.region) {
-            (Some(u), _) => Some(Reporter::Unit(u.clone())),
-            (None, Some(r)) => Some(Reporter::Region(
-                plan.find_region(r)
-                    .map_or_else(|| r.clone(), |i| plan.regions[i].code.clone()),
-            )),
-            _ => None,
-        },
-        period: args.period,
-    };
+    let expect = expect_of(&args, plan);
     let name = args.file.file_name().map_or_else(
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let result = xlsx_import::read(&bytes, &name, plan, &loaded.catalogue, &expect);
+    let result = documents::check_workbook(&bytes, &name, plan, &loaded.catalogue, &expect)
+        .map(|(batch, _, notices)| (batch, notices));
     match (args.format, result) {
-        (Format::Json, Ok(batch)) => println!("{}", serde_json::to_string_pretty(&batch)?),
+        (Format::Json, Ok((batch, _))) => println!("{}", serde_json::to_string_pretty(&batch)?),
         (Format::Json, Err(rejected)) => {
             println!("{}", serde_json::to_string_pretty(&rejected)?);
             bail!("{rejected}");
@@ -70,7 +76,7 @@ pub fn run(args: XlsxArgs, common: &Common) -> Result<()> {
             print!("{}", rejected.report());
             bail!("{rejected}");
         }
-        (Format::Text, Ok(batch)) => {
+        (Format::Text, Ok((batch, notices))) => {
             println!(
                 "{}：{}{}的填报模板，校验通过（校验码 {}）。",
                 name,
@@ -132,11 +138,91 @@ pub fn run(args: XlsxArgs, common: &Common) -> Result<()> {
                     println!("  {} {} {}{why}", b.sheet, b.cell, b.what);
                 }
             }
-            for n in &batch.notices {
+            for n in &notices {
                 println!("提示：{n}");
             }
             println!("\n（--check：仅校验，未写入。）");
         }
     }
     Ok(())
+}
+
+/// The expectations given on the command line, with a region name resolved to its code.
+fn expect_of(args: &XlsxArgs, plan: &ecociv_core::Plan) -> Expect {
+    Expect {
+        reporter: match (&args.unit, &args.region) {
+            (Some(u), _) => Some(Reporter::Unit(u.clone())),
+            (None, Some(r)) => Some(Reporter::Region(
+                plan.find_region(r)
+                    .map_or_else(|| r.clone(), |i| plan.regions[i].code.clone()),
+            )),
+            _ => None,
+        },
+        period: args.period,
+    }
+}
+
+/// Imports the workbook into the database.
+fn import(args: XlsxArgs, common: &Common) -> Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("无法读取 {}", args.file.display()))?;
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    db::runtime()?.block_on(async {
+        let store = db::open(&args.db, common, StoreConfig::default()).await?;
+        let expect = expect_of(&args, &store.model().plan);
+        let mut opts = WorkbookOptions::unrestricted();
+        opts.submit = args.submit;
+        let result = documents::import_workbook(
+            &store,
+            &db::operator(),
+            &bytes,
+            &name,
+            &expect,
+            &opts,
+        )
+        .await;
+        store.close().await;
+        match result {
+            Ok(done) => {
+                if matches!(args.format, Format::Json) {
+                    println!("{}", serde_json::to_string_pretty(&done)?);
+                }
+                let s = &done.summary;
+                eprintln!(
+                    "已导入 {}（{}，{}）：指标值 {} 条（新建 {}，更新 {}），任务进展 {} 条（新建 {}，更新 {}），状态：{}。",
+                    s.file,
+                    s.reporter,
+                    s.period
+                        .parse()
+                        .map(period_zh)
+                        .unwrap_or_else(|_| s.period.clone()),
+                    done.values,
+                    s.values_created,
+                    s.values_updated,
+                    done.tasks,
+                    s.tasks_created,
+                    s.tasks_updated,
+                    s.status.name_zh()
+                );
+                if !done.blank.is_empty() {
+                    eprintln!("未填写 {} 项（未导入，可在下次上传时补填）。", done.blank.len());
+                }
+                for n in &done.notices {
+                    eprintln!("提示：{n}");
+                }
+                Ok(())
+            }
+            Err(DocumentError::Rejected(rejected)) => {
+                match args.format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&rejected)?),
+                    Format::Text => print!("{}", rejected.report()),
+                }
+                bail!("{rejected}")
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
 }

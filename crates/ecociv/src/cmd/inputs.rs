@@ -1,6 +1,10 @@
-//! Where values and assigned targets come from for the commands that evaluate a year
-//! (`evaluate`, `report`, `export`): CSV files today, defaulting to the demo data that
-//! `ecociv demo` writes. The database source replaces this module's callers' defaults later.
+//! Where values and assigned targets come from for the commands that evaluate a year.
+//!
+//! * `evaluate` reads CSV files, defaulting to the demo data that `ecociv demo` writes.
+//! * `report`, `export completion`, `export open-data` and `template` read the database
+//!   ([`SourceArgs`]): `--database URL`, else `ECOCIV_DATABASE`, else `sqlite:ecociv.db`, which
+//!   must exist. Given `--values FILE.csv` they read that file instead (and `--assigned`), with
+//!   the plan of `--plan` or the built-in one; the database is then not opened at all.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +15,55 @@ use ecociv_core::{AssignedSet, AssignedTarget, Evaluation, Observation, ValueSet
 
 use crate::cmd::demo::DEFAULT_DIR;
 use crate::context::{Loaded, read_text};
+
+/// The data source of `report`, `export` and `template`: the database unless `--values` is
+/// given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SourceArgs {
+    /// 数据库（默认的数据来源）：sqlite:文件路径 或 postgres://用户@主机:端口/库名；未给出时取环境变量 ECOCIV_DATABASE，再缺省为 sqlite:ecociv.db
+    #[arg(long, value_name = "URL", conflicts_with = "values")]
+    pub database: Option<String>,
+    /// 改从 CSV 文件读取指标值（表头 indicator,region,period,value,source），不读数据库
+    #[arg(long, value_name = "FILE.csv")]
+    pub values: Option<PathBuf>,
+    /// 上级下达目标 CSV（表头 indicator,region,year,threshold,document；仅与 --values 一起用），缺省时使用指标值文件旁的 assigned.csv（如有）
+    #[arg(long, value_name = "FILE.csv", requires = "values")]
+    pub assigned: Option<PathBuf>,
+    /// 跳过 CSV 中的无效行继续（仅与 --values 一起用）
+    #[arg(long, requires = "values")]
+    pub skip_invalid: bool,
+}
+
+/// Where a command reads from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A database URL.
+    Database(String),
+    /// CSV files.
+    Csv(ValueFiles),
+}
+
+impl SourceArgs {
+    pub fn source(&self) -> Source {
+        match &self.values {
+            Some(v) => Source::Csv(ValueFiles {
+                values: Some(v.clone()),
+                assigned: self.assigned.clone(),
+                skip_invalid: self.skip_invalid,
+            }),
+            None => Source::Database(
+                self.database
+                    .clone()
+                    .or_else(|| {
+                        std::env::var("ECOCIV_DATABASE")
+                            .ok()
+                            .filter(|s| !s.trim().is_empty())
+                    })
+                    .unwrap_or_else(|| crate::cmd::db::DEFAULT_DATABASE.to_owned()),
+            ),
+        }
+    }
+}
 
 /// The value files a command was given.
 #[derive(Debug, Clone, Default, clap::Args)]

@@ -1,4 +1,6 @@
-//! `ecociv report --year Y --out FILE.docx`: the annual self-assessment report (年度自评估报告).
+//! `ecociv report --year Y --out FILE.docx`: the annual self-assessment report (年度自评估报告),
+//! from the database (the same document the web service serves at
+//! `/reports/{year}/self-assessment.docx`) or, with `--values`, from CSV files.
 
 use std::path::PathBuf;
 
@@ -9,8 +11,10 @@ use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
 use ecociv_report::docx::{self, ReportInput, ReportMeta};
 use ecociv_report::xlsx_import::{self, Expect};
 use ecociv_report::{History, TaskProgress};
+use ecociv_web::documents::SelfAssessment;
 
-use crate::cmd::inputs::{self, ValueFiles};
+use crate::cmd::db;
+use crate::cmd::inputs::{self, Source, SourceArgs, ValueFiles};
 use crate::context::Common;
 
 #[derive(Debug, clap::Args)]
@@ -22,9 +26,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE.docx")]
     pub out: PathBuf,
     #[command(flatten)]
-    pub files: ValueFiles,
-    /// 已填写的填报模板（.xlsx，可多个）：其中的重点任务进展写入报告
-    #[arg(long, value_name = "FILE.xlsx")]
+    pub source: SourceArgs,
+    /// 已填写的填报模板（.xlsx，可多个，仅与 --values 一起用）：其中的重点任务进展写入报告；使用数据库时任务进展取自已提交和已审核的任务进展
+    #[arg(long, value_name = "FILE.xlsx", requires = "values")]
     pub progress: Vec<PathBuf>,
     /// 编制单位（封面），缺省为“某市生态文明建设示范市创建工作领导小组办公室”
     #[arg(long)]
@@ -65,9 +69,55 @@ pub fn read_progress(
 }
 
 pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
+    // The font first: without it no report is written, whatever the source.
+    let renderer = PngRenderer::from_font_dir(&args.font_dir)?;
+    let date = crate::cmd::date_arg(args.date.as_deref())?;
+    let made = match args.source.source() {
+        Source::Database(url) => db::runtime()?.block_on(async {
+            let store = db::open_existing(&url, common).await?;
+            let made = ecociv_web::documents::self_assessment(
+                &store,
+                args.year,
+                common.catalogue_version.as_deref(),
+                args.organisation.clone(),
+                date,
+                renderer,
+            )
+            .await;
+            store.close().await;
+            Ok::<_, anyhow::Error>(made?)
+        })?,
+        Source::Csv(files) => from_csv(&args, &files, common, date, &renderer)?,
+    };
+    std::fs::write(&args.out, &made.bytes)
+        .with_context(|| format!("无法写入 {}", args.out.display()))?;
+    eprintln!(
+        "已生成 {}（{} KB）：《{}》，{} 张表、{} 幅图{}。",
+        args.out.display(),
+        made.bytes.len() / 1024,
+        made.title,
+        made.tables,
+        made.figures,
+        if made.demo {
+            "；使用示例数据（非真实数据），封面已注明"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// The report from CSV files and filled templates.
+fn from_csv(
+    args: &ReportArgs,
+    files: &ValueFiles,
+    common: &Common,
+    date: ecociv_report::Date,
+    renderer: &PngRenderer,
+) -> Result<SelfAssessment> {
     let loaded = common.load()?;
     let plan = &loaded.plan;
-    let inputs = inputs::read(&args.files, &loaded)?;
+    let inputs = inputs::read(files, &loaded)?;
     let eval = inputs.evaluate(
         &loaded,
         &Options {
@@ -78,7 +128,6 @@ pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
     )?;
     let history = History::from_values(plan, &ValueSet::new(inputs.observations.iter().cloned()));
     let progress = read_progress(&args.progress, &loaded)?;
-    let renderer = PngRenderer::from_font_dir(&args.font_dir)?;
     let meta = ReportMeta {
         organisation: args.organisation.clone().unwrap_or_else(|| {
             format!(
@@ -86,7 +135,7 @@ pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
                 plan.city_region().name
             )
         }),
-        date: crate::cmd::date_arg(args.date.as_deref())?,
+        date,
     };
     let input = ReportInput {
         plan,
@@ -97,9 +146,7 @@ pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
         meta,
     };
     let outline = docx::outline(&input)?;
-    let bytes = docx::render(&outline, &input.meta, &renderer)?;
-    std::fs::write(&args.out, &bytes)
-        .with_context(|| format!("无法写入 {}", args.out.display()))?;
+    let bytes = docx::render(&outline, &input.meta, renderer)?;
     let (tables, figures) =
         outline
             .parts
@@ -110,18 +157,11 @@ pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
                 docx::Block::Figure(_) => (t, f + 1),
                 _ => (t, f),
             });
-    eprintln!(
-        "已生成 {}（{} KB）：《{}》，{} 张表、{} 幅图{}。",
-        args.out.display(),
-        bytes.len() / 1024,
-        outline.title,
+    Ok(SelfAssessment {
+        bytes,
+        title: outline.title,
+        demo: outline.demo,
         tables,
         figures,
-        if outline.demo {
-            "；使用示例数据（非真实数据），封面已注明"
-        } else {
-            ""
-        }
-    );
-    Ok(())
+    })
 }

@@ -1,9 +1,11 @@
-//! `ecociv serve [--addr HOST:PORT] [--database URL] [--demo]`: the web service.
+//! `ecociv serve [--addr HOST:PORT] [--database URL] [--demo] [--font-dir DIR]`: the web service.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
 use ecociv_store::StoreConfig;
 use ecociv_web::{AppState, WebConfig};
 
@@ -49,6 +51,9 @@ pub struct ServeArgs {
     /// 数据库连接池大小
     #[arg(long, env = "ECOCIV_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
+    /// 中文字体目录（自评估报告的图表用），如 Debian fonts-noto-cjk 的目录；缺少时其他功能照常，只有报告下载不可用
+    #[arg(long, value_name = "DIR", env = "ECOCIV_FONT_DIR", default_value = DEFAULT_FONT_DIR)]
+    pub font_dir: PathBuf,
 }
 
 pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
@@ -93,7 +98,13 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             db::print_admin(&pw);
         }
         eprintln!("按 Ctrl+C（或发送 SIGTERM）停止。");
-        let state = AppState::new(store.clone(), web);
+        // The chart font is loaded once; without it the service runs and only the Word report
+        // answers 503 with the reason.
+        let renderer = PngRenderer::from_font_dir(&args.font_dir);
+        if let Err(e) = &renderer {
+            eprintln!("注意：{e}。自评估报告（Word）下载暂不可用，其他功能正常。");
+        }
+        let state = AppState::new(store.clone(), web).with_renderer(renderer);
         ecociv_web::serve(listener, state, shutdown_signal())
         .await
         .context("服务异常退出")?;

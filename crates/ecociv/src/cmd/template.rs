@@ -1,15 +1,21 @@
 //! `ecociv template --unit NAME | --region CODE --period P --out FILE.xlsx`: the reporting
-//! template (填报模板) of a department or a county for one period.
+//! template (填报模板) of a department or a county for one period, from the database's plan with
+//! last period's approved values (the template the web service hands out), or with `--values`
+//! from the plan of `--plan` (or the built-in one) and that CSV file.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use ecociv_core::Period;
 use ecociv_core::observation::parse_values_csv;
-use ecociv_report::xlsx_template::{self, Reporter, TemplateRequest, period_zh, previous_period};
+use ecociv_report::xlsx_template::{
+    self, Reporter, Template, TemplateRequest, period_zh, previous_period,
+};
+use ecociv_web::documents;
 
-use crate::cmd::demo::DEFAULT_DIR;
+use crate::cmd::db;
+use crate::cmd::inputs::{Source, SourceArgs};
 use crate::context::{Common, read_text};
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +33,10 @@ pub struct TemplateArgs {
     /// 输出的 Excel 文件
     #[arg(long, value_name = "FILE.xlsx")]
     pub out: PathBuf,
-    /// 取“上期值”的指标值 CSV；缺省时若有 ecociv demo 的示例数据则用之
+    /// 数据库（默认）：方案和“上期值”（上期已审核的数据）取自数据库；未给出时取 ECOCIV_DATABASE，再缺省为 sqlite:ecociv.db
+    #[arg(long, value_name = "URL", conflicts_with = "values")]
+    pub database: Option<String>,
+    /// 改从指标值 CSV 取“上期值”，方案取内置方案或 --plan，不读数据库
     #[arg(long, value_name = "FILE.csv")]
     pub values: Option<PathBuf>,
     /// 模板日期 YYYY-MM-DD（文件属性），缺省为今天
@@ -36,55 +45,34 @@ pub struct TemplateArgs {
 }
 
 pub fn run(args: TemplateArgs, common: &Common) -> Result<()> {
-    let loaded = common.load()?;
-    let plan = &loaded.plan;
     let reporter = match (&args.unit, &args.region) {
         (Some(u), _) => Reporter::Unit(u.clone()),
         (None, Some(r)) => Reporter::Region(r.clone()),
         (None, None) => unreachable!("clap requires --unit or --region"),
     };
-    // Last period's values, shown for reference.
-    let values_path = args.values.clone().or_else(|| {
-        let p = PathBuf::from(DEFAULT_DIR).join("values.csv");
-        p.exists().then(|| {
-            eprintln!("上期值取自示例数据 {}（非真实数据）", p.display());
-            p
-        })
-    });
-    let mut previous: BTreeMap<(String, String), f64> = BTreeMap::new();
-    if let Some(p) = &values_path {
-        let parsed = parse_values_csv(&p.display().to_string(), &read_text(p)?, plan);
-        if !parsed.errors.is_empty() {
-            eprintln!(
-                "注意：{} 有 {} 行无效，已忽略（首个：{}）",
-                p.display(),
-                parsed.errors.len(),
-                parsed.errors[0]
-            );
+    let date = crate::cmd::date_arg(args.date.as_deref())?;
+    let source = SourceArgs {
+        database: args.database.clone(),
+        values: args.values.clone(),
+        ..SourceArgs::default()
+    };
+    let template = match source.source() {
+        Source::Database(url) => db::runtime()?.block_on(async {
+            if common.catalogue_version.is_some() {
+                bail!(
+                    "--catalogue-version 只用于 CSV 数据来源（--values）；数据库中的模板采用创建办设置的国家指标版本"
+                );
+            }
+            let store = db::open_existing(&url, common).await?;
+            let made = documents::template(&store, reporter, args.period, date).await;
+            store.close().await;
+            Ok::<_, anyhow::Error>(made?)
+        })?,
+        Source::Csv(files) => {
+            let values = files.values.unwrap_or_default();
+            from_csv(&values, reporter, args.period, date, common)?
         }
-        let before = previous_period(args.period);
-        for o in parsed.rows.iter().filter(|o| o.period == before) {
-            previous.insert(
-                (
-                    plan.indicators[o.indicator].code.clone(),
-                    plan.regions[o.region].code.clone(),
-                ),
-                o.value,
-            );
-        }
-    }
-    let version_id = common
-        .catalogue_version
-        .clone()
-        .unwrap_or_else(|| plan.catalogue_version.clone());
-    let template = xlsx_template::generate(&TemplateRequest {
-        plan,
-        catalogue_version: loaded.catalogue.version(&version_id),
-        reporter,
-        period: args.period,
-        previous: &previous,
-        date: crate::cmd::date_arg(args.date.as_deref())?,
-    })?;
+    };
     std::fs::write(&args.out, &template.bytes)
         .with_context(|| format!("无法写入 {}", args.out.display()))?;
     eprintln!(
@@ -97,4 +85,48 @@ pub fn run(args: TemplateArgs, common: &Common) -> Result<()> {
         template.checksum
     );
     Ok(())
+}
+
+/// The template from the plan of `--plan` (or the built-in one) with 上期值 from a CSV file.
+fn from_csv(
+    values: &Path,
+    reporter: Reporter,
+    period: Period,
+    date: ecociv_report::Date,
+    common: &Common,
+) -> Result<Template> {
+    let loaded = common.load()?;
+    let plan = &loaded.plan;
+    let mut previous: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let parsed = parse_values_csv(&values.display().to_string(), &read_text(values)?, plan);
+    if !parsed.errors.is_empty() {
+        eprintln!(
+            "注意：{} 有 {} 行无效，已忽略（首个：{}）",
+            values.display(),
+            parsed.errors.len(),
+            parsed.errors[0]
+        );
+    }
+    let before = previous_period(period);
+    for o in parsed.rows.iter().filter(|o| o.period == before) {
+        previous.insert(
+            (
+                plan.indicators[o.indicator].code.clone(),
+                plan.regions[o.region].code.clone(),
+            ),
+            o.value,
+        );
+    }
+    let version_id = common
+        .catalogue_version
+        .clone()
+        .unwrap_or_else(|| plan.catalogue_version.clone());
+    Ok(xlsx_template::generate(&TemplateRequest {
+        plan,
+        catalogue_version: loaded.catalogue.version(&version_id),
+        reporter,
+        period,
+        previous: &previous,
+        date,
+    })?)
 }

@@ -17,7 +17,8 @@
 //! 7. nothing below the last row or right of the last column.
 //!
 //! The importer only reads. Writing the rows into the workflow (as drafts or submissions, in one
-//! transaction) is the store's job: it calls [`read`] and writes the returned [`ImportBatch`].
+//! transaction) is the store's job: `ecociv-web`'s `documents` module calls [`read`], turns the
+//! returned [`ImportBatch`] into the store's rows and has `Store::import_workbook` write them.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -8,8 +8,6 @@
 //! Layout: `api/` holds the JSON API, one module per resource; the HTML pages (issue 6) go in a
 //! `pages/` module beside it and reuse [`state::AppState`], [`auth::CurrentUser`] and [`policy`].
 //! [`app`] assembles the router; [`serve`] runs it.
-//! [`documents`] makes the Excel template, the Word report, the completion table and open data
-//! from the store, and writes uploaded workbooks into it; the CLI calls it too.
 //!
 //! Request path, outside in: security headers → tower-http `CsrfLayer` (refuses cross-site
 //! requests by `Sec-Fetch-Site`/`Origin`) → body limits (413 with a JSON message) → login rate

@@ -230,20 +230,6 @@ fn the_database_source_is_explicit_and_refuses_what_it_cannot_honour() {
     let said = fails(d, &["export", "open-data", "--year", "2025", "--out", "od"]);
     assert!(said.contains("2025年的数据尚未公开"), "{said}");
     assert!(said.contains("2019–2024年"), "{said}");
-    let said = fails(
-        d,
-        &[
-            "export",
-            "completion",
-            "--year",
-            "2025",
-            "--out",
-            "c.xlsx",
-            "--plan",
-            "my-plan.toml",
-        ],
-    );
-    assert!(said.contains("--plan 只用于 CSV 数据来源"), "{said}");
     // ECOCIV_DATABASE names the database when --database is not given.
     let o = Command::new(env!("CARGO_BIN_EXE_ecociv"))
         .current_dir(d)

@@ -46,15 +46,11 @@ pub async fn open(db: &DatabaseArg, common: &Common, config: StoreConfig) -> Res
 }
 
 /// Opens an existing database to read documents from. A SQLite file that does not exist is an
-/// error rather than a new empty database (a report of nothing helps nobody), and the
-/// database's own plan and catalogue version are used: `--plan` belongs to the CSV source, and
-/// `--catalogue-version` is passed to the evaluation instead of changing the stored setting.
+/// error rather than a new empty database (a report of nothing helps nobody). `--plan` works as
+/// for every database command (a plan that differs from the active one is stored and activated);
+/// `--catalogue-version` is passed to the evaluation by the caller instead of changing the
+/// stored setting.
 pub async fn open_existing(url: &str, common: &Common) -> Result<Store> {
-    if common.plan.is_some() {
-        anyhow::bail!(
-            "--plan 只用于 CSV 数据来源（--values）；数据库使用其中启用的方案（载入新方案：ecociv init --plan 文件）"
-        );
-    }
     if let Some(path) = sqlite_path(url)
         && !std::path::Path::new(path).exists()
     {
@@ -63,7 +59,11 @@ pub async fn open_existing(url: &str, common: &Common) -> Result<Store> {
         );
     }
     eprintln!("数据来源：数据库 {}", ecociv_store::redact_url(url));
-    Store::open(url, StoreConfig::default())
+    let mut config = StoreConfig::default();
+    if let Some(path) = &common.plan {
+        config.plan = Some((path.display().to_string(), read_text(path)?));
+    }
+    Store::open(url, config)
         .await
         .with_context(|| format!("无法打开数据库 {}", ecociv_store::redact_url(url)))
 }

@@ -58,12 +58,14 @@ pub fn run(args: TemplateArgs, common: &Common) -> Result<()> {
     };
     let template = match source.source() {
         Source::Database(url) => db::runtime()?.block_on(async {
-            if common.catalogue_version.is_some() {
+            let store = db::open_existing(&url, common).await?;
+            let configured = store.model().catalogue_version.clone();
+            if let Some(v) = common.catalogue_version.as_ref().filter(|v| **v != configured) {
+                store.close().await;
                 bail!(
-                    "--catalogue-version 只用于 CSV 数据来源（--values）；数据库中的模板采用创建办设置的国家指标版本"
+                    "数据库中的模板采用创建办设置的国家指标版本（{configured}），与 --catalogue-version {v} 不一致；如需按 {v} 版生成，请由创建办更改设置，或用 --values 从 CSV 生成"
                 );
             }
-            let store = db::open_existing(&url, common).await?;
             let made = documents::template(&store, reporter, args.period, date).await;
             store.close().await;
             Ok::<_, anyhow::Error>(made?)

@@ -52,15 +52,18 @@ pub async fn evaluation(
         }
         None => Audience::Public,
     };
-    let snap = state
-        .store
-        .evaluation(
-            year,
-            q.catalogue_version.as_deref(),
-            q.region.as_deref(),
-            audience,
-        )
-        .await?;
+    // A signed-in request read the generations with its session a moment ago: serve from them
+    // rather than read them again (one query per request, signed in or not).
+    let (version, region) = (q.catalogue_version.as_deref(), q.region.as_deref());
+    let snap = match user.0.as_deref() {
+        Some(session) => {
+            state
+                .store
+                .evaluation_seen(session.seen, year, version, region, audience)
+                .await?
+        }
+        None => state.store.evaluation(year, version, region, audience).await?,
+    };
     let etag = format!(
         "\"e{}-{}-{}\"",
         snap.generation,

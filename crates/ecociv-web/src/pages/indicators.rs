@@ -584,6 +584,8 @@ fn value_row(
         },
         provenance: if v.provenance_detail.is_empty() {
             provenance.to_owned()
+        } else if v.provenance_detail.starts_with(provenance) {
+            v.provenance_detail.clone()
         } else {
             format!("{provenance}：{}", v.provenance_detail)
         },

@@ -144,7 +144,11 @@ struct ReportPage {
     /// The unit whose task progress the page reports.
     unit_code: String,
     back: String,
-    values: Vec<ValueForm>,
+    /// Owed values still to enter or fix, returned ones first.
+    todo: Vec<ValueForm>,
+    /// Submitted or approved values.
+    done: Vec<ValueForm>,
+    counts: Vec<(String, usize, &'static str)>,
     tasks: Vec<TaskForm>,
     import_problem: Option<Problem>,
     can_values: bool,
@@ -304,6 +308,39 @@ async fn show(
         }
     }
     let import_problem = problem.filter(|p| p.key == "import");
+    // What still needs doing comes first: returned values, then missing ones, then drafts.
+    let rank = |v: &ValueForm| match v.state_class {
+        "returned" => 0,
+        "none" => 1,
+        "draft" => 2,
+        "submitted" => 3,
+        _ => 4,
+    };
+    let count = |c: &str| values.iter().filter(|v| v.state_class == c).count();
+    let counts = vec![
+        (t.rep_returned.to_owned(), count("returned"), "not-met"),
+        (t.rep_missing.to_owned(), count("none"), "no-data"),
+        (
+            lang.workflow(WorkflowStatus::Draft).to_owned(),
+            count("draft"),
+            "at-risk",
+        ),
+        (
+            lang.workflow(WorkflowStatus::Submitted).to_owned(),
+            count("submitted"),
+            "pending",
+        ),
+        (
+            lang.workflow(WorkflowStatus::Approved).to_owned(),
+            count("approved"),
+            "met",
+        ),
+    ];
+    let (mut todo, mut done): (Vec<ValueForm>, Vec<ValueForm>) = values
+        .into_iter()
+        .partition(|v| v.editable || v.problem.is_some());
+    todo.sort_by_key(rank);
+    done.sort_by_key(rank);
     let back = match &target {
         Some(tg) => format!("/report?period={period}&{}", tg.query()),
         None => format!("/report?period={period}"),
@@ -356,7 +393,9 @@ async fn show(
                 _ => String::new(),
             },
             back,
-            values,
+            counts,
+            todo,
+            done,
             tasks,
             import_problem,
             can_values,

@@ -340,7 +340,12 @@ async fn every_page_answers_the_roles_that_use_it_with_its_key_content() {
         .await
         .has(&format!("/review/value/{id}"));
     // An unknown indicator, task or page is a 404 page in the site's frame.
-    for path in ["/indicators/nope", "/tasks/6", "/public/indicators/nope"] {
+    for path in [
+        "/indicators/nope",
+        "/tasks/6",
+        "/public/indicators/nope",
+        "/nope",
+    ] {
         let r = app.get(path, Some(&coord)).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         r.has("<main");
@@ -396,7 +401,16 @@ async fn anonymous_visitors_are_sent_to_login_except_on_the_public_portal() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(r.location().starts_with("/login"));
+    assert_eq!(r.location(), "/login?next=%2F");
+    // Unknown API paths keep answering JSON.
+    let api = app.get("/api/v1/nope", None).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(
+        api.headers[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     assert_eq!(
         app.store.value(id).await.unwrap().status,
         WorkflowStatus::Submitted

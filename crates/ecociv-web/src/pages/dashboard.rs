@@ -4,6 +4,8 @@
 //! (chart and table); the indicators most at risk with their explanation; the units and counties
 //! whose reports for the period are missing; the latest approvals; the report downloads.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -117,9 +119,11 @@ pub async fn page(
     let plan = &model.plan;
     let today = today(&state);
     let year = year_param(plan, today, non_empty(&q.year))?;
+    // Readiness, areas and risks are the city's: evaluating the city alone is a fraction of the
+    // work of every region, which matters for the first request after a write.
     let snap = state
         .store
-        .evaluation(year, None, None, Audience::Internal)
+        .evaluation(year, None, Some(&plan.city), Audience::Internal)
         .await?;
     let e: &Evaluation = &snap.evaluation;
     let r = &e.readiness;
@@ -172,11 +176,21 @@ pub async fn page(
             ..Default::default()
         })
         .await?;
+    let reported: HashSet<(&str, &str)> = values
+        .iter()
+        .filter(|v| {
+            matches!(
+                v.status,
+                WorkflowStatus::Submitted | WorkflowStatus::Approved
+            )
+        })
+        .map(|v| (v.indicator.as_str(), v.region.as_str()))
+        .collect();
     let version = model.catalogue.version(&model.catalogue_version);
     let mut overdue = Vec::new();
     for unit in &plan.units {
         let owed = obligation::for_unit(plan, version, &unit.name);
-        let missing = missing(&owed, &values);
+        let missing = missing(&owed, &reported);
         if missing > 0 {
             overdue.push(OverdueRow {
                 name: unit.name.clone(),
@@ -189,7 +203,7 @@ pub async fn page(
     }
     for region in plan.regions.iter().filter(|r| r.level.is_county()) {
         let owed = obligation::for_region(plan, version, &region.code);
-        let missing = missing(&owed, &values);
+        let missing = missing(&owed, &reported);
         if missing > 0 {
             overdue.push(OverdueRow {
                 name: region.name.clone(),
@@ -265,19 +279,10 @@ pub async fn page(
 }
 
 /// Indicators owed with no value submitted or approved.
-fn missing(owed: &Obligations, values: &[DataValue]) -> usize {
+fn missing(owed: &Obligations, reported: &HashSet<(&str, &str)>) -> usize {
     owed.indicators
         .iter()
-        .filter(|d| {
-            !values.iter().any(|v| {
-                v.indicator == d.indicator
-                    && v.region == d.region
-                    && matches!(
-                        v.status,
-                        WorkflowStatus::Submitted | WorkflowStatus::Approved
-                    )
-            })
-        })
+        .filter(|d| !reported.contains(&(d.indicator.as_str(), d.region.as_str())))
         .count()
 }
 

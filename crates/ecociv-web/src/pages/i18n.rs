@@ -227,6 +227,7 @@ pub struct Texts {
     pub ind_state: &'static str,
     // tasks
     pub task_title: &'static str,
+    pub task_group: &'static str,
     pub task_by_area: &'static str,
     pub task_by_unit: &'static str,
     pub task_latest: &'static str,
@@ -469,6 +470,7 @@ pub static ZH: Texts = Texts {
     ind_superseded: "已被更正",
     ind_state: "审核状态",
     task_title: "重点任务",
+    task_group: "分组",
     task_by_area: "按领域",
     task_by_unit: "按牵头单位",
     task_latest: "最新进展",
@@ -705,6 +707,7 @@ pub static EN: Texts = Texts {
     ind_superseded: "Superseded",
     ind_state: "Review state",
     task_title: "Key tasks",
+    task_group: "Group",
     task_by_area: "By area",
     task_by_unit: "By lead unit",
     task_latest: "Latest update",

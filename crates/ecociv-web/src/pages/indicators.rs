@@ -87,10 +87,6 @@ pub async fn list(
     let plan = &model.plan;
     let today = today(&state);
     let year = year_param(plan, today, non_empty(&q.year))?;
-    let snap = state
-        .store
-        .evaluation(year, None, None, Audience::Internal)
-        .await?;
     let lang = ctx.lang;
     let t = ctx.t();
 
@@ -109,6 +105,10 @@ pub async fn list(
     };
     let attribute = non_empty(&q.attribute);
     let text = non_empty(&q.q).unwrap_or("").to_owned();
+    let snap = state
+        .store
+        .evaluation(year, None, region.as_deref(), Audience::Internal)
+        .await?;
 
     let rows: Vec<Row> = snap
         .evaluation
@@ -200,8 +200,17 @@ fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
         unverified: r.national.as_ref().is_some_and(|n| !n.verified),
         binding: r.national.as_ref().map(|n| n.binding),
         status: StatusView::new(r.status, lang),
-        units: units_of(plan, &r.indicator).join("、"),
+        units: short_list(&units_of(plan, &r.indicator)),
         explanation: r.explanation.clone(),
+    }
+}
+
+/// At most three names, then how many more: a list cell stays readable.
+fn short_list(names: &[String]) -> String {
+    if names.len() <= 3 {
+        names.join("、")
+    } else {
+        format!("{}等{}个单位", names[..3].join("、"), names.len())
     }
 }
 
@@ -329,7 +338,7 @@ pub async fn detail(
     let year = year_param(plan, today, non_empty(&q.year))?;
     let snap = state
         .store
-        .evaluation(year, None, None, Audience::Internal)
+        .evaluation(year, None, Some(&region.code), Audience::Internal)
         .await?;
     let lang = ctx.lang;
     let t = ctx.t();
@@ -339,18 +348,18 @@ pub async fn detail(
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
 
+    // Every region's rows of the indicator: this region's history, and which regions have any.
     let rows = state
         .store
         .values(&ValueFilter {
             indicator: Some(ind.code.clone()),
-            region: Some(region.code.clone()),
             include_superseded: true,
             ..Default::default()
         })
         .await?;
     let visible: Vec<&DataValue> = rows
         .iter()
-        .filter(|v| policy::can_see_value(&user, &model, v))
+        .filter(|v| v.region == region.code && policy::can_see_value(&user, &model, v))
         .collect();
 
     let series = annual_series(&visible, year);
@@ -387,13 +396,7 @@ pub async fn detail(
         values.push(value_row(v, ind, lang, evidence));
     }
 
-    let regions = snap
-        .evaluation
-        .results
-        .iter()
-        .filter(|r| r.indicator == ind.code)
-        .map(|r| Choice::new(&r.region, &r.region_name, r.region == region.code))
-        .collect();
+    let regions = regions_with_values(plan, &rows, &region.code);
 
     let page = Layout::new(&state, &ctx, Section::Indicators, ind.name.clone()).await?;
     Ok(render(
@@ -418,6 +421,17 @@ pub async fn detail(
             method: methodology(&model, ind, lang, t),
         },
     ))
+}
+
+/// The regions with values of an indicator (and the one shown), in the plan's order.
+pub(crate) fn regions_with_values(plan: &Plan, rows: &[DataValue], shown: &str) -> Vec<Choice> {
+    plan.regions
+        .iter()
+        .filter(|g| {
+            g.code == shown || g.code == plan.city || rows.iter().any(|v| v.region == g.code)
+        })
+        .map(|g| Choice::new(&g.code, &g.name, g.code == shown))
+        .collect()
 }
 
 /// Per year, the value evaluation counts: the live approved one, else the live submitted one.

@@ -21,7 +21,10 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, CONTENT_TYPE, COOKIE,
+    LOCATION, SET_COOKIE,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -89,6 +92,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/indicators/{code}", get(public::indicator))
         .route("/public/data.csv", get(public::csv))
         .route("/assets/{file}", get(assets::serve))
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             render_failures,
@@ -347,10 +351,28 @@ impl Layout {
     }
 }
 
-/// Renders a template into a response with `status`.
+/// What a page may load: only this site's own files; no inline script, no frames, forms only
+/// to this site. (Inline styles stay allowed: the server-rendered SVG charts use them.)
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Renders a template into a response with `status`. Pages are never stored by browsers or
+/// proxies: they may show internal data, on shared office computers.
 pub fn render(status: StatusCode, tpl: &impl Template) -> Response {
     match tpl.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => (
+            status,
+            [
+                (CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                (
+                    CONTENT_SECURITY_POLICY_HEADER,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                ),
+            ],
+            Html(html),
+        )
+            .into_response(),
         Err(e) => ApiError::internal(format!("template: {e}")).into_response(),
     }
 }
@@ -433,6 +455,7 @@ struct ErrorPage {
 /// Turns a [`PageError`] into the login redirect or an error page in the site's frame.
 async fn render_failures(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
+    let is_get = parts.method == axum::http::Method::GET;
     let ctx = {
         let mut p = parts.clone();
         match Ctx::from_request_parts(&mut p, &()).await {
@@ -446,8 +469,11 @@ async fn render_failures(State(state): State<AppState>, req: Request, next: Next
     };
     match message {
         None => {
+            // After login, come back to the page; a form posted without a session cannot be
+            // replayed, so it comes back to the start page.
+            let back = if is_get { ctx.path.as_str() } else { "/" };
             let next_path: String = form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", &ctx.path)
+                .append_pair("next", back)
                 .finish();
             see_other(&format!("/login?{next_path}"))
         }
@@ -475,6 +501,15 @@ fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Res
             message,
         },
     )
+}
+
+/// Any other path: a 404 page, or the API's JSON error under `/api`.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api") {
+        ApiError::not_found(format!("没有这个接口：{}", uri.path())).into_response()
+    } else {
+        PageError::not_found(format!("没有这个页面：{}", uri.path())).into_response()
+    }
 }
 
 /// Outside the session layer: errors that layers answer in JSON before a page handler runs (a

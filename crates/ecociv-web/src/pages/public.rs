@@ -157,7 +157,7 @@ pub async fn index(
     };
     let snap = state
         .store
-        .evaluation(year, None, None, Audience::Public)
+        .evaluation(year, None, Some(&plan.city), Audience::Public)
         .await?;
     let e = &snap.evaluation;
     let rows: Vec<PublicRow> = e
@@ -269,20 +269,15 @@ pub async fn indicator(
     };
     let snap = state
         .store
-        .evaluation(year, None, None, Audience::Public)
+        .evaluation(year, None, Some(&region.code), Audience::Public)
         .await?;
     let result = snap
         .evaluation
         .results
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
-    let values: Vec<DataValue> = published
-        .values(&state, Some(&ind.code))
-        .await?
-        .into_iter()
-        .filter(|v| v.region == region.code)
-        .collect();
-    let refs: Vec<&DataValue> = values.iter().collect();
+    let all = published.values(&state, Some(&ind.code)).await?;
+    let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
     let series = annual_series(&refs, year);
     let (chart, chart_desc, target_label, national_label) =
         chart_of(plan, ind, &region.code, result, &series);
@@ -295,13 +290,7 @@ pub async fn indicator(
             state: ctx.lang.workflow(WorkflowStatus::Approved).to_owned(),
         })
         .collect();
-    let regions = snap
-        .evaluation
-        .results
-        .iter()
-        .filter(|r| r.indicator == ind.code && r.value.is_some())
-        .map(|r| Choice::new(&r.region, &r.region_name, r.region == region.code))
-        .collect();
+    let regions = super::indicators::regions_with_values(plan, &all, &region.code);
     let page = Layout::new(&state, &ctx, Section::Public, ind.name.clone()).await?;
     Ok(render(
         StatusCode::OK,

@@ -148,3 +148,26 @@ fn indicator_page_after_write(b: Bencher) {
     })
     .bench_local_values(|()| get(INDICATOR));
 }
+
+/// The store's part of `*_after_write`: the city's evaluation recomputed (all values and assigned
+/// targets loaded, forecasts for every series), without any page around it.
+#[divan::bench]
+fn city_evaluation_after_write(b: Bencher) {
+    let f = &*FIXTURE;
+    let mut flag = false;
+    b.with_inputs(|| {
+        flag = !flag;
+        write(flag);
+    })
+    .bench_local_values(|()| {
+        f.rt.block_on(async {
+            f.db.store
+                .evaluation(2025, None, Some("411700"), ecociv_store::Audience::Internal)
+                .await
+                .expect("evaluation")
+                .evaluation
+                .results
+                .len()
+        })
+    });
+}

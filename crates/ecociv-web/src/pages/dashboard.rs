@@ -82,12 +82,10 @@ struct DashboardPage {
     page: Layout,
     year: i32,
     years: Vec<Choice>,
-    catalogue: String,
+    catalogue_note: String,
     ready: bool,
     summary: String,
     tiles: Vec<Tile>,
-    binding_total: usize,
-    unverified: usize,
     statuses: Vec<StatusView>,
     areas: Vec<AreaRow>,
     chart: String,
@@ -257,11 +255,20 @@ pub async fn page(
             page,
             year,
             years: year_choices(plan, plan.base_year - 1, today, year),
-            catalogue: r.catalogue_title.clone(),
+            catalogue_note: match lang {
+                super::Lang::Zh => format!(
+                    "国家标准：{}；适用的约束性指标共{}项",
+                    r.catalogue_title,
+                    r.binding.total()
+                ),
+                super::Lang::En => format!(
+                    "National standard: {}; {} binding indicators apply",
+                    r.catalogue_title,
+                    r.binding.total()
+                ),
+            },
             ready: r.ready,
             summary: r.summary.clone(),
-            binding_total: r.binding.total(),
-            unverified: r.unverified_rows,
             tiles,
             statuses: SHOWN.iter().map(|s| StatusView::new(*s, lang)).collect(),
             areas,

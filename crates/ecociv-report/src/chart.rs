@@ -10,8 +10,8 @@
 //! [`history_svg`] and [`status_svg`] return a standalone SVG document with `role="img"`, a
 //! `<title>` and a `<desc>` that states every number in words, so a screen reader gets the
 //! whole chart. Meaning never rests on colour alone: lines differ by dash pattern and marker,
-//! reference lines carry their label in the plot, bar segments carry their count, and each
-//! legend entry repeats the line style. Element ids are prefixed with the chart's `id`, so
+//! each legend entry repeats its line's style and states the reference value, bar segments
+//! carry their status word or count. Element ids are prefixed with the chart's `id`, so
 //! several charts can be inlined in one page; give each a distinct `id`.
 //!
 //! The SVG names its font as a CSS list (`Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei,
@@ -53,7 +53,7 @@ const CJK_FAMILIES: &[&str] = &[
 /// A horizontal reference line: a plan target or a national threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceLine {
-    /// Shown in the plot next to the line, e.g. 「2025年目标≥95%」.
+    /// Shown in the legend after 「方案目标」 or 「国家标准」, e.g. 「2025年≥95%」.
     pub label: String,
     pub value: f64,
 }
@@ -232,7 +232,7 @@ pub fn history_description(c: &HistoryChart) -> String {
 }
 
 /// Width and height of a history chart in pixels (the SVG's viewBox).
-pub const HISTORY_SIZE: (u32, u32) = (720, 330);
+pub const HISTORY_SIZE: (u32, u32) = (640, 300);
 
 /// Renders an indicator's history as SVG.
 pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
@@ -249,8 +249,22 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
     let (x0, x1) = years.fold((i32::MAX, i32::MIN), |(a, b), y| (a.min(y), b.max(y)));
     let mut all: Vec<f64> = values.iter().chain(&forecast).map(|v| v.1).collect();
     all.extend(c.target.iter().chain(&c.national).map(|r| r.value));
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // A percentage moving between 98.5 and 100 is stable, not a cliff: show at least ten points.
+    if c.unit == "%" && hi - lo < 10.0 {
+        let pad = (10.0 - (hi - lo)) / 2.0;
+        let (mut l, mut h) = (lo - pad, hi + pad);
+        if l < 0.0 {
+            h -= l;
+            l = 0.0;
+        }
+        if h > 100.0 {
+            l = (l - (h - 100.0)).max(0.0);
+            h = 100.0;
+        }
+        (lo, hi) = (l.min(lo), h.max(hi));
+    }
     let span = if hi > lo {
         hi - lo
     } else {
@@ -283,9 +297,9 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             font_bold(17.0).pos(Pos::new(HPos::Left, VPos::Top)),
         ))
         .map_err(draw_err)?;
-        history_legend(&root, c, !forecast.is_empty())?;
+        let legend_bottom = history_legend(&root, c, !forecast.is_empty(), w as i32)?;
 
-        let (_, plot) = root.split_vertically(58);
+        let (_, plot) = root.split_vertically(legend_bottom + 4);
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(20)
             .margin_right(24)
@@ -320,37 +334,22 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             .map_err(draw_err)?;
         }
 
-        // Reference lines, with their labels at the right end, kept apart when close.
+        // Reference lines across the plot; their values are in the legend, where they cannot
+        // collide with the data labels.
         let xr = (f64::from(x0) - 0.5, f64::from(x1) + 0.5);
-        let mut label_ys: Vec<i32> = Vec::new();
         for (line, colour, dash) in [
             (&c.target, TARGET, (10, 5)),
             (&c.national, NATIONAL, (3, 4)),
         ] {
             let Some(line) = line else { continue };
-            let style = ShapeStyle::from(&colour).stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new(
                     [(xr.0, line.value), (xr.1, line.value)],
                     dash.0,
                     dash.1,
-                    style,
+                    ShapeStyle::from(&colour).stroke_width(2),
                 ))
                 .map_err(draw_err)?;
-            let (px, py) = chart.backend_coord(&(xr.1, line.value));
-            let mut ly = py - 4;
-            if label_ys.iter().any(|o| (o - ly).abs() < 15) {
-                ly = py + 17;
-            }
-            label_ys.push(ly);
-            root.draw(&Text::new(
-                line.label.clone(),
-                (px - 4, ly),
-                font(12.0)
-                    .color(&colour)
-                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
-            ))
-            .map_err(draw_err)?;
         }
 
         // Forecast: dashed from the last actual value, hollow markers.
@@ -440,7 +439,8 @@ fn history_legend(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     c: &HistoryChart,
     has_forecast: bool,
-) -> Result<(), ChartError> {
+    width: i32,
+) -> Result<i32, ChartError> {
     enum Sample {
         Solid,
         Dashed(u32, u32),
@@ -451,15 +451,28 @@ fn history_legend(
     if has_forecast {
         items.push((Sample::Hollow, FORECAST, "趋势预测".to_owned()));
     }
-    if c.target.is_some() {
-        items.push((Sample::Dashed(10, 5), TARGET, "方案目标".to_owned()));
+    if let Some(t) = &c.target {
+        items.push((
+            Sample::Dashed(10, 5),
+            TARGET,
+            format!("方案目标 {}", t.label),
+        ));
     }
-    if c.national.is_some() {
-        items.push((Sample::Dashed(3, 4), NATIONAL, "国家标准".to_owned()));
+    if let Some(n) = &c.national {
+        items.push((
+            Sample::Dashed(3, 4),
+            NATIONAL,
+            format!("国家标准 {}", n.label),
+        ));
     }
-    let y = 46;
+    let mut y = 46;
     let mut x = 18;
     for (sample, colour, label) in items {
+        let item_width = 34 + text_width(&label, 12.0) as i32 + 22;
+        if x > 18 && x + item_width > width - 8 {
+            x = 18;
+            y += 20;
+        }
         let style = ShapeStyle::from(&colour).stroke_width(2);
         match sample {
             Sample::Solid => {
@@ -505,9 +518,9 @@ fn history_legend(
             font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
         ))
         .map_err(draw_err)?;
-        x += 34 + text_width(&label, 12.0) as i32 + 22;
+        x += item_width;
     }
-    Ok(())
+    Ok(y + 10)
 }
 
 /// The description of a status chart: every count in words.
@@ -830,11 +843,11 @@ mod tests {
             values: vec![(2021, 93.1), (2019, 90.0), (2020, 91.5)],
             pending_years: vec![],
             target: Some(ReferenceLine {
-                label: "2025年目标≥95%".into(),
+                label: "2025年≥95%".into(),
                 value: 95.0,
             }),
             national: Some(ReferenceLine {
-                label: "国家标准≥95%".into(),
+                label: "≥95%".into(),
                 value: 95.0,
             }),
             forecast: vec![(2025, 97.2)],
@@ -849,17 +862,16 @@ mod tests {
         assert!(svg.contains(r#"aria-labelledby="sewage-title sewage-desc""#));
         assert!(svg.contains("<title id=\"sewage-title\">城镇污水处理率历年变化</title>"));
         assert!(svg.contains(
-            "城镇污水处理率历年数值：2019年90%，2020年91.5%，2021年93.1%；方案目标线：2025年目标≥95%；国家标准线：国家标准≥95%；按趋势预测：2025年97.2%。"
+            "城镇污水处理率历年数值：2019年90%，2020年91.5%，2021年93.1%；方案目标线：2025年≥95%；国家标准线：≥95%；按趋势预测：2025年97.2%。"
         ));
         // Labels in the plot: values, the two reference lines, the forecast, the legend.
         let texts = texts(&svg);
         for label in [
             "93.1",
-            "2025年目标≥95%",
-            "国家标准≥95%",
             "预测97.2",
             "实际值",
-            "方案目标",
+            "方案目标 2025年≥95%",
+            "国家标准 ≥95%",
             "趋势预测",
         ] {
             assert!(

@@ -5,9 +5,10 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder};
 
 use crate::date::Date;
 
-/// The East Asian font declared in every workbook. 宋体 is on every Chinese Windows and in WPS;
-/// LibreOffice substitutes a CJK font (Noto Serif CJK SC where installed).
-pub const FONT: &str = "宋体";
+/// The East Asian font declared in every workbook: 宋体 by its English name, which Excel and
+/// WPS resolve on any Chinese Windows and which LibreOffice's substitution maps to a serif CJK
+/// face (Noto Serif CJK SC where installed; 「宋体」 itself would fall back to a sans face).
+pub const FONT: &str = "SimSun";
 /// GB2312, so that spreadsheet programs pick a Chinese font when 宋体 is missing.
 pub const FONT_CHARSET: u8 = 134;
 

@@ -13,15 +13,21 @@
 //! | [`chart`] | SVG charts (history, status by area) and their PNG rendering |
 //! | [`xlsx_template`] | the reporting template (.xlsx) a department or county fills in |
 //! | [`xlsx_import`] | validates a filled template cell by cell: rows to import, or every error |
-//! | [`xlsx_completion`] | the indicator completion table (指标完成情况表) |
-//! | [`docx`] | the annual self-assessment report |
+//! | [`completion`], [`xlsx_completion`] | the indicator completion table (指标完成情况表) and its workbook |
+//! | [`docx`] | the annual self-assessment report (`ReportInput` → outline → .docx) |
 //! | [`open_data`] | CSV, JSON and a Frictionless `datapackage.json` of published values |
+//! | [`history`], [`progress`], [`date`] | the plain inputs: values by year, task progress, a date |
 
 pub mod chart;
+pub mod completion;
 pub mod date;
+pub mod docx;
+mod docx_parts;
 mod excel;
 pub mod history;
+pub mod open_data;
 pub mod progress;
+pub mod xlsx_completion;
 pub mod xlsx_import;
 pub mod xlsx_template;
 

@@ -21,11 +21,11 @@ fn history() -> HistoryChart {
         ],
         pending_years: vec![2023],
         target: Some(ReferenceLine {
-            label: "2025年目标≥95%".into(),
+            label: "2025年≥95%".into(),
             value: 95.0,
         }),
         national: Some(ReferenceLine {
-            label: "国家标准≥95%".into(),
+            label: "≥95%".into(),
             value: 95.0,
         }),
         forecast: vec![(2024, 95.1), (2025, 96.0)],
@@ -55,7 +55,8 @@ fn history_chart_renders_to_png_with_its_chinese_title_drawn() {
     let Some(r) = support::renderer() else { return };
     let png = r.png(&history_svg(&history()).unwrap(), 2.0).unwrap();
     support::keep("history.png", &png.bytes);
-    assert_eq!((png.width, png.height), (1440, 660));
+    let (w, h) = ecociv_report::chart::HISTORY_SIZE;
+    assert_eq!((png.width, png.height), (2 * w, 2 * h));
     // The title band (top 40 px at scale 2) holds only the Chinese title: it must have ink.
     let title_ink = ink(&png.bytes, 16..56);
     assert!(title_ink > 0.01, "title not drawn: {title_ink}");

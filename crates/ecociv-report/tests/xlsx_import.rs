@@ -639,3 +639,9 @@ fn the_rejection_report_names_file_sheet_cell_and_reason() {
     );
     assert!(report.contains(&format!("{}超过允许的最大值100%", explain::num(101.0))));
 }
+
+#[test]
+fn the_same_request_gives_the_same_template() {
+    let f = fixture();
+    assert!(f.unit_template().bytes == f.unit_template().bytes);
+}

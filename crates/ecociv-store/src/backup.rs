@@ -253,6 +253,9 @@ pub const TABLES: &[(&str, &[(&str, ColKind)])] = &[
     ),
 ];
 
+/// The columns of a table: name and type.
+type Columns = &'static [(&'static str, ColKind)];
+
 /// Tables deliberately left out of backups.
 pub const NOT_BACKED_UP: &[&str] = &["sessions"];
 
@@ -420,7 +423,7 @@ async fn copy_in(
         return Err(bad(1, "备份格式版本不受支持"));
     }
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    let mut current: Option<(&str, &[(&str, ColKind)], String)> = None;
+    let mut current: Option<(&str, Columns, String)> = None;
     let mut ended = false;
     for (i, line) in lines {
         let n = i + 1;

@@ -2,7 +2,7 @@
 //!
 //! Loads the live values (approved → approved, submitted → pending; drafts and returned values do
 //! not count) and the assigned targets into ecociv-core's types and calls
-//! [`ecociv_core::evaluate`]. Results are cached per (year, catalogue version, region, audience)
+//! [`ecociv_core::evaluate()`]. Results are cached per (year, catalogue version, region, audience)
 //! together with their JSON, keyed by the data generation that every write bumps in its own
 //! transaction. The generation lives in the database, so several app servers never serve a
 //! result older than the last committed write; a cache hit costs one indexed read of one row.
@@ -27,6 +27,14 @@ pub enum Audience {
     Public,
 }
 
+/// Generations a request has already read from the database (with its session), so that a
+/// cached evaluation can be served without reading them again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub generation: i64,
+    pub model_generation: i64,
+}
+
 /// A cached evaluation and its JSON.
 #[derive(Debug)]
 pub struct EvaluationSnapshot {
@@ -37,6 +45,27 @@ pub struct EvaluationSnapshot {
     pub evaluation: Evaluation,
     /// `serde_json` of `evaluation`, ready to send.
     pub json: Bytes,
+    gzip: std::sync::OnceLock<Bytes>,
+}
+
+impl EvaluationSnapshot {
+    /// The JSON, gzip-compressed once per snapshot: a year's evaluation is a few hundred
+    /// kilobytes of JSON and compresses about tenfold, so serving the compressed copy to clients
+    /// that accept it saves both bandwidth and per-request CPU.
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut enc = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.json.len() / 8),
+                    flate2::Compression::fast(),
+                );
+                // Writing to a Vec cannot fail.
+                let _ = enc.write_all(&self.json);
+                Bytes::from(enc.finish().unwrap_or_default())
+            })
+            .clone()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,9 +87,10 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    fn get(&self, key: &Key, generation: i64) -> Option<Arc<EvaluationSnapshot>> {
+    /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
+    fn get_at_least(&self, key: &Key, generation: i64) -> Option<Arc<EvaluationSnapshot>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key).filter(|s| s.generation == generation).cloned()
+        map.get(key).filter(|s| s.generation >= generation).cloned()
     }
 
     fn put(&self, key: Key, snap: Arc<EvaluationSnapshot>) {
@@ -89,8 +119,27 @@ impl Store {
         let row = sqlx::query("SELECT generation, model_generation FROM store_state WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
-        let generation: i64 = row.try_get(0)?;
-        let model = self.model_at(row.try_get(1)?).await?;
+        let seen = Seen {
+            generation: row.try_get(0)?,
+            model_generation: row.try_get(1)?,
+        };
+        self.evaluation_seen(seen, year, catalogue_version, region, audience)
+            .await
+    }
+
+    /// [`Store::evaluation`] for a request that has already read the generations in this
+    /// request (with its session): the result is at least as new as what `seen` says, so it
+    /// includes every write committed before the request began.
+    pub async fn evaluation_seen(
+        &self,
+        seen: Seen,
+        year: i32,
+        catalogue_version: Option<&str>,
+        region: Option<&str>,
+        audience: Audience,
+    ) -> Result<Arc<EvaluationSnapshot>> {
+        let generation = seen.generation;
+        let model = self.model_at(seen.model_generation).await?;
         let plan = &model.plan;
         let version = catalogue_version
             .unwrap_or(&model.catalogue_version)
@@ -127,7 +176,7 @@ impl Store {
             region: region_pos.map(|i| plan.regions[i].code.clone()),
             audience,
         };
-        if let Some(hit) = self.inner.eval_cache.get(&key, generation) {
+        if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
         let _one_at_a_time = self.inner.eval_cache.compute.lock().await;
@@ -142,7 +191,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        if let Some(hit) = self.inner.eval_cache.get(&key, generation) {
+        if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
         let sql = match audience {
@@ -228,6 +277,7 @@ impl Store {
             audience,
             evaluation,
             json: Bytes::from(json),
+            gzip: std::sync::OnceLock::new(),
         });
         self.inner.eval_cache.put(key, snap.clone());
         Ok(snap)

@@ -11,6 +11,9 @@ use ecociv_core::observation::{RowError, parse_values_csv};
 use crate::value::{Checked, Provenance, WorkflowStatus, format_number, live, save_in};
 use crate::{Actor, Result, Store, StoreError};
 
+/// Whether an actor may write values of (indicator code, region code).
+pub type Scope = dyn Fn(&str, &str) -> bool + Send + Sync;
+
 /// How to import.
 pub struct ImportOptions {
     /// `Import` for files people upload, `Engine` for standards-engine output.
@@ -18,7 +21,7 @@ pub struct ImportOptions {
     /// Submit the rows for review at once instead of leaving drafts.
     pub submit: bool,
     /// The caller's scope: whether this actor may write (indicator code, region code).
-    pub allowed: Box<dyn Fn(&str, &str) -> bool + Send + Sync>,
+    pub allowed: Box<Scope>,
 }
 
 impl std::fmt::Debug for ImportOptions {

@@ -54,7 +54,7 @@ pub mod value;
 pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
 pub use error::{FieldError, StoreError};
-pub use eval::{Audience, EvaluationSnapshot};
+pub use eval::{Audience, EvaluationSnapshot, Seen};
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary};
 pub use model::Model;
@@ -238,6 +238,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     model: RwLock<Arc<Model>>,
     eval_cache: eval::Cache,
+    /// SQLite has one writer at a time; this process's writers take turns here (see `tx.rs`).
+    write_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -265,6 +267,7 @@ impl Store {
                 clock,
                 model: RwLock::new(Arc::new(model)),
                 eval_cache: eval::Cache::default(),
+                write_turn: Arc::new(tokio::sync::Mutex::new(())),
             }),
         })
     }

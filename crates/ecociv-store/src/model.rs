@@ -167,7 +167,7 @@ pub(crate) async fn bootstrap(
             return load_model(&mut conn).await;
         }
     }
-    let mut w = begin_write(pool, backend, clock.now()).await?;
+    let mut w = begin_write(pool, backend, clock.now(), None).await?;
     let actor = Actor::system();
     let mut files = load_catalogue_files(&mut w.tx).await?;
     if files.is_empty() {
@@ -680,7 +680,6 @@ impl Store {
                 format!("文件中的版本号与“{name}”不一致"),
             ));
         }
-        let model = self.model();
         let plan_row = sqlx::query("SELECT toml, source_name FROM plan_versions WHERE active = 1")
             .fetch_one(&mut *w.tx)
             .await?;
@@ -690,7 +689,6 @@ impl Store {
             &catalogue,
         )
         .map_err(|e| StoreError::Model(format!("修改后当前方案无法通过校验：{e}")))?;
-        drop(model);
         let before = match existing {
             Some(_) => {
                 let before = catalogue_snapshot(&mut w.tx, name).await?;

@@ -27,6 +27,9 @@ pub struct SessionInfo {
     pub csrf_token: String,
     pub created_at: String,
     pub expires_at: String,
+    /// The data and model generations read in the same query as the session: what this request
+    /// can rely on having seen (see [`Store::evaluation_seen`]).
+    pub seen: crate::eval::Seen,
 }
 
 fn random_hex() -> String {
@@ -194,7 +197,8 @@ impl Store {
         let token_hash = sha256_hex(token.as_bytes());
         let sql = format!(
             "SELECT s.csrf_token, s.created_at AS s_created, s.last_seen_at, s.idle_expires_at, \
-             s.expires_at, {} FROM sessions s JOIN users u ON u.id = s.user_id \
+             s.expires_at, g.generation AS data_generation, g.model_generation, {} \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN store_state g ON g.id = 1 \
              WHERE s.token_hash = $1",
             USER_COLS
                 .split(", ")
@@ -233,6 +237,10 @@ impl Store {
             .await?;
         }
         Ok(Some(SessionInfo {
+            seen: crate::eval::Seen {
+                generation: row.try_get("data_generation")?,
+                model_generation: row.try_get("model_generation")?,
+            },
             csrf_token: row.try_get("csrf_token")?,
             created_at: row.try_get("s_created")?,
             expires_at: row.try_get("expires_at")?,

@@ -297,6 +297,7 @@ impl Store {
         Ok(saved)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn task_transition(
         &self,
         actor: &Actor,

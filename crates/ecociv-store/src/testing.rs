@@ -18,6 +18,19 @@ use crate::{Clock, Result, Store, StoreConfig, SystemClock};
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "ECOCIV_TEST_POSTGRES_URL";
 
+/// Says once per test binary that the PostgreSQL half was skipped, on the real stderr: the test
+/// harness captures `eprintln!` of passing tests, which would hide it.
+fn skipped_loudly() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\n*** SKIPPED: PostgreSQL tests (set {POSTGRES_ENV}) ***\n"
+        );
+    });
+}
+
 /// A fresh, migrated database with the built-in plan and catalogue, and a store on it.
 #[derive(Debug)]
 pub struct TestDb {
@@ -91,7 +104,7 @@ impl TestDb {
 
     pub async fn postgres_with(config: StoreConfig, clock: Arc<dyn Clock>) -> Option<TestDb> {
         let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-            eprintln!("SKIPPED: PostgreSQL tests (set {POSTGRES_ENV})");
+            skipped_loudly();
             return None;
         };
         let (url, cleanup) = create_pg_database(&admin_url)
@@ -197,6 +210,29 @@ macro_rules! both_backends {
                 async fn postgres() {
                     if let Some(db) = $crate::testing::TestDb::postgres().await {
                         super::$body(&db).await;
+                    }
+                }
+            }
+        )+
+    };
+}
+
+/// Like [`both_backends!`](crate::both_backends), for bodies that take the `TestDb` by value
+/// (`async fn $body(TestDb)`), e.g. to hand it to an app under test.
+#[macro_export]
+macro_rules! both_backends_owned {
+    ($($name:ident => $body:ident;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$body($crate::testing::TestDb::sqlite().await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = $crate::testing::TestDb::postgres().await {
+                        super::$body(db).await;
                     }
                 }
             }

@@ -16,6 +16,10 @@ use crate::{Actor, Backend, Result, Store, timestamp};
 
 pub(crate) struct WriteTx {
     pub tx: Transaction<'static, Any>,
+    /// On SQLite, this process's writers queue here, in order, rather than in SQLite's busy
+    /// handler (which sleeps with back-off and makes the latency tail long). Held until the
+    /// transaction ends.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The time of this write, used for every row and event it touches.
     pub at: String,
     seq: i64,
@@ -33,6 +37,7 @@ pub(crate) async fn begin_write(
     pool: &AnyPool,
     backend: Backend,
     now: chrono::DateTime<chrono::Utc>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 ) -> Result<WriteTx> {
     let mut tx = match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -46,6 +51,7 @@ pub(crate) async fn begin_write(
     .await?;
     Ok(WriteTx {
         tx,
+        _turn: turn,
         at: timestamp(now),
         seq: row.try_get::<i64, _>(0)?,
         hash: row.try_get::<String, _>(1)?,
@@ -55,7 +61,11 @@ pub(crate) async fn begin_write(
 
 impl Store {
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
-        begin_write(self.pool(), self.backend(), self.now()).await
+        let turn = match self.backend() {
+            Backend::Sqlite => Some(self.inner.write_turn.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        begin_write(self.pool(), self.backend(), self.now(), turn).await
     }
 }
 

@@ -429,10 +429,7 @@ pub(crate) async fn save_in(
             Ok(after)
         }
         None => {
-            if let Some(a) = &approved {
-                if expected_version.is_some_and(|v| v != 0) {
-                    return Err(conflict(a));
-                }
+            if approved.is_some() {
                 return Err(StoreError::State(format!(
                     "{} {} {}的数据已审核通过并锁定；如需更正，请提交更正并说明原因",
                     c.indicator, c.region, period

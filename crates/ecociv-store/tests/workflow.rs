@@ -429,3 +429,114 @@ both_backends! {
     task_updates_follow_the_review => task_updates_are_reviewed_like_values;
     evidence_content_addressed_and_size_limited => evidence_is_stored_once_by_content_and_limited_in_size;
 }
+
+async fn plan_and_catalogue_versions_are_stored_edited_and_audited(db: &TestDb) {
+    let s = &db.store;
+    let coordinator = Actor::cli("coordinator");
+    let files = s.catalogue_files().await.unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["indicators", "2019", "2021", "2024"]);
+    let f2024 = files.iter().find(|f| f.name == "2024").unwrap();
+
+    // An edit is checked like a file load, versioned and audited.
+    let text = s.catalogue_text("2024").await.unwrap();
+    let edited = format!("{text}\n# 创建办核对：2024年版第14项以后待补\n");
+    let err = s
+        .put_catalogue_version(&coordinator, "2024", &edited, Some(f2024.version + 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let err = s
+        .put_catalogue_version(&coordinator, "2024", "[version\nid = ", Some(f2024.version))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Model(_)), "{err:?}");
+    let updated = s
+        .put_catalogue_version(&coordinator, "2024", &edited, Some(f2024.version))
+        .await
+        .unwrap();
+    assert_eq!(updated.version, f2024.version + 1);
+    assert_ne!(updated.sha256, f2024.sha256);
+
+    // The default catalogue version is a setting; evaluation follows it.
+    assert_eq!(s.model().catalogue_version, "2021");
+    assert!(s.set_catalogue_version(&coordinator, "1999").await.is_err());
+    s.set_catalogue_version(&coordinator, "2024").await.unwrap();
+    let e = s
+        .evaluation(2024, None, None, ecociv_store::Audience::Internal)
+        .await
+        .unwrap();
+    assert_eq!(e.catalogue_version, "2024");
+
+    // A plan is loaded as a new version and activated; the old one stays.
+    let (name, text) = ecociv_core::builtin::PLAN;
+    let reworded = text.replacen(
+        "name = \"创建国家生态文明建设示范市工作实施方案\"",
+        "name = \"创建国家生态文明建设示范市工作实施方案（修订）\"",
+        1,
+    );
+    let v2 = s
+        .load_plan(&coordinator, name, &reworded, true)
+        .await
+        .unwrap();
+    assert!(v2.active);
+    assert_eq!(
+        s.model().plan.name,
+        "创建国家生态文明建设示范市工作实施方案（修订）"
+    );
+    let versions = s.plan_versions().await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(!versions[0].active);
+    let err = s
+        .load_plan(&coordinator, "bad.toml", "[plan]\nid = 1", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Model(ref m) if m.contains("bad.toml")),
+        "{err:?}"
+    );
+    s.activate_plan(&coordinator, versions[0].id).await.unwrap();
+    assert_eq!(s.model().plan_version, versions[0].id);
+    assert!(s.verify_audit().await.unwrap().is_ok());
+}
+
+async fn two_app_servers_on_one_database_agree(db: &TestDb) {
+    // A second store on the same database is a second app server behind a load balancer.
+    let a = &db.store;
+    let b = ecociv_store::Store::open(&db.url, ecociv_store::StoreConfig::default())
+        .await
+        .unwrap();
+    let before = b
+        .evaluation(2024, None, Some("411700"), ecociv_store::Audience::Internal)
+        .await
+        .unwrap();
+    let v = a
+        .save_value(&reporter(), &input("2024", "95.5"), None)
+        .await
+        .unwrap();
+    let v = a.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    a.approve_value(&reviewer(), v.id, v.version).await.unwrap();
+    let after = b
+        .evaluation(2024, None, Some("411700"), ecociv_store::Audience::Internal)
+        .await
+        .unwrap();
+    assert!(after.generation > before.generation, "b sees a's writes");
+    let r = after
+        .evaluation
+        .results
+        .iter()
+        .find(|r| r.indicator == "urban_sewage_treatment_rate")
+        .unwrap();
+    assert_eq!(r.value, Some(95.5));
+    // A settings change on one server reaches the other's model.
+    a.set_catalogue_version(&Actor::cli("coordinator"), "2024")
+        .await
+        .unwrap();
+    assert_eq!(b.current_model().await.unwrap().catalogue_version, "2024");
+    b.close().await;
+}
+
+both_backends! {
+    plan_and_catalogue_versions => plan_and_catalogue_versions_are_stored_edited_and_audited;
+    several_app_servers_stay_correct => two_app_servers_on_one_database_agree;
+}

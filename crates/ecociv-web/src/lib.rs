@@ -68,6 +68,22 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes(&state))
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError::not_found(format!(
+                "没有这个地址：{}（接口文档见 /api/docs/）",
+                uri.path()
+            ))
+        })
+        .method_not_allowed_fallback(|method: Method, uri: axum::http::Uri| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{} 不支持 {method} 请求（接口文档见 /api/docs/）",
+                    uri.path()
+                ),
+            )
+        })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
@@ -180,6 +196,17 @@ impl LoginLimiter {
 
     /// `Err(seconds to wait)` when the address is over its quota.
     fn check(&self, req: &Request) -> Result<(), u64> {
+        // Forget addresses whose quota has refilled, so the table stays small.
+        for limiter in [
+            self.by_peer.limiter().len(),
+            self.by_forwarded.limiter().len(),
+        ] {
+            if limiter > 10_000 {
+                self.by_peer.limiter().retain_recent();
+                self.by_forwarded.limiter().retain_recent();
+                break;
+            }
+        }
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::{Clock, DefaultClock};
             n.wait_time_from(DefaultClock::default().now()).as_secs() + 1

@@ -94,22 +94,55 @@ pub fn is_citywide(user: &User) -> bool {
     user.unit.is_none() && user.region.is_none()
 }
 
+/// The values a user acts on, computed once (a unit's obligations come from the plan).
+#[derive(Debug, Clone)]
+pub enum ValueScope {
+    /// Not bound: the whole city.
+    All,
+    /// Bound to a county or district: its values.
+    Region(String),
+    /// Bound to a unit: the (indicator, region) pairs it owes.
+    Pairs(std::collections::HashSet<(String, String)>),
+}
+
+impl ValueScope {
+    pub fn of(user: &User, model: &Model) -> ValueScope {
+        if let Some(r) = &user.region {
+            return ValueScope::Region(r.clone());
+        }
+        let Some(code) = &user.unit else {
+            return ValueScope::All;
+        };
+        let Some(unit) = model.unit(code) else {
+            return ValueScope::Pairs(Default::default());
+        };
+        let version = model.catalogue.version(&model.catalogue_version);
+        ValueScope::Pairs(
+            obligation::for_unit(&model.plan, version, &unit.name)
+                .indicators
+                .into_iter()
+                .map(|d| (d.indicator, d.region))
+                .collect(),
+        )
+    }
+
+    pub fn covers(&self, indicator: &str, region: &str) -> bool {
+        match self {
+            ValueScope::All => true,
+            ValueScope::Region(r) => r == region,
+            ValueScope::Pairs(p) => p.contains(&(indicator.to_owned(), region.to_owned())),
+        }
+    }
+
+    /// Whether this scope lets its user see a value (approved values are seen by everyone).
+    pub fn can_see(&self, v: &DataValue) -> bool {
+        v.status == WorkflowStatus::Approved || self.covers(&v.indicator, &v.region)
+    }
+}
+
 /// Whether a user's scope covers values of (indicator, region).
 pub fn covers_value(user: &User, model: &Model, indicator: &str, region: &str) -> bool {
-    if let Some(r) = &user.region {
-        return r == region;
-    }
-    let Some(code) = &user.unit else {
-        return true;
-    };
-    let Some(unit) = model.unit(code) else {
-        return false;
-    };
-    let version = model.catalogue.version(&model.catalogue_version);
-    obligation::for_unit(&model.plan, version, &unit.name)
-        .indicators
-        .iter()
-        .any(|d| d.indicator == indicator && d.region == region)
+    ValueScope::of(user, model).covers(indicator, region)
 }
 
 /// Whether a user's scope covers the task updates of a unit.

@@ -56,6 +56,15 @@ enum Command {
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// 生成示例数据 (write labelled demo data)
     Demo(cmd::demo::DemoArgs),
+    /// 年度自评估报告（Word）/ the annual self-assessment report (.docx)
+    Report(cmd::report::ReportArgs),
+    /// 生成单位或县区的 Excel 填报模板 / a reporting template (.xlsx) for a unit or county
+    Template(cmd::template::TemplateArgs),
+    /// 导出指标完成情况表、公开数据 / export the completion table and open data
+    Export {
+        #[command(subcommand)]
+        cmd: cmd::export::ExportCommand,
+    },
     /// 空气质量：HJ 633 AQI 与 HJ 663 年度评价 (air quality from monitoring data)
     Air {
         #[command(subcommand)]
@@ -86,6 +95,9 @@ fn main() -> std::process::ExitCode {
         Command::Plan { cmd } => cmd::plan::run(cmd, &cli.common),
         Command::Evaluate(args) => cmd::evaluate::run(args, &cli.common),
         Command::Demo(args) => cmd::demo::run(args, &cli.common),
+        Command::Report(args) => cmd::report::run(args, &cli.common),
+        Command::Template(args) => cmd::template::run(args, &cli.common),
+        Command::Export { cmd } => cmd::export::run(cmd, &cli.common),
         Command::Air { cmd } => cmd::air::run(cmd),
         Command::Water { cmd } => cmd::water::run(cmd),
         Command::Eco { cmd } => cmd::eco::run(cmd),

@@ -22,11 +22,15 @@ pub fn skip(what: &str) {
     if std::env::var_os("ECOCIV_REQUIRE_TOOLS").is_some_and(|v| v != "0") {
         panic!("ECOCIV_REQUIRE_TOOLS is set but {what}");
     }
-    eprintln!(
+    // Written to the stderr handle itself, which the test harness does not capture (it only
+    // captures the print macros), so the skip shows in a plain `cargo test` run.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
         "\n=====================================================================\n\
          SKIPPED: {what}\n\
          (install it to run this test; CI installs it and sets ECOCIV_REQUIRE_TOOLS=1)\n\
-         =====================================================================\n"
+         ====================================================================="
     );
 }
 

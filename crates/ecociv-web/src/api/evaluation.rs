@@ -1,7 +1,9 @@
 //! `GET /evaluation/{year}`: the cached evaluation as JSON, with an ETag.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ecociv_store::Audience;
@@ -81,13 +83,25 @@ pub async fn evaluation(
         )
             .into_response());
     }
-    Ok((
-        [
-            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (ETAG, etag),
-            (CACHE_CONTROL, cache),
-        ],
-        snap.json.clone(),
-    )
-        .into_response())
+    let gzip = headers
+        .get(ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (ETAG, etag),
+        (CACHE_CONTROL, cache),
+        (VARY, HeaderValue::from_static("accept-encoding, cookie")),
+    ];
+    if gzip {
+        let body = snap.gzip();
+        Ok((
+            headers,
+            [(CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            body,
+        )
+            .into_response())
+    } else {
+        Ok((headers, snap.json.clone()).into_response())
+    }
 }

@@ -32,6 +32,18 @@ struct Upload {
     bytes: bytes::Bytes,
 }
 
+/// Whether a multipart error comes from the body limit (a streamed body without a length).
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 async fn read_upload(
     mut form: Multipart,
     pending: Option<&CsrfPending>,
@@ -43,7 +55,7 @@ async fn read_upload(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&e) => {
                 return Err(ApiError::too_large(limit));
             }
             Err(e) => {
@@ -58,7 +70,7 @@ async fn read_upload(
                 let filename = field.file_name().unwrap_or("未命名文件").to_owned();
                 let media_type = field.content_type().unwrap_or("").to_owned();
                 let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&e) {
                         ApiError::too_large(limit)
                     } else {
                         ApiError::invalid("file", format!("读取上传文件失败：{}", e.body_text()))

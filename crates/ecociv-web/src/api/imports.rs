@@ -26,7 +26,7 @@ pub struct ImportQuery {
     pub provenance: Option<String>,
 }
 
-/// 批量导入数据：请求体为 CSV（UTF-8，表头 indicator,region,period,value[,source]）。
+/// 批量导入数据：请求体为 CSV（UTF-8，表头 `indicator,region,period,value[,source]`）。
 /// 全部行通过校验才写入，否则一行也不写，并返回逐行错误报告（details.errors）。
 /// 填报员只能导入本单位（地区）范围内的数据。
 #[utoipa::path(post, path = "/api/v1/import/values", tag = "import", params(ImportQuery),
@@ -65,11 +65,11 @@ pub async fn import_values(
         }
     };
     let model = state.store.current_model().await?;
-    let scope_user = u.clone();
+    let scope = policy::ValueScope::of(&u, &model);
     let opts = ImportOptions {
         provenance,
         submit: q.submit,
-        allowed: Box::new(move |ind, reg| policy::covers_value(&scope_user, &model, ind, reg)),
+        allowed: Box::new(move |ind, reg| scope.covers(ind, reg)),
     };
     let file = q.file.unwrap_or_else(|| "上传文件.csv".into());
     Ok(axum::Json(

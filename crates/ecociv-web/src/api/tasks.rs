@@ -15,10 +15,66 @@ use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_tasks))
         .routes(routes!(list_updates, save_update))
         .routes(routes!(submit_update))
         .routes(routes!(approve_update))
         .routes(routes!(return_update))
+}
+
+/// A key task of the plan with its responsible units and targets.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TaskBody {
+    pub number: u32,
+    pub title: String,
+    pub area: String,
+    pub text: String,
+    /// 牵头单位 (names as in the plan)
+    pub lead: Vec<String>,
+    /// 参与单位
+    pub participants: Vec<String>,
+    /// 按职责分工负责
+    pub shared: bool,
+    pub deadline: Option<String>,
+    /// Targets as (indicator, region, year, threshold text)
+    #[schema(value_type = Vec<Object>)]
+    pub targets: Vec<serde_json::Value>,
+}
+
+/// 实施方案的重点任务（公开文件，无需登录）。
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
+    responses((status = 200, body = Vec<TaskBody>)))]
+pub async fn list_tasks(
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<TaskBody>>, ApiError> {
+    let model = state.store.current_model().await?;
+    Ok(axum::Json(
+        model
+            .plan
+            .tasks
+            .iter()
+            .map(|t| TaskBody {
+                number: t.number,
+                title: t.title.clone(),
+                area: t.area.name_zh().to_owned(),
+                text: t.text.clone(),
+                lead: t.lead.clone(),
+                participants: t.participants.clone(),
+                shared: t.shared,
+                deadline: t.deadline.clone(),
+                targets: t
+                    .targets
+                    .iter()
+                    .map(|g| {
+                        serde_json::json!({
+                            "indicator": g.indicator, "region": g.region, "year": g.year,
+                            "threshold": g.threshold.to_string(), "quote": g.quote,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

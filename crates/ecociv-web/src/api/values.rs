@@ -89,13 +89,16 @@ pub async fn list_values(
                 })
                 .collect()
         }
-        Some(u) => state
-            .store
-            .values(&filter)
-            .await?
-            .into_iter()
-            .filter(|v| policy::can_see_value(u, &model, v))
-            .collect(),
+        Some(u) => {
+            let scope = policy::ValueScope::of(u, &model);
+            state
+                .store
+                .values(&filter)
+                .await?
+                .into_iter()
+                .filter(|v| scope.can_see(v))
+                .collect()
+        }
     };
     Ok(axum::Json(rows))
 }

@@ -92,7 +92,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/indicators/{code}", get(public::indicator))
         .route("/public/data.csv", get(public::csv))
         .route("/assets/{file}", get(assets::serve))
-        .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             render_failures,
@@ -501,15 +500,6 @@ fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Res
             message,
         },
     )
-}
-
-/// Any other path: a 404 page, or the API's JSON error under `/api`.
-async fn not_found(uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api") {
-        ApiError::not_found(format!("没有这个接口：{}", uri.path())).into_response()
-    } else {
-        PageError::not_found(format!("没有这个页面：{}", uri.path())).into_response()
-    }
 }
 
 /// Outside the session layer: errors that layers answer in JSON before a page handler runs (a

@@ -1,25 +1,18 @@
 //! `ecociv evaluate --values FILE.csv --year Y`: statuses, forecasts and explanations.
 
-use std::path::{Path, PathBuf};
-
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::ValueEnum;
 use ecociv_core::evaluate::{Options, Status};
-use ecociv_core::observation::{Parsed, RowError, parse_assigned_csv, parse_values_csv};
-use ecociv_core::{AssignedSet, Evaluation, Plan, ValueSet, explain};
+use ecociv_core::{Evaluation, Plan, explain};
 
-use crate::cmd::demo::DEFAULT_DIR;
-use crate::context::{Common, read_text};
+use crate::cmd::inputs::{self, ValueFiles};
+use crate::context::Common;
 use crate::table;
 
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// 指标值 CSV（表头 indicator,region,period,value,source）；缺省时使用 ecociv demo 生成的示例数据
-    #[arg(long, value_name = "FILE.csv")]
-    pub values: Option<PathBuf>,
-    /// 上级下达目标 CSV（表头 indicator,region,year,threshold,document）；缺省时使用指标值文件旁的 assigned.csv（如有）
-    #[arg(long, value_name = "FILE.csv")]
-    pub assigned: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: ValueFiles,
     /// 评估年份
     #[arg(long)]
     pub year: i32,
@@ -28,9 +21,6 @@ pub struct EvaluateArgs {
     pub region: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// 跳过无效行继续评估（默认：文件有错误则不评估）
-    #[arg(long)]
-    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -43,42 +33,7 @@ pub enum Format {
 pub fn run(args: EvaluateArgs, common: &Common) -> Result<()> {
     let loaded = common.load()?;
     let plan = &loaded.plan;
-    let values_path = match &args.values {
-        Some(p) => p.clone(),
-        None => {
-            let p = Path::new(DEFAULT_DIR).join("values.csv");
-            if !p.exists() {
-                bail!("请用 --values 指定指标值文件，或先运行 `ecociv demo` 生成示例数据");
-            }
-            eprintln!(
-                "未指定 --values，使用示例数据 {}（非真实数据）",
-                p.display()
-            );
-            p
-        }
-    };
-    let assigned_path = args.assigned.clone().or_else(|| {
-        let p = values_path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("assigned.csv");
-        p.exists().then(|| {
-            eprintln!("使用上级下达目标文件 {}", p.display());
-            p
-        })
-    });
-
-    let name = values_path.display().to_string();
-    let values = parse_values_csv(&name, &read_text(&values_path)?, plan);
-    let assigned = match &assigned_path {
-        Some(p) => parse_assigned_csv(&p.display().to_string(), &read_text(p)?, plan),
-        None => Parsed {
-            rows: Vec::new(),
-            errors: Vec::new(),
-        },
-    };
-    report_errors(&values.errors, &assigned.errors, args.skip_invalid)?;
-
+    let inputs = inputs::read(&args.files, &loaded)?;
     let region = match &args.region {
         Some(r) => Some(
             plan.find_region(r)
@@ -91,35 +46,13 @@ pub fn run(args: EvaluateArgs, common: &Common) -> Result<()> {
         catalogue_version: common.catalogue_version.clone(),
         region,
     };
-    let eval = ecociv_core::evaluate(
-        plan,
-        &loaded.catalogue,
-        &ValueSet::new(values.rows),
-        &AssignedSet::new(assigned.rows),
-        &opts,
-    )?;
+    let eval = inputs.evaluate(&loaded, &opts)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&eval)?),
         Format::Csv => print!("{}", to_csv(&eval)?),
         Format::Table => print!("{}", to_table(plan, &eval)),
     }
     Ok(())
-}
-
-fn report_errors(values: &[RowError], assigned: &[RowError], skip: bool) -> Result<()> {
-    let total = values.len() + assigned.len();
-    if total == 0 {
-        return Ok(());
-    }
-    for e in values.iter().chain(assigned) {
-        eprintln!("{e}");
-    }
-    if skip {
-        eprintln!("已跳过 {total} 行无效数据。");
-        Ok(())
-    } else {
-        bail!("输入文件有 {total} 处错误，未进行评估（可用 --skip-invalid 跳过无效行）")
-    }
 }
 
 fn to_csv(eval: &Evaluation) -> Result<String> {

@@ -1,5 +1,6 @@
 //! `ecociv import values FILE.csv`: values into the reporting workflow, all rows or none.
 //! This is also how the monitoring engines' `--values` output enters, with `--engine`.
+//! `ecociv import xlsx FILE --check` validates a filled reporting template (`import_xlsx.rs`).
 
 use std::path::PathBuf;
 
@@ -23,15 +24,20 @@ pub enum ImportCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// 校验已填写的 Excel 填报模板（逐格检查，列出所有错误）/ validate a filled reporting template
+    Xlsx(crate::cmd::import_xlsx::XlsxArgs),
 }
 
 pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
-    let ImportCommand::Values {
-        file,
-        submit,
-        engine,
-        db: d,
-    } = cmd;
+    let (file, submit, engine, d) = match cmd {
+        ImportCommand::Values {
+            file,
+            submit,
+            engine,
+            db,
+        } => (file, submit, engine, db),
+        ImportCommand::Xlsx(args) => return crate::cmd::import_xlsx::run(args, common),
+    };
     let text = read_text(&file)?;
     db::runtime()?.block_on(async {
         let store = db::open(&d, common, StoreConfig::default()).await?;

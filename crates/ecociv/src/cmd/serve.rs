@@ -92,15 +92,36 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
         if let Some(pw) = admin_password {
             db::print_admin(&pw);
         }
-        eprintln!("按 Ctrl+C 停止。");
+        eprintln!("按 Ctrl+C（或发送 SIGTERM）停止。");
         let state = AppState::new(store.clone(), web);
-        ecociv_web::serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        ecociv_web::serve(listener, state, shutdown_signal())
         .await
         .context("服务异常退出")?;
         store.close().await;
         eprintln!("已停止。");
         Ok(())
     })
+}
+
+/// Ctrl+C, or SIGTERM (what systemd and container runtimes send to stop a service).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

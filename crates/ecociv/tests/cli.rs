@@ -1,0 +1,138 @@
+//! The data commands end to end: init, user, import, audit verify (catching an edit behind the
+//! application's back), backup and restore, through the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ecociv(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecociv"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ECOCIV_DATABASE")
+        .env("USER", "tester")
+        .output()
+        .expect("run ecociv")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn init_import_verify_backup_and_restore_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = "sqlite:data.db";
+
+    let o = ecociv(d, &["init", "--database", db, "--demo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("用户名 admin，初始密码 "), "{out}");
+    assert!(out.contains("示例数据"), "{out}");
+    // A second init creates no second admin and loads no second demo.
+    let o = ecociv(d, &["init", "--database", db, "--demo"]);
+    assert!(text(&o).contains("未创建管理员"), "{}", text(&o));
+
+    let o = ecociv(
+        d,
+        &[
+            "user",
+            "add",
+            "lin",
+            "--role",
+            "reporter",
+            "--unit",
+            "lyj",
+            "--name",
+            "林业局",
+            "--database",
+            db,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim().len(),
+        16,
+        "generated password on stdout"
+    );
+    let o = ecociv(
+        d,
+        &["user", "add", "bad", "--role", "reporter", "--database", db],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("绑定"), "{}", text(&o));
+    let o = ecociv(d, &["user", "list", "--database", db]);
+    assert!(text(&o).contains("林业局"), "{}", text(&o));
+
+    // All or nothing, with the bad rows named.
+    std::fs::write(
+        d.join("bad.csv"),
+        "indicator,region,period,value\nforest_coverage,411700,2026,17.5\nforest_coverage,411700,2026-13,17\n",
+    )
+    .unwrap();
+    let o = ecociv(d, &["import", "values", "bad.csv", "--database", db]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("bad.csv 第3行 period"), "{}", text(&o));
+    std::fs::write(
+        d.join("engine.csv"),
+        "indicator,region,period,value,source\nforest_coverage,411700,2026,17.5,ecociv eco\n",
+    )
+    .unwrap();
+    let o = ecociv(
+        d,
+        &[
+            "import",
+            "values",
+            "engine.csv",
+            "--engine",
+            "--submit",
+            "--database",
+            db,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = ecociv(d, &["audit", "verify", "--database", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整"));
+
+    let o = ecociv(d, &["backup", "backup.jsonl", "--database", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = ecociv(d, &["backup", "backup.jsonl", "--database", db]);
+    assert!(!o.status.success(), "refuses to overwrite");
+    let o = ecociv(
+        d,
+        &["restore", "backup.jsonl", "--database", "sqlite:copy.db"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链校验通过"), "{}", text(&o));
+    let o = ecociv(d, &["user", "list", "--database", "sqlite:copy.db"]);
+    assert!(text(&o).contains("林业局"));
+
+    // An edit behind the application's back: verify names the value and exits 1.
+    let edited = edit_with_sqlx(&d.join("data.db"));
+    assert!(edited);
+    let o = ecociv(d, &["audit", "verify", "--database", db]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("value:1"), "{}", text(&o));
+}
+
+fn edit_with_sqlx(path: &Path) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite:{}", path.display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE data_values SET value = '99.9' WHERE id = 1")
+            .execute(&pool)
+            .await
+            .is_ok()
+    })
+}

@@ -444,8 +444,7 @@ async fn value_form(
         .find(|v| v.status != WorkflowStatus::Approved);
     let last = previous
         .iter()
-        .filter(mine)
-        .next_back()
+        .rfind(mine)
         .map(|v| format!("{}：{}", v.period, fmt_stored(&v.value, &unit, yes_no)))
         .unwrap_or_else(|| "—".into());
     let evidence_target = work.or(approved).map(|v| v.id);

@@ -259,12 +259,12 @@ pub async fn page(
                 super::Lang::Zh => format!(
                     "国家标准：{}；适用的约束性指标共{}项",
                     r.catalogue_title,
-                    r.binding.total()
+                    r.binding.total() - r.binding.not_applicable
                 ),
                 super::Lang::En => format!(
                     "National standard: {}; {} binding indicators apply",
                     r.catalogue_title,
-                    r.binding.total()
+                    r.binding.total() - r.binding.not_applicable
                 ),
             },
             ready: r.ready,

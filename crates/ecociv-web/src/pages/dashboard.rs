@@ -152,7 +152,7 @@ pub async fn page(
         .collect();
     let chart = status_svg(&StatusChart {
         id: "areas".into(),
-        title: format!("{year}年{}", t.dash_by_area),
+        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
         groups: r
             .by_area
             .iter()
@@ -247,7 +247,7 @@ pub async fn page(
     }
 
     let due = due_date(year);
-    let title = format!("{}（{year}年）", t.dash_title);
+    let title = format!("{} {year}{}", t.dash_title, t.year_suffix);
     let page = Layout::new(&state, &ctx, Section::Dashboard, title).await?;
     Ok(render(
         StatusCode::OK,

@@ -140,6 +140,10 @@ pub struct Texts {
     pub login_public_hint: &'static str,
     // common
     pub year: &'static str,
+    /// After a year number: 2025年 / 2025.
+    pub year_suffix: &'static str,
+    /// After a label: ：/ ": ".
+    pub colon: &'static str,
     pub period: &'static str,
     pub region: &'static str,
     pub area: &'static str,
@@ -386,6 +390,8 @@ pub static ZH: Texts = Texts {
     login_button: "登录",
     login_public_hint: "无需登录即可查看已公开的指标数据：",
     year: "年份",
+    year_suffix: "年",
+    colon: "：",
     period: "报告期",
     region: "地区",
     area: "领域",
@@ -623,6 +629,8 @@ pub static EN: Texts = Texts {
     login_button: "Log in",
     login_public_hint: "Published indicators are open without logging in:",
     year: "Year",
+    year_suffix: " ",
+    colon: ": ",
     period: "Period",
     region: "Region",
     area: "Area",

@@ -189,7 +189,7 @@ pub async fn index(
         .collect();
     let chart = status_svg(&StatusChart {
         id: "public-areas".into(),
-        title: format!("{year}年{}", t.dash_by_area),
+        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
         groups: e
             .readiness
             .by_area

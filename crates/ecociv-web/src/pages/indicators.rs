@@ -514,11 +514,7 @@ pub(crate) fn chart_of(
                     .and_then(|g| level_of(plan, region, &g.threshold))
             })?;
         Some(ReferenceLine {
-            label: format!(
-                "{}年目标{}",
-                t.year,
-                short(&t.text, level, unit, ind.direction)
-            ),
+            label: format!("{}年{}", t.year, short(&t.text, level, unit, ind.direction)),
             value: level,
         })
     });
@@ -527,7 +523,7 @@ pub(crate) fn chart_of(
         let th: ecociv_core::Threshold = n.threshold.parse().ok()?;
         let level = level_of(plan, region, &th)?;
         Some(ReferenceLine {
-            label: format!("国家标准{}", short(&n.text, level, unit, ind.direction)),
+            label: short(&n.text, level, unit, ind.direction),
             value: level,
         })
     });

@@ -115,9 +115,10 @@ test("a reporter submits, the coordinator approves, and the dashboard and public
   cli(dir, ["user", "add", REPORTER.username, "--role", "reporter", "--unit", REPORTER.unit, "--name", "市生态环境局填报员", "--password-stdin"], `${REPORTER.password}\n`);
   cli(dir, ["user", "add", COORDINATOR.username, "--role", "coordinator", "--name", "创建办", "--password-stdin"], `${COORDINATOR.password}\n`);
   const server = await startServer(dir);
-  const browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
+  let browser;
   const errors = [];
   try {
+    browser = await chromium.launch({ executablePath: browserPath, args: CHROMIUM_ARGS });
     const base = server.base;
     // ---- the core flows, without JavaScript --------------------------------------------------
     const nojs = await browser.newContext({ javaScriptEnabled: false, locale: "zh-CN", viewport: { width: 1280, height: 900 } });
@@ -251,7 +252,7 @@ test("a reporter submits, the coordinator approves, and the dashboard and public
     assert.deepEqual(errors, [], "no script errors in the pages");
     console.log(`screenshots: ${artifacts}`);
   } finally {
-    await browser.close();
+    await browser?.close();
     if (server.child.exitCode === null) {
       const exited = new Promise((r) => server.child.once("exit", r));
       server.child.kill("SIGINT");

@@ -290,7 +290,9 @@ impl Store {
         &self.inner.pool
     }
 
-    pub(crate) fn now(&self) -> DateTime<Utc> {
+    /// The store's clock: callers that need "today" (due dates, overdue reports) ask here, so
+    /// tests that move the clock move them too.
+    pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 

@@ -795,6 +795,20 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// The latest review steps of one kind (`approve`, `return`, `submit`, `correct`) across all
+    /// values and task updates, newest first: the dashboard's "latest approvals".
+    pub async fn recent_reviews(&self, action: &str, limit: i64) -> Result<Vec<ReviewEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, entity_kind, entity_id, action, actor, reason, at FROM reviews \
+             WHERE action = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(action)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(review_from_row).collect()
+    }
+
     /// The review history of a value or task update, oldest first.
     pub async fn reviews(&self, entity_kind: &str, id: i64) -> Result<Vec<ReviewEntry>> {
         let rows = sqlx::query(
@@ -805,18 +819,18 @@ impl Store {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReviewEntry {
-                    id: r.try_get("id")?,
-                    entity_kind: r.try_get("entity_kind")?,
-                    entity_id: r.try_get("entity_id")?,
-                    action: r.try_get("action")?,
-                    actor: r.try_get("actor")?,
-                    reason: r.try_get("reason")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(review_from_row).collect()
     }
+}
+
+fn review_from_row(r: &AnyRow) -> Result<ReviewEntry> {
+    Ok(ReviewEntry {
+        id: r.try_get("id")?,
+        entity_kind: r.try_get("entity_kind")?,
+        entity_id: r.try_get("entity_id")?,
+        action: r.try_get("action")?,
+        actor: r.try_get("actor")?,
+        reason: r.try_get("reason")?,
+        at: r.try_get("at")?,
+    })
 }

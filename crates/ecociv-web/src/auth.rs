@@ -30,7 +30,12 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// Path endings of the multipart routes whose handlers check the `csrf_token` form field
 /// ([`CsrfPending::check`]). Add a route here only together with that check.
-pub const MULTIPART_ROUTES_CHECKING_CSRF: &[&str] = &["/evidence", "/api/v1/import/xlsx"];
+pub const MULTIPART_ROUTES_CHECKING_CSRF: &[&str] = &[
+    "/evidence",
+    "/report/import",
+    "/admin/plan/versions",
+    "/api/v1/import/xlsx",
+];
 
 /// The signed-in user of a request, if any.
 #[derive(Debug, Clone, Default)]

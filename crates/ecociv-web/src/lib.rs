@@ -5,9 +5,10 @@
 //! act, call `ecociv-store`, and turn results and errors into JSON ([`error::ApiError`]). What
 //! does not: SQL (the store owns it) and domain rules (ecociv-core).
 //!
-//! Layout: `api/` holds the JSON API, one module per resource; the HTML pages (issue 6) go in a
-//! `pages/` module beside it and reuse [`state::AppState`], [`auth::CurrentUser`] and [`policy`].
-//! [`app`] assembles the router; [`serve`] runs it.
+//! Layout: `api/` holds the JSON API, one module per resource; [`pages`] holds the HTML pages
+//! (templates in `templates/`, CSS and JS in `assets/`, both compiled in), which reuse
+//! [`state::AppState`], [`auth::CurrentUser`] and [`policy`]. [`app`] assembles the router;
+//! [`serve`] runs it.
 //!
 //! Request path, outside in: security headers → tower-http `CsrfLayer` (refuses cross-site
 //! requests by `Sec-Fetch-Site`/`Origin`) → body limits (413 with a JSON message) → login rate
@@ -22,8 +23,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -33,6 +33,7 @@ pub mod api;
 pub mod auth;
 pub mod documents;
 pub mod error;
+pub mod pages;
 pub mod policy;
 pub mod state;
 
@@ -45,7 +46,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api::routes().split_for_parts().1
 }
 
-/// The whole application: API, OpenAPI document, Swagger UI and the landing page.
+/// The whole application: the pages, the API, the OpenAPI document and Swagger UI.
 pub fn app(state: AppState) -> Router {
     let (api_router, doc) = api::routes().split_for_parts();
     let login_limit = Arc::new(LoginLimiter::new(&state.config));
@@ -65,7 +66,7 @@ pub fn app(state: AppState) -> Router {
     });
 
     Router::new()
-        .route("/", get(landing))
+        .merge(pages::routes(&state))
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .fallback(|uri: axum::http::Uri| async move {
@@ -107,6 +108,7 @@ pub fn app(state: AppState) -> Router {
             axum::http::header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(middleware::from_fn(pages::html_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -230,7 +232,7 @@ async fn login_rate_limit(
     next: Next,
 ) -> Response {
     if req.method() == Method::POST
-        && req.uri().path() == "/api/v1/session"
+        && matches!(req.uri().path(), "/api/v1/session" | "/login")
         && let Err(wait) = limiter.check(&req)
     {
         return ApiError::new(
@@ -241,45 +243,4 @@ async fn login_rate_limit(
         .into_response();
     }
     next.run(req).await
-}
-
-/// The landing page: what this is and where the API documentation is. The pages of issue 6
-/// replace it.
-async fn landing(State(state): State<AppState>) -> Html<String> {
-    let model = state.store.model();
-    let demo = state.store.has_demo().await.unwrap_or(false);
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    Html(format!(
-        r#"<!doctype html>
-<html lang="zh-CN">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ecociv · 国家生态文明建设示范市创建管理平台</title>
-<style>body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.7;color:#1b2b1f}}
-a{{color:#1d6b3a}} code{{background:#eef4ef;padding:0 .3em}} .demo{{background:#fff4d6;border:1px solid #e0b84a;padding:.5rem 1rem}}</style></head>
-<body>
-<h1>国家生态文明建设示范市创建管理平台</h1>
-<p>当前方案：{plan}（{city}，{base}–{end}年），评估默认采用国家指标 {version} 版。</p>
-{demo}
-<ul>
-<li><a href="/api/docs/">接口文档（Swagger UI）</a></li>
-<li><a href="/api/v1/openapi.json">OpenAPI 文档</a></li>
-<li>公开数据：<a href="/api/v1/indicators">指标</a>、<a href="/api/v1/values">已公开的数据</a></li>
-</ul>
-<p>登录：<code>POST /api/v1/session</code>，请求体 <code>{{"username":"…","password":"…"}}</code>。</p>
-</body></html>"#,
-        plan = escape(&model.plan.name),
-        city = escape(&model.plan.city_region().name),
-        base = model.plan.base_year,
-        end = model.plan.end_year,
-        version = escape(&model.catalogue_version),
-        demo = if demo {
-            r#"<p class="demo"><strong>示例数据</strong>：本库载有虚构的示例数据（非真实数据），仅供演示，不得用于申报或公开。</p>"#
-        } else {
-            ""
-        },
-    ))
 }

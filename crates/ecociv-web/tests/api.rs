@@ -548,7 +548,11 @@ async fn the_service_documents_itself(db: TestDb) {
     let r = app.get(None, "/api/docs/").await;
     assert_eq!(r.status_code(), 200);
     assert!(r.text().contains("swagger"), "Swagger UI is bundled");
+    // The pages (issue 6) replaced the landing page: anonymous visitors go to the login page.
     let r = app.get(None, "/").await;
+    assert_eq!(r.status_code(), 303);
+    assert_eq!(r.header("location"), "/login?next=%2F");
+    let r = app.get(None, "/login").await;
     assert_eq!(r.status_code(), 200);
     assert!(r.text().contains("国家生态文明建设示范市"));
     assert_eq!(r.header("x-content-type-options"), "nosniff");

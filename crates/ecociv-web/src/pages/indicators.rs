@@ -1,0 +1,741 @@
+//! 指标: the list (filter by area, status, unit, region, attribute) and the detail page (history
+//! chart with the values table beside it, the reported values with provenance, version, review
+//! state and evidence, the explanation, and the methodology with the standard's version).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ecociv_core::indicator::Method;
+use ecociv_core::{Direction, IndicatorResult, Plan, Status, ValueKind};
+use ecociv_report::chart::{HistoryChart, ReferenceLine, history_svg};
+use ecociv_store::{Audience, DataValue, EvidenceTarget, ValueFilter, WorkflowStatus};
+
+use super::{
+    Choice, Ctx, Lang, Layout, PageError, Section, StatusView, fmt_result, fmt_stored, fmt_time,
+    fmt_value, non_empty, render, status_key, today, year_choices, year_param,
+};
+use crate::policy::{self, Action};
+use crate::state::AppState;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    year: Option<String>,
+    area: Option<String>,
+    status: Option<String>,
+    unit: Option<String>,
+    region: Option<String>,
+    attribute: Option<String>,
+    q: Option<String>,
+}
+
+/// One row of the list.
+#[derive(Debug)]
+struct Row {
+    name: String,
+    href: String,
+    area: String,
+    region: String,
+    value: String,
+    target: String,
+    national: String,
+    unverified: bool,
+    binding: Option<bool>,
+    status: StatusView,
+    units: String,
+    explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct ListPage {
+    page: Layout,
+    year: i32,
+    years: Vec<Choice>,
+    areas: Vec<Choice>,
+    statuses: Vec<Choice>,
+    units: Vec<Choice>,
+    regions: Vec<Choice>,
+    attributes: Vec<Choice>,
+    q: String,
+    rows: Vec<Row>,
+}
+
+/// The units responsible for an indicator: the leads of the tasks that target it, else its usual
+/// reporting department.
+fn units_of(plan: &Plan, code: &str) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .units_for_indicator(code)
+        .into_iter()
+        .map(|(u, _)| u.to_owned())
+        .collect();
+    if let Some(owner) = plan.indicator(code).and_then(|i| i.owner.clone())
+        && !out.contains(&owner)
+    {
+        out.push(owner);
+    }
+    out
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    ctx.require(Action::ReadInternal)?;
+    let model = state.store.current_model().await?;
+    let plan = &model.plan;
+    let today = today(&state);
+    let year = year_param(plan, today, non_empty(&q.year))?;
+    let lang = ctx.lang;
+    let t = ctx.t();
+
+    let area = non_empty(&q.area).and_then(ecociv_core::Area::parse);
+    let status = non_empty(&q.status).and_then(Status::parse);
+    let unit = non_empty(&q.unit).and_then(|c| model.unit(c));
+    let region = match non_empty(&q.region) {
+        Some("all") => None,
+        Some(r) => Some(
+            plan.region(r)
+                .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?
+                .code
+                .clone(),
+        ),
+        None => Some(plan.city.clone()),
+    };
+    let attribute = non_empty(&q.attribute);
+    let text = non_empty(&q.q).unwrap_or("").to_owned();
+    let snap = state
+        .store
+        .evaluation(year, None, region.as_deref(), Audience::Internal)
+        .await?;
+
+    let rows: Vec<Row> = snap
+        .evaluation
+        .results
+        .iter()
+        .filter(|r| region.as_ref().is_none_or(|g| &r.region == g))
+        .filter(|r| area.is_none_or(|a| r.area == Some(a)))
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter(|r| match attribute {
+            Some("binding") => r.national.as_ref().is_some_and(|n| n.binding),
+            Some("reference") => r.national.as_ref().is_some_and(|n| !n.binding),
+            _ => true,
+        })
+        .filter(|r| unit.is_none_or(|u| units_of(plan, &r.indicator).contains(&u.name)))
+        .filter(|r| text.is_empty() || r.name.contains(&text) || r.indicator.contains(&text))
+        .map(|r| row(plan, r, year, lang))
+        .collect();
+
+    let sel = |v: &Option<String>, x: &str| non_empty(v) == Some(x);
+    let mut areas = vec![Choice::new("", t.all, area.is_none())];
+    areas.extend(
+        ecociv_core::Area::ALL
+            .iter()
+            .map(|a| Choice::new(a.name_zh(), lang.area(*a), area == Some(*a))),
+    );
+    let mut statuses = vec![Choice::new("", t.all, status.is_none())];
+    statuses.extend(Status::ALL.iter().map(|s| {
+        Choice::new(
+            status_key(*s),
+            format!("{} {}", s.symbol(), lang.status(*s)),
+            status == Some(*s),
+        )
+    }));
+    let mut units = vec![Choice::new("", t.all, unit.is_none())];
+    units.extend(
+        plan.units
+            .iter()
+            .map(|u| Choice::new(&u.code, &u.name, sel(&q.unit, &u.code))),
+    );
+    let mut regions = vec![Choice::new("all", t.all, region.is_none())];
+    regions.extend(
+        plan.regions
+            .iter()
+            .map(|g| Choice::new(&g.code, &g.name, region.as_deref() == Some(g.code.as_str()))),
+    );
+    let attributes = vec![
+        Choice::new("", t.all, attribute.is_none()),
+        Choice::new("binding", t.binding, attribute == Some("binding")),
+        Choice::new("reference", t.reference, attribute == Some("reference")),
+    ];
+    let page = Layout::new(&state, &ctx, Section::Indicators, t.ind_title).await?;
+    Ok(render(
+        StatusCode::OK,
+        &ListPage {
+            page,
+            year,
+            years: year_choices(plan, plan.base_year - 1, today, year),
+            areas,
+            statuses,
+            units,
+            regions,
+            attributes,
+            q: text,
+            rows,
+        },
+    ))
+}
+
+fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
+    Row {
+        name: r.name.clone(),
+        href: format!(
+            "/indicators/{}?region={}&year={year}",
+            r.indicator, r.region
+        ),
+        area: r.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+        region: r.region_name.clone(),
+        value: fmt_result(plan, r),
+        target: r
+            .target
+            .as_ref()
+            .map(|t| format!("{}年{}", t.year, t.text))
+            .unwrap_or_default(),
+        national: r
+            .national
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default(),
+        unverified: r.national.as_ref().is_some_and(|n| !n.verified),
+        binding: r.national.as_ref().map(|n| n.binding),
+        status: StatusView::new(r.status, lang),
+        units: short_list(&units_of(plan, &r.indicator)),
+        explanation: r.explanation.clone(),
+    }
+}
+
+/// At most three names, then how many more: a list cell stays readable.
+fn short_list(names: &[String]) -> String {
+    if names.len() <= 3 {
+        names.join("、")
+    } else {
+        format!("{}等{}个单位", names[..3].join("、"), names.len())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detail
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DetailQuery {
+    year: Option<String>,
+    region: Option<String>,
+}
+
+/// A year of the chart's data table.
+#[derive(Debug)]
+pub(crate) struct HistoryRow {
+    pub year: i32,
+    pub value: String,
+    pub state: String,
+}
+
+/// A stored version of a value.
+#[derive(Debug)]
+struct ValueRow {
+    id: i64,
+    period: String,
+    value: String,
+    state: &'static str,
+    state_class: &'static str,
+    version: i64,
+    correction: String,
+    provenance: String,
+    by: String,
+    at: String,
+    return_reason: String,
+    superseded: bool,
+    evidence: Vec<EvidenceRow>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EvidenceRow {
+    pub name: String,
+    pub href: String,
+}
+
+/// A row of the national catalogue that maps to the indicator.
+#[derive(Debug)]
+pub(crate) struct NationalRowView {
+    pub version: String,
+    pub document: String,
+    pub number: String,
+    pub name: String,
+    pub printed: String,
+    pub attribute: String,
+    pub scope: String,
+    pub confidence: String,
+    pub verified: bool,
+    pub source: String,
+    pub note: String,
+}
+
+/// What explains a status: the sentence, the target and national checks, the forecast.
+#[derive(Debug, Default)]
+pub(crate) struct Assessment {
+    pub status: Option<StatusView>,
+    pub value: String,
+    pub explanation: String,
+    pub target: Option<(String, StatusView, String)>,
+    pub national: Option<(String, StatusView, String, bool, bool)>,
+    pub forecast: Vec<(String, String)>,
+}
+
+/// Methodology facts of an indicator.
+#[derive(Debug)]
+pub(crate) struct MethodView {
+    pub definition: String,
+    pub direction: String,
+    pub method: String,
+    pub range: String,
+    pub unit: String,
+    pub rows: Vec<NationalRowView>,
+    pub evaluated_with: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct DetailPage {
+    page: Layout,
+    name: String,
+    code: String,
+    year: i32,
+    years: Vec<Choice>,
+    region: String,
+    regions: Vec<Choice>,
+    area: String,
+    units: String,
+    assessment: Assessment,
+    chart: String,
+    chart_desc: String,
+    history: Vec<HistoryRow>,
+    target_label: String,
+    national_label: String,
+    values: Vec<ValueRow>,
+    method: MethodView,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let user = ctx.require(Action::ReadInternal)?.clone();
+    let model = state.store.current_model().await?;
+    let plan = &model.plan;
+    let ind = plan
+        .indicator(&code)
+        .ok_or_else(|| PageError::not_found(format!("指标“{code}”不在实施方案中")))?;
+    let region = match non_empty(&q.region) {
+        Some(r) => plan
+            .region(r)
+            .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?,
+        None => plan.city_region(),
+    };
+    let today = today(&state);
+    let year = year_param(plan, today, non_empty(&q.year))?;
+    let snap = state
+        .store
+        .evaluation(year, None, Some(&region.code), Audience::Internal)
+        .await?;
+    let lang = ctx.lang;
+    let t = ctx.t();
+    let result = snap
+        .evaluation
+        .results
+        .iter()
+        .find(|r| r.indicator == ind.code && r.region == region.code);
+
+    // Every region's rows of the indicator: this region's history, and which regions have any.
+    let rows = state
+        .store
+        .values(&ValueFilter {
+            indicator: Some(ind.code.clone()),
+            include_superseded: true,
+            ..Default::default()
+        })
+        .await?;
+    let visible: Vec<&DataValue> = rows
+        .iter()
+        .filter(|v| v.region == region.code && policy::can_see_value(&user, &model, v))
+        .collect();
+
+    let series = annual_series(&visible, year);
+    let (chart, chart_desc, target_label, national_label) =
+        chart_of(plan, ind, &region.code, result, &series);
+    let yes_no = ind.kind == ValueKind::YesNo;
+    let history = series
+        .iter()
+        .map(|(y, v, approved)| HistoryRow {
+            year: *y,
+            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
+            state: lang
+                .workflow(if *approved {
+                    WorkflowStatus::Approved
+                } else {
+                    WorkflowStatus::Submitted
+                })
+                .to_owned(),
+        })
+        .collect();
+
+    let mut values = Vec::new();
+    for v in visible.iter().rev() {
+        let evidence = state
+            .store
+            .evidence_links(EvidenceTarget::Value(v.id))
+            .await?
+            .into_iter()
+            .map(|l| EvidenceRow {
+                href: format!("/api/v1/evidence/{}", l.sha256),
+                name: l.filename,
+            })
+            .collect();
+        values.push(value_row(v, ind, lang, evidence));
+    }
+
+    let regions = regions_with_values(plan, &rows, &region.code);
+
+    let page = Layout::new(&state, &ctx, Section::Indicators, ind.name.clone()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &DetailPage {
+            page,
+            name: ind.name.clone(),
+            code: ind.code.clone(),
+            year,
+            years: year_choices(plan, plan.base_year - 1, today, year),
+            region: region.name.clone(),
+            regions,
+            area: ind.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+            units: units_of(plan, &ind.code).join("、"),
+            assessment: assessment(plan, result, lang),
+            chart,
+            chart_desc,
+            history,
+            target_label,
+            national_label,
+            values,
+            method: methodology(&model, ind, lang, t),
+        },
+    ))
+}
+
+/// The regions with values of an indicator (and the one shown), in the plan's order.
+pub(crate) fn regions_with_values(plan: &Plan, rows: &[DataValue], shown: &str) -> Vec<Choice> {
+    plan.regions
+        .iter()
+        .filter(|g| {
+            g.code == shown || g.code == plan.city || rows.iter().any(|v| v.region == g.code)
+        })
+        .map(|g| Choice::new(&g.code, &g.name, g.code == shown))
+        .collect()
+}
+
+/// Per year, the value evaluation counts: the live approved one, else the live submitted one.
+/// Years after `until` are left out. Returns (year, value, approved).
+pub(crate) fn annual_series(values: &[&DataValue], until: i32) -> Vec<(i32, f64, bool)> {
+    let mut out: Vec<(i32, f64, bool)> = Vec::new();
+    for v in values {
+        if !v.is_live()
+            || !matches!(
+                v.status,
+                WorkflowStatus::Approved | WorkflowStatus::Submitted
+            )
+        {
+            continue;
+        }
+        let Ok(year) = v.period.parse::<i32>() else {
+            continue;
+        };
+        let Some(n) = v.number() else { continue };
+        if year > until {
+            continue;
+        }
+        let approved = v.status == WorkflowStatus::Approved;
+        match out.iter_mut().find(|(y, _, _)| *y == year) {
+            Some(slot) if approved && !slot.2 => *slot = (year, n, true),
+            Some(_) => {}
+            None => out.push((year, n, approved)),
+        }
+    }
+    out.sort_by_key(|(y, _, _)| *y);
+    out
+}
+
+/// The level a threshold reduces to, for a reference line (`>= 95` → 95; a variant by the
+/// region's profile; the first comparison of an "all of").
+fn level_of(plan: &Plan, region: &str, t: &ecociv_core::Threshold) -> Option<f64> {
+    use ecociv_core::Threshold as T;
+    match t {
+        T::Compare { value, .. } => Some(*value),
+        T::Variant { by, cases } => {
+            let r = plan.region(region)?;
+            let key = by.key_of(r)?;
+            cases
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, t)| level_of(plan, region, t))
+        }
+        T::AllOf(items) => items.iter().find_map(|t| level_of(plan, region, t)),
+        _ => None,
+    }
+}
+
+/// The history chart (ecociv-report's renderer) and its description, with the labels of its
+/// reference lines for the table.
+pub(crate) fn chart_of(
+    plan: &Plan,
+    ind: &ecociv_core::Indicator,
+    region: &str,
+    result: Option<&IndicatorResult>,
+    series: &[(i32, f64, bool)],
+) -> (String, String, String, String) {
+    if series.is_empty() || ind.kind == ValueKind::YesNo {
+        return Default::default();
+    }
+    let unit = ind.unit.as_str();
+    let target = result.and_then(|r| {
+        let t = r.target.as_ref()?;
+        let level = r
+            .forecast
+            .as_ref()
+            .filter(|f| f.year == t.year)
+            .and_then(|f| f.level)
+            .or_else(|| {
+                plan.task(t.task)?
+                    .targets
+                    .iter()
+                    .find(|g| {
+                        g.indicator == r.indicator && g.region == r.region && g.year == t.year
+                    })
+                    .and_then(|g| level_of(plan, region, &g.threshold))
+            })?;
+        Some(ReferenceLine {
+            label: format!("{}年{}", t.year, short(&t.text, level, unit, ind.direction)),
+            value: level,
+        })
+    });
+    let national = result.and_then(|r| {
+        let n = r.national.as_ref()?;
+        let th: ecociv_core::Threshold = n.threshold.parse().ok()?;
+        let level = level_of(plan, region, &th)?;
+        Some(ReferenceLine {
+            label: short(&n.text, level, unit, ind.direction),
+            value: level,
+        })
+    });
+    let last = series.last().map(|s| s.0).unwrap_or(0);
+    let forecast = result
+        .and_then(|r| r.forecast.as_ref())
+        .and_then(|f| Some((f.year, f.value?)))
+        .filter(|(y, _)| *y > last)
+        .map(|p| vec![p])
+        .unwrap_or_default();
+    let chart = HistoryChart {
+        id: format!("h-{}", ind.code),
+        title: ind.name.clone(),
+        unit: unit.to_owned(),
+        values: series.iter().map(|(y, v, _)| (*y, *v)).collect(),
+        pending_years: series
+            .iter()
+            .filter(|(_, _, a)| !a)
+            .map(|(y, _, _)| *y)
+            .collect(),
+        target: target.clone(),
+        national: national.clone(),
+        forecast,
+    };
+    (
+        history_svg(&chart).unwrap_or_default(),
+        ecociv_report::chart::history_description(&chart),
+        target.map(|t| t.label).unwrap_or_default(),
+        national.map(|n| n.label).unwrap_or_default(),
+    )
+}
+
+fn short(text: &str, level: f64, unit: &str, dir: Direction) -> String {
+    if text.starts_with(['≥', '≤', '>', '<']) && text.chars().count() <= 12 {
+        text.to_owned()
+    } else {
+        let op = match dir {
+            Direction::HigherIsBetter => '≥',
+            Direction::LowerIsBetter => '≤',
+        };
+        format!("{op}{}{unit}", ecociv_core::explain::num(level))
+    }
+}
+
+fn value_row(
+    v: &DataValue,
+    ind: &ecociv_core::Indicator,
+    lang: Lang,
+    evidence: Vec<EvidenceRow>,
+) -> ValueRow {
+    let provenance = match v.provenance {
+        ecociv_store::Provenance::Form => "表单填报",
+        ecociv_store::Provenance::Import => "文件导入",
+        ecociv_store::Provenance::Engine => "监测计算",
+        ecociv_store::Provenance::Demo => "示例数据",
+    };
+    ValueRow {
+        id: v.id,
+        period: v.period.clone(),
+        value: fmt_stored(&v.value, ind.unit.as_str(), ind.kind == ValueKind::YesNo),
+        state: lang.workflow(v.status),
+        state_class: workflow_class(v.status),
+        version: v.version,
+        correction: if v.correction > 0 {
+            format!("#{} {}", v.correction, v.correction_reason)
+        } else {
+            String::new()
+        },
+        provenance: if v.provenance_detail.is_empty() {
+            provenance.to_owned()
+        } else if v.provenance_detail.starts_with(provenance) {
+            v.provenance_detail.clone()
+        } else {
+            format!("{provenance}：{}", v.provenance_detail)
+        },
+        by: v.updated_by.clone(),
+        at: fmt_time(&v.updated_at),
+        return_reason: v.return_reason.clone(),
+        superseded: !v.is_live(),
+        evidence,
+    }
+}
+
+/// The CSS class of a review state (the word is always shown too).
+pub fn workflow_class(w: WorkflowStatus) -> &'static str {
+    match w {
+        WorkflowStatus::Draft => "no-data",
+        WorkflowStatus::Submitted => "pending",
+        WorkflowStatus::Approved => "met",
+        WorkflowStatus::Returned => "not-met",
+    }
+}
+
+pub(crate) fn assessment(plan: &Plan, r: Option<&IndicatorResult>, lang: Lang) -> Assessment {
+    let Some(r) = r else {
+        return Assessment::default();
+    };
+    let ind = plan.indicator(&r.indicator);
+    let mut forecast = Vec::new();
+    if let Some(f) = &r.forecast {
+        if let Some(v) = f.value {
+            forecast.push((format!("{}年", f.year), fmt_value(Some(v), &r.unit, false)));
+        }
+        if let (Some(l), Some(ind)) = (&f.linear, ind) {
+            forecast.push((
+                "线性趋势".into(),
+                format!(
+                    "近{}年（{}–{}）年均{}",
+                    l.points,
+                    l.from_year,
+                    l.to_year,
+                    ecociv_core::explain::change(ind, l.slope * ind.direction.sign())
+                ),
+            ));
+        }
+        if let (Some(need), Some(ind)) = (f.required_annual_change, ind)
+            && need > 0.0
+        {
+            forecast.push(("仍需".into(), ecociv_core::explain::required(ind, need)));
+        }
+        if let Some(m) = f.decided_by {
+            forecast.push(("判定方法".into(), m.to_owned()));
+        }
+        if let Some(u) = f.unavailable {
+            forecast.push(("无法预测".into(), u.text_zh().to_owned()));
+        }
+    }
+    Assessment {
+        status: Some(StatusView::new(r.status, lang)),
+        value: fmt_result(plan, r),
+        explanation: r.explanation.clone(),
+        target: r.target.as_ref().map(|t| {
+            (
+                format!("{}年{}", t.year, t.text),
+                StatusView::new(t.status, lang),
+                t.explanation.clone(),
+            )
+        }),
+        national: r.national.as_ref().map(|n| {
+            (
+                format!("{}（{} 第{}项）", n.text, n.version, n.number),
+                StatusView::new(n.status, lang),
+                n.explanation.clone(),
+                n.binding,
+                !n.verified,
+            )
+        }),
+        forecast,
+    }
+}
+
+pub(crate) fn methodology(
+    model: &ecociv_store::Model,
+    ind: &ecociv_core::Indicator,
+    lang: Lang,
+    t: &super::Texts,
+) -> MethodView {
+    let mut rows = Vec::new();
+    for v in &model.catalogue.versions {
+        for row in v.rows.iter().filter(|r| r.indicator == ind.code) {
+            rows.push(NationalRowView {
+                version: v.id.clone(),
+                document: format!("{}（{}）", v.title, v.document),
+                number: row.number.clone(),
+                name: row.name.clone(),
+                printed: row.printed.clone(),
+                attribute: row.attribute.map(|a| a.name_zh()).unwrap_or("—").to_owned(),
+                scope: row.scope.name_zh().to_owned(),
+                confidence: format!("{:?}", row.confidence),
+                verified: row.verified(),
+                source: row.source.clone(),
+                note: row.note.clone(),
+            });
+        }
+    }
+    let version = model.catalogue.version(&model.catalogue_version);
+    MethodView {
+        definition: ind.definition.clone(),
+        direction: match (ind.direction, lang) {
+            (Direction::HigherIsBetter, Lang::Zh) => "越高越好".into(),
+            (Direction::LowerIsBetter, Lang::Zh) => "越低越好".into(),
+            (Direction::HigherIsBetter, Lang::En) => "Higher is better".into(),
+            (Direction::LowerIsBetter, Lang::En) => "Lower is better".into(),
+        },
+        method: match ind.method {
+            Method::Reported => t.ind_method_reported,
+            Method::Computed => t.ind_method_computed,
+        }
+        .to_owned(),
+        range: range_text(ind),
+        unit: ind.unit.as_str().to_owned(),
+        rows,
+        evaluated_with: version
+            .map(|v| format!("{} {}（{}）", v.id, v.title, v.document))
+            .unwrap_or_default(),
+    }
+}
+
+/// The allowed range of an indicator's values, as the forms state it.
+pub fn range_text(ind: &ecociv_core::Indicator) -> String {
+    if ind.kind == ValueKind::YesNo {
+        return "是 / 否".into();
+    }
+    let unit = ind.unit.as_str();
+    match (ind.min, ind.max) {
+        (Some(a), Some(b)) => format!(
+            "{}–{}{unit}",
+            ecociv_core::explain::num(a),
+            ecociv_core::explain::num(b)
+        ),
+        (Some(a), None) => format!("≥{}{unit}", ecociv_core::explain::num(a)),
+        (None, Some(b)) => format!("≤{}{unit}", ecociv_core::explain::num(b)),
+        (None, None) => "—".into(),
+    }
+}

@@ -1,0 +1,125 @@
+//! `GET /login`, `POST /login`, `POST /logout`: the same store calls as the JSON session API,
+//! with a form and a cookie instead of JSON.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use ecociv_store::LoginError;
+
+use super::{Ctx, Layout, PageError, Section, local_path, render, see_other};
+use crate::api::session::client_of;
+use crate::auth::{clear_cookie, session_cookie, session_token};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Layout,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let page = Layout::new(&state, &ctx, Section::None, ctx.t().login_title).await?;
+    Ok(render(
+        StatusCode::OK,
+        &LoginPage {
+            page,
+            next: local_path(q.next.as_deref()),
+            username: String::new(),
+            error: None,
+        },
+    ))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let next = local_path(f.next.as_deref());
+    let username = f.username.trim().to_owned();
+    if f.username.len() > 64 || f.password.len() > 1024 {
+        let message = "用户名或密码过长".to_owned();
+        return refused(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            next,
+            username,
+            message,
+        )
+        .await;
+    }
+    let client = client_of(&headers, peer.map(|c| c.0.0), state.config.behind_proxy);
+    let (status, message) = match state.store.login(&username, &f.password, &client).await {
+        Ok(s) => {
+            let max_age = state.store.config().session_absolute.as_secs() as i64;
+            let cookie = session_cookie(&s.token, state.config.secure_cookies, max_age);
+            let mut resp = see_other(&next);
+            resp.headers_mut().insert(SET_COOKIE, cookie);
+            return Ok(resp);
+        }
+        Err(e @ LoginError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, e.to_string()),
+        Err(e @ LoginError::Locked { .. }) => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+        Err(e @ LoginError::Disabled) => (StatusCode::FORBIDDEN, e.to_string()),
+        Err(LoginError::Store(e)) => return Err(e.into()),
+    };
+    refused(&state, &ctx, status, next, username, message).await
+}
+
+/// The login form again, with what went wrong.
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    next: String,
+    username: String,
+    message: String,
+) -> Result<Response, PageError> {
+    let page = Layout::new(state, ctx, Section::None, ctx.t().login_title).await?;
+    Ok(render(
+        status,
+        &LoginPage {
+            page,
+            next,
+            username,
+            error: Some(message),
+        },
+    ))
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    if let Some(token) = session_token(&headers) {
+        state.store.logout(&token).await?;
+    }
+    let mut resp = see_other("/login").into_response();
+    resp.headers_mut()
+        .insert(SET_COOKIE, clear_cookie(state.config.secure_cookies));
+    Ok(resp)
+}

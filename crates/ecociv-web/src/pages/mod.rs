@@ -1,0 +1,763 @@
+//! The HTML pages: server-rendered with askama templates (`templates/`), the pages' own CSS and
+//! JS (`assets/`, embedded), Simplified Chinese by default with an English switch.
+//!
+//! Every page is a handler that reads the store directly and asks [`crate::policy`] who may see
+//! or do what, exactly like the JSON API: there is one policy, and the pages never decide
+//! authorization themselves. The core flows (log in, report, submit, approve or return, read the
+//! dashboard, the indicators and the public portal) are plain links and HTML forms; the script
+//! only enhances (filter without reload, inline range checks).
+//!
+//! Forms post `application/x-www-form-urlencoded` (or `multipart/form-data` for files) with the
+//! session's CSRF token in the hidden field `csrf_token`, which [`crate::auth::session_layer`]
+//! checks. After a successful change a handler redirects (303) back to the page it came from with
+//! a short notice in the query string; a refused change (422, 409) re-renders the form page with
+//! the message in place, including the current value on a stale edit.
+//!
+//! Errors: handlers return [`PageError`]; [`render_failures`] turns it into a redirect to the
+//! login page (nobody signed in) or an error page inside the normal layout.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, CONTENT_TYPE, COOKIE,
+    LOCATION, SET_COOKIE,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{Datelike, FixedOffset, NaiveDate};
+use ecociv_core::Status;
+use ecociv_core::explain::num;
+use ecociv_store::{SessionInfo, StoreError, User};
+
+use crate::auth::{CurrentUser, session_token};
+use crate::error::ApiError;
+use crate::policy::{self, Action};
+use crate::state::AppState;
+
+pub mod admin;
+pub mod assets;
+pub mod audit;
+pub mod dashboard;
+pub mod i18n;
+pub mod indicators;
+pub mod login;
+pub mod public;
+pub mod report;
+pub mod review;
+pub mod tasks;
+
+pub use i18n::{Lang, Texts};
+
+/// Every page route.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/indicators", get(indicators::list))
+        .route("/indicators/{code}", get(indicators::detail))
+        .route("/tasks", get(tasks::board))
+        .route("/tasks/{number}", get(tasks::detail))
+        .route("/report", get(report::page))
+        .route("/report/value", post(report::save_value))
+        .route("/report/value/{id}/correct", post(report::correct_value))
+        .route("/report/value/{id}/evidence", post(report::value_evidence))
+        .route("/report/import", post(report::import_csv))
+        .route("/report/task", post(report::save_task))
+        .route("/report/task/{id}/evidence", post(report::task_evidence))
+        .route("/review", get(review::inbox))
+        .route("/review/value/{id}", post(review::decide_value))
+        .route("/review/task/{id}", post(review::decide_task))
+        .route("/audit", get(audit::log))
+        .route("/admin", get(admin::index))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}", post(admin::update_user))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/plan", get(admin::plan))
+        .route("/admin/plan/catalogue-version", post(admin::set_version))
+        .route("/admin/plan/versions", post(admin::load_plan))
+        .route(
+            "/admin/targets",
+            get(admin::targets).post(admin::put_target),
+        )
+        .route("/admin/periods", get(admin::periods))
+        .route("/admin/periods/{id}", post(admin::change_period))
+        .route("/public", get(public::index))
+        .route("/public/indicators/{code}", get(public::indicator))
+        .route("/public/data.csv", get(public::csv))
+        .route("/assets/{file}", get(assets::serve))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            render_failures,
+        ))
+        .layer(middleware::from_fn(remember_lang))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request context
+
+/// What every page handler needs from the request: the language, the session and the path.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub session: Option<Arc<SessionInfo>>,
+    /// Path and query as requested (for `next=` and the language switch).
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn user(&self) -> Option<&User> {
+        self.session.as_deref().map(|s| &s.user)
+    }
+
+    pub fn t(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    /// The signed-in user allowed to do `action`, else the login redirect or a 403 page.
+    pub fn require(&self, action: Action) -> Result<&User, PageError> {
+        Ok(policy::require(self.user(), action)?)
+    }
+
+    /// The signed-in user allowed to do any of `actions`.
+    pub fn require_any(&self, actions: &[Action]) -> Result<&User, PageError> {
+        let mut last = None;
+        for a in actions {
+            match policy::require(self.user(), *a) {
+                Ok(u) => return Ok(u),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.map_or(PageError::Login, PageError::from))
+    }
+
+    pub fn csrf(&self) -> String {
+        self.session
+            .as_deref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The language of a request: `?lang=` first, then the cookie, else Chinese.
+pub fn lang_of(parts: &Parts) -> Lang {
+    query_param(parts.uri.query(), "lang")
+        .and_then(|l| Lang::parse(&l))
+        .or_else(|| cookie(parts, i18n::LANG_COOKIE).and_then(|l| Lang::parse(&l)))
+        .unwrap_or_default()
+}
+
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Ctx {
+            lang: lang_of(parts),
+            session: user.0,
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+        })
+    }
+}
+
+/// `?lang=en` also sets the cookie, so the choice sticks.
+async fn remember_lang(req: Request, next: Next) -> Response {
+    let chosen = query_param(req.uri().query(), "lang").and_then(|l| Lang::parse(&l));
+    let mut resp = next.run(req).await;
+    if let Some(lang) = chosen
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            i18n::LANG_COOKIE,
+            lang.code()
+        ))
+    {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
+    resp
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+/// A link of the main navigation.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Which navigation entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Dashboard,
+    Indicators,
+    Tasks,
+    Report,
+    Review,
+    Audit,
+    Admin,
+    Public,
+    None,
+}
+
+/// What the frame of every page shows: the header, navigation, user, language switch, the
+/// demo-data banner, and the assets.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub user_role: String,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub lang_href: String,
+    pub demo: bool,
+    pub notice: Option<String>,
+    pub css: &'static str,
+    pub js: &'static str,
+    pub icon: &'static str,
+}
+
+/// The navigation a user sees: one entry per area they may use (the policy decides).
+fn nav_for(user: Option<&User>, t: &'static Texts, section: Section) -> Vec<NavLink> {
+    let can = |a: Action| user.is_some_and(|u| policy::role_allows(u.role, a));
+    let mut out = Vec::new();
+    let mut push = |href, label, s: Section, show: bool| {
+        if show {
+            out.push(NavLink {
+                href,
+                label,
+                current: s == section,
+            });
+        }
+    };
+    let internal = can(Action::ReadInternal);
+    push("/", t.nav_dashboard, Section::Dashboard, internal);
+    push(
+        "/indicators",
+        t.nav_indicators,
+        Section::Indicators,
+        internal,
+    );
+    push("/tasks", t.nav_tasks, Section::Tasks, internal);
+    push(
+        "/report",
+        t.nav_report,
+        Section::Report,
+        can(Action::WriteValue) || can(Action::WriteTask),
+    );
+    push(
+        "/review",
+        t.nav_review,
+        Section::Review,
+        can(Action::ReviewValue) || can(Action::ReviewTask),
+    );
+    push(
+        "/audit",
+        t.nav_audit,
+        Section::Audit,
+        can(Action::ReadAudit),
+    );
+    push(
+        "/admin",
+        t.nav_admin,
+        Section::Admin,
+        can(Action::ManageUsers) || can(Action::ManagePlan) || can(Action::ManagePeriods),
+    );
+    push("/public", t.nav_public, Section::Public, true);
+    out
+}
+
+/// The same path with `lang=` set to the other language.
+fn lang_switch(path: &str, lang: Lang) -> String {
+    let (p, q) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+        .filter(|(k, _)| k != "lang" && k != "done")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.push(("lang".into(), lang.other().code().into()));
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{p}?{query}")
+}
+
+impl Layout {
+    pub async fn new(
+        state: &AppState,
+        ctx: &Ctx,
+        section: Section,
+        title: impl Into<String>,
+    ) -> Result<Layout, PageError> {
+        let demo = state.store.has_demo().await?;
+        Ok(Layout::build(ctx, section, title.into(), demo))
+    }
+
+    fn build(ctx: &Ctx, section: Section, title: String, demo: bool) -> Layout {
+        let t = ctx.t();
+        let user = ctx.user();
+        Layout {
+            lang: ctx.lang,
+            t,
+            title,
+            user_name: user.map(|u| u.display_name.clone()),
+            user_role: user.map(|u| ctx.lang.role(u.role)).unwrap_or("").into(),
+            csrf: ctx.csrf(),
+            nav: nav_for(user, t, section),
+            lang_href: lang_switch(&ctx.path, ctx.lang),
+            demo,
+            notice: None,
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+            icon: assets::url("icon.svg"),
+        }
+    }
+
+    /// Sets the notice shown at the top of the page (after a successful change).
+    pub fn with_notice(mut self, notice: Option<String>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+/// What a page may load: only this site's own files; no inline script, no frames, forms only
+/// to this site. (Inline styles stay allowed: the server-rendered SVG charts use them.)
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Renders a template into a response with `status`. Pages are never stored by browsers or
+/// proxies: they may show internal data, on shared office computers.
+pub fn render(status: StatusCode, tpl: &impl Template) -> Response {
+    match tpl.render() {
+        Ok(html) => (
+            status,
+            [
+                (CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+                (
+                    CONTENT_SECURITY_POLICY_HEADER,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                ),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => ApiError::internal(format!("template: {e}")).into_response(),
+    }
+}
+
+/// 303 to `to`.
+pub fn see_other(to: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(
+            LOCATION,
+            HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
+        )],
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// Nobody is signed in: go to the login page and come back.
+    Login,
+    /// Anything else: an error page with this status and message.
+    Status(StatusCode, String),
+}
+
+impl PageError {
+    pub fn not_found(message: impl Into<String>) -> PageError {
+        PageError::Status(StatusCode::NOT_FOUND, message.into())
+    }
+
+    pub fn invalid(message: impl Into<String>) -> PageError {
+        PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, message.into())
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        if e.status == StatusCode::UNAUTHORIZED {
+            PageError::Login
+        } else {
+            PageError::Status(e.status, e.message)
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> PageError {
+        ApiError::from(e).into()
+    }
+}
+
+/// The failure a handler reported, for [`render_failures`].
+#[derive(Debug, Clone)]
+struct PageFailure(Option<String>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            PageError::Login => (StatusCode::UNAUTHORIZED, None),
+            PageError::Status(s, m) => (s, Some(m)),
+        };
+        let mut resp = (status, message.clone().unwrap_or_default()).into_response();
+        resp.extensions_mut().insert(PageFailure(message));
+        resp
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Layout,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+/// Turns a [`PageError`] into the login redirect or an error page in the site's frame.
+async fn render_failures(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let is_get = parts.method == axum::http::Method::GET;
+    let ctx = {
+        let mut p = parts.clone();
+        match Ctx::from_request_parts(&mut p, &()).await {
+            Ok(c) => c,
+            Err(never) => match never {},
+        }
+    };
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let Some(PageFailure(message)) = resp.extensions().get::<PageFailure>().cloned() else {
+        return resp;
+    };
+    match message {
+        None => {
+            // After login, come back to the page; a form posted without a session cannot be
+            // replayed, so it comes back to the start page.
+            let back = if is_get { ctx.path.as_str() } else { "/" };
+            let next_path: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", back)
+                .finish();
+            see_other(&format!("/login?{next_path}"))
+        }
+        Some(message) => {
+            let demo = state.store.has_demo().await.unwrap_or(false);
+            error_page(&ctx, resp.status(), message, demo)
+        }
+    }
+}
+
+fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Response {
+    let t = ctx.t();
+    let heading = match status {
+        StatusCode::FORBIDDEN => t.err_forbidden,
+        StatusCode::NOT_FOUND => t.err_not_found,
+        _ => t.err_title,
+    };
+    let page = Layout::build(ctx, Section::None, heading.to_owned(), demo);
+    render(
+        status,
+        &ErrorPage {
+            page,
+            status: status.as_u16(),
+            heading: heading.to_owned(),
+            message,
+        },
+    )
+}
+
+/// Outside the session layer: errors that layers answer in JSON before a page handler runs (a
+/// missing CSRF token, a body over the limit, too many logins) are shown as an error page when a
+/// page was asked for. API paths keep their JSON.
+pub async fn html_errors(req: Request, next: Next) -> Response {
+    let is_page = !req.uri().path().starts_with("/api");
+    let (parts, body) = req.into_parts();
+    let ctx = Ctx {
+        lang: lang_of(&parts),
+        session: None,
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into()),
+    };
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !is_page || !json || resp.status().as_u16() < 400 {
+        return resp;
+    }
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| status.to_string());
+    error_page(&ctx, status, message, false)
+}
+
+/// Whether a request has a session cookie at all (the login page shows a different hint).
+pub fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    session_token(headers).is_some()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared view pieces
+
+/// A status as pages show it: symbol and word, with a class for colour (never colour alone).
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    pub symbol: &'static str,
+    pub word: &'static str,
+    pub class: &'static str,
+}
+
+impl StatusView {
+    pub fn new(s: Status, lang: Lang) -> StatusView {
+        StatusView {
+            symbol: s.symbol(),
+            word: lang.status(s),
+            class: status_class(s),
+        }
+    }
+}
+
+pub fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Met => "met",
+        Status::AtRisk => "at-risk",
+        Status::NotMet => "not-met",
+        Status::NoData => "no-data",
+        Status::Pending => "pending",
+        Status::NotApplicable => "na",
+    }
+}
+
+/// The status key used in URLs (`met`, `at_risk`, …).
+pub fn status_key(s: Status) -> &'static str {
+    match s {
+        Status::Met => "met",
+        Status::AtRisk => "at_risk",
+        Status::NotMet => "not_met",
+        Status::NoData => "no_data",
+        Status::Pending => "pending",
+        Status::NotApplicable => "not_applicable",
+    }
+}
+
+/// A number with its unit, as the explanations print it; `—` for none.
+pub fn fmt_value(v: Option<f64>, unit: &str, yes_no: bool) -> String {
+    match v {
+        None => "—".into(),
+        Some(v) if yes_no => if v >= 0.5 { "是" } else { "否" }.into(),
+        Some(v) => format!("{}{}", num(v), unit),
+    }
+}
+
+/// The value of an evaluation result with its unit (是/否 for qualitative indicators).
+pub fn fmt_result(plan: &ecociv_core::Plan, r: &ecociv_core::IndicatorResult) -> String {
+    let yes_no = plan
+        .indicator(&r.indicator)
+        .is_some_and(|i| i.kind == ecociv_core::ValueKind::YesNo);
+    fmt_value(r.value, &r.unit, yes_no)
+}
+
+/// A stored value (decimal text) with its unit.
+pub fn fmt_stored(text: &str, unit: &str, yes_no: bool) -> String {
+    fmt_value(text.parse().ok(), unit, yes_no)
+}
+
+/// A stored RFC 3339 timestamp as Beijing time, to the minute.
+pub fn fmt_time(ts: &str) -> String {
+    match ecociv_store::parse_timestamp(ts) {
+        Some(t) => t
+            .with_timezone(&beijing())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => ts.to_owned(),
+    }
+}
+
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+}
+
+/// Today in Beijing by the store's clock.
+pub fn today(state: &AppState) -> NaiveDate {
+    state.store.now().with_timezone(&beijing()).date_naive()
+}
+
+/// Annual values of a year are due by this month and day of the next year (our convention: the
+/// plan gives no reporting calendar; 创建办 chases departments after the first quarter).
+pub const ANNUAL_DUE: (u32, u32) = (3, 31);
+
+/// When the values of `year` are due.
+pub fn due_date(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year + 1, ANNUAL_DUE.0, ANNUAL_DUE.1).unwrap_or(NaiveDate::MIN)
+}
+
+/// The year being reported now: last year (a year's values are reported in the next), kept
+/// within the plan.
+pub fn reporting_year(plan: &ecociv_core::Plan, today: NaiveDate) -> i32 {
+    (today.year() - 1).clamp(plan.base_year, plan.end_year)
+}
+
+/// A year from the query, checked against the plan; the reporting year when absent.
+pub fn year_param(
+    plan: &ecociv_core::Plan,
+    today: NaiveDate,
+    text: Option<&str>,
+) -> Result<i32, PageError> {
+    match text.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(reporting_year(plan, today)),
+        Some(s) => match s.parse::<i32>() {
+            Ok(y) if y > plan.base_year - 10 && y <= plan.end_year => Ok(y),
+            _ => Err(PageError::invalid(format!(
+                "年份“{s}”无效：应在{}–{}年之间",
+                plan.base_year - 9,
+                plan.end_year
+            ))),
+        },
+    }
+}
+
+/// Years offered in selectors, newest first: from `first` (or the base year) to the reporting
+/// year (or the selected one, if later).
+pub fn year_choices(
+    plan: &ecociv_core::Plan,
+    first: i32,
+    today: NaiveDate,
+    selected: i32,
+) -> Vec<Choice> {
+    let last = reporting_year(plan, today).max(selected);
+    (first.min(plan.base_year)..=last)
+        .rev()
+        .map(|y| Choice {
+            value: y.to_string(),
+            label: y.to_string(),
+            selected: y == selected,
+        })
+        .collect()
+}
+
+/// An option of a `<select>`.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Choice {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// A query-string value, empty when absent.
+pub fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A local path to go back to after a form (never another site).
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Adds `done=…` to a local path.
+pub fn with_done(path: &str, done: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (p, frag) = path.split_once('#').unwrap_or((path, ""));
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("done", done)
+        .finish();
+    if frag.is_empty() {
+        format!("{p}{sep}{q}")
+    } else {
+        format!("{p}{sep}{q}#{frag}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_switch_keeps_the_query_and_flips_the_language() {
+        assert_eq!(
+            lang_switch("/indicators?area=生态空间&lang=zh", Lang::Zh),
+            "/indicators?area=%E7%94%9F%E6%80%81%E7%A9%BA%E9%97%B4&lang=en"
+        );
+        assert_eq!(lang_switch("/", Lang::En), "/?lang=zh");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(
+            local_path(Some("/report?period=2025")),
+            "/report?period=2025"
+        );
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn annual_values_are_due_after_the_first_quarter_of_the_next_year() {
+        assert_eq!(
+            due_date(2025),
+            NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()
+        );
+        assert_eq!(
+            with_done("/report?period=2025#v1", "saved"),
+            "/report?period=2025&done=saved#v1"
+        );
+    }
+}

@@ -1,0 +1,401 @@
+//! 公开: the public portal, without login. It shows only approved values of published indicators
+//! in published years (the store's public evaluation and the same filter as the anonymous JSON
+//! API), with charts and their data tables, the methodology, and CSV downloads.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use ecociv_core::{Status, ValueKind};
+use ecociv_report::chart::{StatusChart, StatusGroup, status_svg};
+use ecociv_store::{Audience, DataValue, ValueFilter, WorkflowStatus};
+
+use super::indicators::{HistoryRow, MethodView, annual_series, assessment, chart_of, methodology};
+use super::{
+    Choice, Ctx, Layout, PageError, Section, StatusView, fmt_result, fmt_value, non_empty, render,
+};
+use crate::state::AppState;
+
+/// What the public may see: published indicator codes and published years.
+struct Published {
+    indicators: Vec<String>,
+    years: Vec<i32>,
+}
+
+impl Published {
+    async fn load(state: &AppState) -> Result<Published, PageError> {
+        let indicators = state.store.published_indicators().await?;
+        let mut years: Vec<i32> = state
+            .store
+            .periods()
+            .await?
+            .into_iter()
+            .filter(|p| p.published)
+            .filter_map(|p| p.id.parse().ok())
+            .collect();
+        years.sort_unstable();
+        Ok(Published { indicators, years })
+    }
+
+    fn indicator(&self, code: &str) -> bool {
+        self.indicators
+            .binary_search_by(|c| c.as_str().cmp(code))
+            .is_ok()
+    }
+
+    fn value(&self, v: &DataValue) -> bool {
+        v.status == WorkflowStatus::Approved
+            && v.is_live()
+            && self.indicator(&v.indicator)
+            && v.period.parse().is_ok_and(|y| self.years.contains(&y))
+    }
+
+    /// Approved, published values, optionally of one indicator.
+    async fn values(
+        &self,
+        state: &AppState,
+        indicator: Option<&str>,
+    ) -> Result<Vec<DataValue>, PageError> {
+        Ok(state
+            .store
+            .values(&ValueFilter {
+                indicator: indicator.map(str::to_owned),
+                status: Some(WorkflowStatus::Approved),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|v| self.value(v))
+            .collect())
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PublicQuery {
+    year: Option<String>,
+    region: Option<String>,
+    indicator: Option<String>,
+}
+
+#[derive(Debug)]
+struct PublicRow {
+    name: String,
+    href: String,
+    area: String,
+    value: String,
+    status: StatusView,
+    national: String,
+    binding: Option<bool>,
+}
+
+#[derive(Debug)]
+struct AreaRow {
+    name: String,
+    counts: Vec<usize>,
+}
+
+#[derive(Template)]
+#[template(path = "public.html")]
+struct PublicPage {
+    page: Layout,
+    year: Option<i32>,
+    years: Vec<Choice>,
+    city: String,
+    summary: String,
+    tiles: Vec<(StatusView, usize)>,
+    statuses: Vec<StatusView>,
+    areas: Vec<AreaRow>,
+    chart: String,
+    rows: Vec<PublicRow>,
+}
+
+const SHOWN: [Status; 4] = [Status::Met, Status::AtRisk, Status::NotMet, Status::NoData];
+
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, PageError> {
+    let model = state.store.current_model().await?;
+    let plan = &model.plan;
+    let published = Published::load(&state).await?;
+    let t = ctx.t();
+    let lang = ctx.lang;
+    let year = match non_empty(&q.year) {
+        Some(y) => Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| published.years.contains(y))
+                .ok_or_else(|| PageError::not_found(format!("{y}年的数据尚未公开")))?,
+        ),
+        None => published.years.last().copied(),
+    };
+    let page = Layout::new(&state, &ctx, Section::Public, t.pub_title).await?;
+    let years = published
+        .years
+        .iter()
+        .rev()
+        .map(|y| Choice::new(y.to_string(), y.to_string(), Some(*y) == year))
+        .collect();
+    let Some(year) = year else {
+        return Ok(render(
+            StatusCode::OK,
+            &PublicPage {
+                page,
+                year: None,
+                years,
+                city: plan.city_region().name.clone(),
+                summary: String::new(),
+                tiles: Vec::new(),
+                statuses: Vec::new(),
+                areas: Vec::new(),
+                chart: String::new(),
+                rows: Vec::new(),
+            },
+        ));
+    };
+    let snap = state
+        .store
+        .evaluation(year, None, Some(&plan.city), Audience::Public)
+        .await?;
+    let e = &snap.evaluation;
+    let rows: Vec<PublicRow> = e
+        .results
+        .iter()
+        .filter(|r| r.region == plan.city && published.indicator(&r.indicator))
+        .map(|r| PublicRow {
+            name: r.name.clone(),
+            href: format!("/public/indicators/{}?year={year}", r.indicator),
+            area: r.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+            value: fmt_result(plan, r),
+            status: StatusView::new(r.status, lang),
+            national: r
+                .national
+                .as_ref()
+                .map(|n| n.text.clone())
+                .unwrap_or_default(),
+            binding: r.national.as_ref().map(|n| n.binding),
+        })
+        .collect();
+    let areas: Vec<AreaRow> = e
+        .readiness
+        .by_area
+        .iter()
+        .map(|a| AreaRow {
+            name: lang.area(a.area).to_owned(),
+            counts: SHOWN.iter().map(|s| a.counts.get(*s)).collect(),
+        })
+        .collect();
+    let chart = status_svg(&StatusChart {
+        id: "public-areas".into(),
+        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
+        groups: e
+            .readiness
+            .by_area
+            .iter()
+            .map(|a| StatusGroup {
+                label: a.name.to_owned(),
+                counts: SHOWN.iter().map(|s| (*s, a.counts.get(*s))).collect(),
+            })
+            .collect(),
+    })
+    .unwrap_or_default();
+    Ok(render(
+        StatusCode::OK,
+        &PublicPage {
+            page,
+            year: Some(year),
+            years,
+            city: plan.city_region().name.clone(),
+            summary: e.readiness.summary.clone(),
+            tiles: SHOWN
+                .iter()
+                .map(|s| (StatusView::new(*s, lang), e.readiness.binding.get(*s)))
+                .collect(),
+            statuses: SHOWN.iter().map(|s| StatusView::new(*s, lang)).collect(),
+            areas,
+            chart,
+            rows,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "public_indicator.html")]
+struct PublicIndicatorPage {
+    page: Layout,
+    name: String,
+    code: String,
+    year: i32,
+    region: String,
+    regions: Vec<Choice>,
+    assessment: super::indicators::Assessment,
+    chart: String,
+    chart_desc: String,
+    history: Vec<HistoryRow>,
+    target_label: String,
+    national_label: String,
+    method: MethodView,
+}
+
+pub async fn indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, PageError> {
+    let model = state.store.current_model().await?;
+    let plan = &model.plan;
+    let published = Published::load(&state).await?;
+    let not_published = || PageError::not_found(format!("指标“{code}”未公开"));
+    let ind = plan
+        .indicator(&code)
+        .filter(|i| published.indicator(&i.code))
+        .ok_or_else(not_published)?;
+    let year = match non_empty(&q.year) {
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| published.years.contains(y))
+            .ok_or_else(|| PageError::not_found(format!("{y}年的数据尚未公开")))?,
+        None => *published.years.last().ok_or_else(not_published)?,
+    };
+    let region = match non_empty(&q.region) {
+        Some(r) => plan
+            .region(r)
+            .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?,
+        None => plan.city_region(),
+    };
+    let snap = state
+        .store
+        .evaluation(year, None, Some(&region.code), Audience::Public)
+        .await?;
+    let result = snap
+        .evaluation
+        .results
+        .iter()
+        .find(|r| r.indicator == ind.code && r.region == region.code);
+    let all = published.values(&state, Some(&ind.code)).await?;
+    let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
+    let series = annual_series(&refs, year);
+    let (chart, chart_desc, target_label, national_label) =
+        chart_of(plan, ind, &region.code, result, &series);
+    let yes_no = ind.kind == ValueKind::YesNo;
+    let history = series
+        .iter()
+        .map(|(y, v, _)| HistoryRow {
+            year: *y,
+            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
+            state: ctx.lang.workflow(WorkflowStatus::Approved).to_owned(),
+        })
+        .collect();
+    let regions = super::indicators::regions_with_values(plan, &all, &region.code);
+    let page = Layout::new(&state, &ctx, Section::Public, ind.name.clone()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &PublicIndicatorPage {
+            page,
+            name: ind.name.clone(),
+            code: ind.code.clone(),
+            year,
+            region: region.name.clone(),
+            regions,
+            assessment: assessment(plan, result, ctx.lang),
+            chart,
+            chart_desc,
+            history,
+            target_label,
+            national_label,
+            method: methodology(&model, ind, ctx.lang, ctx.t()),
+        },
+    ))
+}
+
+/// A CSV field, quoted when it needs to be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `GET /public/data.csv[?indicator=code]`: published approved values, UTF-8 with a byte order
+/// mark so that spreadsheet programs read the Chinese names correctly.
+pub async fn csv(
+    State(state): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, PageError> {
+    let model = state.store.current_model().await?;
+    let plan = &model.plan;
+    let published = Published::load(&state).await?;
+    let indicator = non_empty(&q.indicator);
+    if let Some(code) = indicator
+        && !published.indicator(code)
+    {
+        return Err(PageError::not_found(format!("指标“{code}”未公开")));
+    }
+    let values = published.values(&state, indicator).await?;
+    let mut out = String::from(
+        "\u{feff}indicator,indicator_name,region,region_name,period,value,unit,source\r\n",
+    );
+    for v in &values {
+        let ind = plan.indicator(&v.indicator);
+        let region = plan
+            .region(&v.region)
+            .map(|r| r.name.as_str())
+            .unwrap_or("");
+        let value = if ind.is_some_and(|i| i.kind == ValueKind::YesNo) {
+            if v.value == "1" { "是" } else { "否" }.to_owned()
+        } else {
+            v.value.clone()
+        };
+        let fields = [
+            v.indicator.as_str(),
+            ind.map(|i| i.name.as_str()).unwrap_or(""),
+            v.region.as_str(),
+            region,
+            v.period.as_str(),
+            value.as_str(),
+            ind.map(|i| i.unit.as_str()).unwrap_or(""),
+            v.provenance_detail.as_str(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    let name = match indicator {
+        Some(code) => format!("ecociv-{code}.csv"),
+        None => "ecociv-public-data.csv".into(),
+    };
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (CACHE_CONTROL, "public, no-cache".to_owned()),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_commas_or_quotes_are_quoted() {
+        assert_eq!(csv_field("93.1"), "93.1");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("说\"明"), "\"说\"\"明\"");
+    }
+}

@@ -14,6 +14,9 @@ use ecociv_store::{Actor, NewUser, Role, Store, ValueFilter, WorkflowStatus};
 use ecociv_web::{AppState, WebConfig};
 use tower::ServiceExt;
 
+#[path = "../../ecociv-report/tests/support/xlsx_edit.rs"]
+mod xlsx_edit;
+
 const PASSWORD: &str = "correct-horse-battery";
 /// The demo data's last year, where values wait for review or were returned.
 const YEAR: &str = "2025";
@@ -37,6 +40,7 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    body_bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -105,6 +109,7 @@ impl App {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            body_bytes: bytes.to_vec(),
         }
     }
 
@@ -894,6 +899,100 @@ async fn csv_import_and_evidence_upload_work_from_the_reporting_page() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_excel_template_downloads_and_imports_from_the_reporting_page() {
+    use ecociv_core::{Period, ValueKind};
+    use ecociv_report::xlsx_template::{FIRST_DATA_ROW, Layout, Reporter, SHEET_INDICATORS, col};
+
+    let db = TestDb::sqlite().await;
+    let app = app(&db, true).await;
+    let rep = app.login("rep").await;
+    let page = app.get("/report?period=2026", Some(&rep)).await;
+    page.has("/api/v1/templates/2026")
+        .has("下载本期 Excel 填报模板");
+    let r = app.get("/api/v1/templates/2026", Some(&rep)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let template = r.body_bytes.clone();
+    assert!(template.starts_with(b"PK"), "an xlsx workbook");
+
+    let model = app.store.model();
+    let layout = Layout::new(
+        &model.plan,
+        model.catalogue.version(&model.catalogue_version),
+        &Reporter::Unit("市生态环境局".into()),
+        "2026".parse::<Period>().unwrap(),
+    )
+    .unwrap();
+    let cell = |i: usize| {
+        format!(
+            "{}{}",
+            char::from(b'A' + col::VALUE as u8),
+            FIRST_DATA_ROW as usize + 1 + i
+        )
+    };
+    let mut x = xlsx_edit::Xlsx::open(&template);
+    for (i, l) in layout.indicators.iter().enumerate() {
+        let v = match (l.kind, l.min, l.max) {
+            (ValueKind::YesNo, _, _) => xlsx_edit::Value::Text("是"),
+            (_, Some(lo), Some(hi)) => xlsx_edit::Value::Number((lo + hi) / 2.0),
+            (_, Some(lo), None) => xlsx_edit::Value::Number(lo + 1.0),
+            _ => xlsx_edit::Value::Number(1.0),
+        };
+        x.set(SHEET_INDICATORS, &cell(i), v);
+    }
+    let good = x.save();
+    // One cell of text where a number belongs: the whole workbook is refused, cell named.
+    let number_row = layout
+        .indicators
+        .iter()
+        .position(|l| l.kind == ValueKind::Number)
+        .unwrap();
+    let mut bad = xlsx_edit::Xlsx::open(&good);
+    bad.set(
+        SHEET_INDICATORS,
+        &cell(number_row),
+        xlsx_edit::Value::Text("约九十"),
+    );
+    let r = app
+        .upload(
+            "/report/import",
+            &rep,
+            ("模板.xlsx", &bad.save()),
+            &[("period", "2026")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    r.has("工作簿有")
+        .has("未导入任何数据")
+        .has(&cell(number_row));
+    let drafts = |store: Store| async move {
+        store
+            .values(&ValueFilter {
+                period: Some("2026".into()),
+                ..ValueFilter::default()
+            })
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        drafts(app.store.clone()).await,
+        0,
+        "nothing imported from the bad workbook"
+    );
+    let r = app
+        .upload(
+            "/report/import",
+            &rep,
+            ("模板.xlsx", &good),
+            &[("period", "2026")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().contains("done=imported"), "{}", r.location());
+    assert_eq!(drafts(app.store.clone()).await, layout.indicators.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,7 +62,12 @@ pub async fn evaluation(
                 .evaluation_seen(session.seen, year, version, region, audience)
                 .await?
         }
-        None => state.store.evaluation(year, version, region, audience).await?,
+        None => {
+            state
+                .store
+                .evaluation(year, version, region, audience)
+                .await?
+        }
     };
     let etag = format!(
         "\"e{}-{}-{}\"",

@@ -280,7 +280,7 @@ pub async fn page(
             approvals,
             can_report_links: policy::role_allows(user.role, Action::WriteValue)
                 && policy::is_citywide(&user),
-            reports: policy::role_allows(user.role, Action::ReadInternal),
+            reports: policy::role_allows(user.role, Action::ReadReports),
         },
     ))
 }

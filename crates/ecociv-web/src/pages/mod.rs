@@ -506,7 +506,16 @@ fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Res
 /// missing CSRF token, a body over the limit, too many logins) are shown as an error page when a
 /// page was asked for. API paths keep their JSON.
 pub async fn html_errors(req: Request, next: Next) -> Response {
-    let is_page = !req.uri().path().starts_with("/api");
+    // Pages show errors as pages. Downloads and open data outside /api do too when a browser asks
+    // (it accepts HTML); a program asking for them gets the API's JSON error.
+    let path = req.uri().path();
+    let browser = req
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let is_page = !path.starts_with("/api")
+        && (browser || !(path.starts_with("/reports/") || path.starts_with("/open-data")));
     let (parts, body) = req.into_parts();
     let ctx = Ctx {
         lang: lang_of(&parts),

@@ -15,7 +15,8 @@ use ecociv_core::obligation::{self, Obligations};
 use ecociv_core::{Plan, ValueKind};
 use ecociv_store::{
     Actor, DataValue, EvidenceTarget, ImportOptions, Provenance, StoreError, TaskProgress,
-    TaskUpdateFilter, TaskUpdateInput, User, ValueFilter, ValueInput, WorkflowStatus,
+    TaskUpdateFilter, TaskUpdateInput, User, ValueFilter, ValueInput, WorkbookOptions,
+    WorkflowStatus,
 };
 
 use super::indicators::{EvidenceRow, range_text, workflow_class};
@@ -24,9 +25,11 @@ use super::{
     render, see_other, today, with_done, year_param,
 };
 use crate::auth::{CSRF_FIELD, CsrfPending};
+use crate::documents::{self, DocumentError};
 use crate::error::ApiError;
 use crate::policy::{self, Action};
 use crate::state::AppState;
+use ecociv_report::xlsx_import::Expect;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct ReportQuery {
@@ -947,6 +950,20 @@ pub async fn import_csv(
         )
         .await;
     };
+    // An Excel reporting template goes through the workbook import (checked cell by cell, then
+    // written in one transaction); anything else is read as the values CSV.
+    if name.to_ascii_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
+        return import_workbook(
+            &state,
+            &ctx,
+            &user,
+            &q,
+            &name,
+            &bytes,
+            up.field("submit") == Some("1"),
+        )
+        .await;
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -1024,6 +1041,99 @@ pub async fn import_csv(
             .await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The workbook half of the import form: the same checks and workflow as
+/// `POST /api/v1/import/xlsx`, shown on the page (every refused cell listed, nothing imported).
+async fn import_workbook(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    q: &ReportQuery,
+    name: &str,
+    bytes: &[u8],
+    submit: bool,
+) -> Result<Response, PageError> {
+    let model = state.store.current_model().await?;
+    let problem = |message: String, rows: Vec<String>| Problem {
+        key: "import".into(),
+        message,
+        rows,
+        ..Default::default()
+    };
+    let refuse = |p: Problem| async move {
+        show(
+            state,
+            ctx,
+            user,
+            q,
+            Some(p),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+    };
+    let reporter = match policy::workbook_reporter(user, &model, None, None) {
+        Ok(r) => r,
+        Err(e) => return refuse(problem(e.message, Vec::new())).await,
+    };
+    let period = match q
+        .period
+        .as_deref()
+        .map(str::parse::<ecociv_core::Period>)
+        .transpose()
+    {
+        Ok(p) => p,
+        Err(e) => return refuse(problem(e.to_string(), Vec::new())).await,
+    };
+    let expect = Expect { reporter, period };
+    let scope = policy::ValueScope::of(user, &model);
+    let unit_user = user.clone();
+    let opts = WorkbookOptions {
+        submit,
+        values: Box::new(move |ind, reg| scope.covers(ind, reg)),
+        units: Box::new(move |unit| policy::covers_unit(&unit_user, unit)),
+    };
+    let file = if name.trim().is_empty() {
+        "上传的填报模板.xlsx"
+    } else {
+        name
+    };
+    match documents::import_workbook(
+        &state.store,
+        &Actor::user(user),
+        bytes,
+        file,
+        &expect,
+        &opts,
+    )
+    .await
+    {
+        Ok(done) => Ok(see_other(&format!(
+            "{}&rows={}#import",
+            with_done(&back_path(q), "imported"),
+            done.values + done.tasks
+        ))),
+        Err(DocumentError::Rejected(r)) => {
+            let rows = r
+                .errors
+                .iter()
+                .map(|e| format!("{}!{}：{}", e.sheet, e.cell, e.message))
+                .collect();
+            refuse(problem(
+                format!("工作簿有 {} 处错误，未导入任何数据：", r.errors.len()),
+                rows,
+            ))
+            .await
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.status.is_client_error() {
+                refuse(problem(e.message, Vec::new())).await
+            } else {
+                Err(PageError::from(e))
+            }
+        }
     }
 }
 

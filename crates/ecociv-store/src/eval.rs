@@ -173,7 +173,7 @@ impl Store {
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
-        let (values, assigned) = load_inputs(&mut tx, plan, audience).await?;
+        let (values, assigned) = load_inputs(&mut tx, self.backend(), plan, audience).await?;
         tx.rollback().await?;
 
         let opts = Options {
@@ -235,34 +235,41 @@ fn check_year_version(model: &Model, year: i32, catalogue_version: Option<&str>)
 }
 
 /// Reads the values `audience` may see and the assigned targets, inside a snapshot transaction.
+///
+/// The values come back as one JSON array in a single row: the drivers' per-row cost (a message
+/// from SQLite's worker thread and a conversion per row) was most of the time of an evaluation
+/// recomputed after a write; one document parsed by serde is several times cheaper.
 async fn load_inputs(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     plan: &ecociv_core::Plan,
     audience: Audience,
 ) -> Result<(ValueSet, AssignedSet)> {
-    let sql = match audience {
-        Audience::Internal => {
-            "SELECT indicator, region, period, value, status, provenance_detail \
-             FROM data_values WHERE superseded_by IS NULL \
-             AND status IN ('approved', 'submitted') \
-             ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id"
-        }
-        Audience::Public => {
-            "SELECT indicator, region, period, value, status, provenance_detail \
-             FROM data_values WHERE superseded_by IS NULL AND status = 'approved' \
+    let (filter, order) = match audience {
+        Audience::Internal => (
+            "superseded_by IS NULL AND status IN ('approved', 'submitted')",
+            "ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id",
+        ),
+        Audience::Public => (
+            "superseded_by IS NULL AND status = 'approved' \
              AND indicator IN (SELECT code FROM indicators WHERE published = 1) \
-             AND period IN (SELECT id FROM periods WHERE published = 1) ORDER BY id"
-        }
+             AND period IN (SELECT id FROM periods WHERE published = 1)",
+            "ORDER BY id",
+        ),
     };
-    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    // Later rows win in `ValueSet::new`, so the order (approved after submitted) is kept inside
+    // the aggregate.
+    type ValueRow = (String, String, String, String, String, String);
+    let rows: Vec<ValueRow> = json_rows(
+        conn,
+        backend,
+        "indicator, region, period, value, status, provenance_detail",
+        &format!("data_values WHERE {filter}"),
+        order,
+    )
+    .await?;
     let mut observations = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let ind: String = r.try_get(0)?;
-        let reg: String = r.try_get(1)?;
-        let period: String = r.try_get(2)?;
-        let value: String = r.try_get(3)?;
-        let status: String = r.try_get(4)?;
-        let detail: String = r.try_get(5)?;
+    for (ind, reg, period, value, status, detail) in rows {
         let (Some(i), Some(g), Ok(p), Ok(v)) = (
             plan.indicator_position(&ind),
             plan.region_position(&reg),
@@ -284,20 +291,52 @@ async fn load_inputs(
             },
         });
     }
-    let assigned_rows = crate::assigned::all(&mut *conn).await?;
+    type AssignedRow = (String, String, i64, String, String);
+    let assigned_rows: Vec<AssignedRow> = json_rows(
+        conn,
+        backend,
+        "indicator, region, year, threshold, document",
+        "assigned_targets",
+        "ORDER BY indicator, region, year",
+    )
+    .await?;
     let assigned: Vec<AssignedTarget> = assigned_rows
         .into_iter()
-        .filter_map(|a| {
+        .filter_map(|(indicator, region, year, threshold, document)| {
             Some(AssignedTarget {
-                indicator: plan.indicator_position(&a.indicator)?,
-                region: plan.region_position(&a.region)?,
-                year: i32::try_from(a.year).ok()?,
-                threshold: a.threshold.parse().ok()?,
-                document: a.document,
+                indicator: plan.indicator_position(&indicator)?,
+                region: plan.region_position(&region)?,
+                year: i32::try_from(year).ok()?,
+                threshold: threshold.parse().ok()?,
+                document,
             })
         })
         .collect();
     Ok((ValueSet::new(observations), AssignedSet::new(assigned)))
+}
+
+/// `SELECT cols FROM from ORDER BY …` as one JSON array of arrays in a single row, each inner
+/// array deserialized as a tuple `T` of the columns in order.
+async fn json_rows<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    cols: &str,
+    from: &str,
+    order: &str,
+) -> Result<Vec<T>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            format!("SELECT json_group_array(json_array({cols}) {order}) FROM {from}")
+        }
+        Backend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({cols}) {order}), '[]')::text FROM {from}"
+        ),
+    };
+    let doc: String = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    serde_json::from_str(&doc).map_err(|e| StoreError::Io(format!("读取数据库结果失败: {e}")))
 }
 
 /// The inputs of evaluation as one audience may see them, read in one snapshot: for documents
@@ -348,7 +387,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        let (values, assigned) = load_inputs(&mut tx, &model.plan, audience).await?;
+        let (values, assigned) =
+            load_inputs(&mut tx, self.backend(), &model.plan, audience).await?;
         tx.rollback().await?;
         Ok(EvaluationInputs {
             generation,

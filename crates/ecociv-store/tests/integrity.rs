@@ -386,10 +386,16 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .unwrap();
     assert!(Arc::ptr_eq(&e1, &again), "a cache hit without writes");
 
+    // A provenance with quotes, a backslash, a newline and markup comes back unchanged (the
+    // store reads the values as one JSON document).
+    let hostile = "监测报告 \"2024\"\\第3行\n<script>alert(1)</script> ☃";
     let v = s
         .save_value(
             &rep,
-            &input("urban_sewage_treatment_rate", "2024", "95.2"),
+            &ValueInput {
+                provenance_detail: hostile.into(),
+                ..input("urban_sewage_treatment_rate", "2024", "95.2")
+            },
             None,
         )
         .await
@@ -412,6 +418,40 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .await
         .unwrap();
     assert_eq!(find(&e4).unwrap().0, Some(95.2));
+    let source = |e: &ecociv_store::EvaluationSnapshot| {
+        e.evaluation
+            .results
+            .iter()
+            .find(|r| r.indicator == "urban_sewage_treatment_rate" && r.region == "411700")
+            .and_then(|r| r.source.clone())
+    };
+    assert_eq!(source(&e4).as_deref(), Some(hostile));
+
+    // A correction under review does not replace the approved value it corrects.
+    let approved = s
+        .values(&ValueFilter {
+            indicator: Some("urban_sewage_treatment_rate".into()),
+            period: Some("2024".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.region == "411700")
+        .unwrap();
+    s.correct_value(&rep, approved.id, approved.version, "97.5", "", "复核更正")
+        .await
+        .unwrap();
+    let e5 = s
+        .evaluation(2024, None, None, Audience::Internal)
+        .await
+        .unwrap();
+    assert!(e5.generation > e4.generation);
+    assert_eq!(
+        find(&e5).unwrap().0,
+        Some(95.2),
+        "the approved value stays in force"
+    );
 
     // The public sees only published indicators in published periods.
     let public = s

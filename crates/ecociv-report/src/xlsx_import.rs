@@ -4,7 +4,8 @@
 //! department never has half its report in the system without knowing which half.
 //!
 //! What is checked, in order:
-//! 1. it is an .xlsx workbook, with our metadata sheet (else: not ours);
+//! 1. it is an .xlsx workbook of a sane size unpacked (see [`MAX_UNPACKED_BYTES`]), with our
+//!    metadata sheet (else: not ours);
 //! 2. the template's identity against what the caller expects (unit or county, period) and
 //!    against the plan: the layout is recomputed from the plan and its checksum compared, so a
 //!    template made before the plan changed is refused rather than misread;
@@ -145,6 +146,57 @@ impl ImportBatch {
     }
 }
 
+/// The most a workbook may unpack to. A unit's template is well under 1 MB unpacked; the limit
+/// stops a small upload that inflates to gigabytes (a "zip bomb") before any XML is parsed.
+/// The sizes are those the archive declares, and the zip reader refuses to inflate an entry past
+/// its declared size, so a lying archive fails too.
+pub const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+/// The most parts (files inside the .xlsx) a workbook may have; ours has about a dozen.
+pub const MAX_PARTS: usize = 1_000;
+
+/// Checks the container before it is parsed: the number of parts and their unpacked size.
+fn check_container(bytes: &[u8]) -> Result<(), CellError> {
+    let whole = |code: &'static str, message: String| CellError {
+        sheet: String::new(),
+        cell: String::new(),
+        code,
+        message,
+    };
+    let not_a_workbook = || {
+        whole(
+            "not_a_workbook",
+            "文件不是 .xlsx 格式的 Excel 工作簿；若为 .xls、.et 或 .csv，请用 Excel 或 WPS 另存为 .xlsx 后再上传"
+                .to_owned(),
+        )
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    if zip.len() > MAX_PARTS {
+        return Err(whole(
+            "workbook_too_large",
+            format!(
+                "工作簿包含 {} 个内部部件，超过上限 {MAX_PARTS} 个，不是本系统生成的填报模板；请使用下载的模板填写",
+                zip.len()
+            ),
+        ));
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|_| not_a_workbook())?;
+        total = total.saturating_add(part.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(whole(
+            "workbook_too_large",
+            format!(
+                "工作簿解压后共 {:.1} MB，超过上限 {} MB，不是本系统生成的填报模板；请使用下载的模板填写",
+                total as f64 / 1_048_576.0,
+                MAX_UNPACKED_BYTES / 1_048_576
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads and validates a filled template. `file` names the upload in messages.
 pub fn read(
     bytes: &[u8],
@@ -163,6 +215,7 @@ pub fn read(
         code,
         message,
     };
+    check_container(bytes).map_err(|e| reject(vec![e]))?;
     let mut wb = match Xlsx::new(Cursor::new(bytes)) {
         Ok(wb) => wb,
         Err(_) => {

@@ -608,6 +608,43 @@ fn a_workbook_that_is_not_ours_is_refused() {
 }
 
 #[test]
+fn a_workbook_that_unpacks_too_large_is_refused_before_parsing() {
+    let f = fixture();
+    let t = f.unit_template();
+    let mut x = f.fill(&t);
+    // 65 MiB of zeros deflate to about 64 KB: a small upload that inflates past the limit.
+    x.add_part(
+        "xl/media/padding.bin",
+        vec![0; (xlsx_import::MAX_UNPACKED_BYTES + 1024 * 1024) as usize],
+    );
+    let bytes = x.save();
+    assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
+    let errors = f.refused(&bytes);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code, "workbook_too_large");
+    assert!(
+        errors[0].message.contains("超过上限 64 MB"),
+        "{}",
+        errors[0].message
+    );
+
+    let mut x = f.fill(&t);
+    for i in 0..xlsx_import::MAX_PARTS {
+        x.add_part(&format!("xl/media/p{i}.bin"), vec![1]);
+    }
+    let errors = f.refused(&x.save());
+    assert_eq!(errors[0].code, "workbook_too_large");
+    assert!(
+        errors[0].message.contains("内部部件"),
+        "{}",
+        errors[0].message
+    );
+
+    // The same filled workbook without the extra parts imports.
+    assert!(f.read(&f.fill(&t).save()).is_ok());
+}
+
+#[test]
 fn a_template_made_before_the_plan_changed_is_refused() {
     let f = fixture();
     let t = f.unit_template();

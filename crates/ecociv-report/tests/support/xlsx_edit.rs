@@ -72,6 +72,11 @@ impl Xlsx {
         out.finish().unwrap().into_inner()
     }
 
+    /// Adds a part (a file inside the .xlsx) that no sheet refers to.
+    pub fn add_part(&mut self, path: &str, data: Vec<u8>) {
+        self.files.push((path.to_owned(), data));
+    }
+
     fn text(&self, path: &str) -> String {
         let (_, data) = self
             .files

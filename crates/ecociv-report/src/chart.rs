@@ -77,6 +77,106 @@ pub struct HistoryChart {
     pub forecast: Vec<(i32, f64)>,
 }
 
+/// The reference lines of an indicator's history chart, from its evaluation result: the one
+/// place that turns a result into chart lines, for the web pages and the Word report alike.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResultLines {
+    pub target: Option<ReferenceLine>,
+    pub national: Option<ReferenceLine>,
+    /// The forecast point after `last_year`, if evaluation made one.
+    pub forecast: Vec<(i32, f64)>,
+}
+
+/// The plan target line (the forecast's level where evaluation computed one, since it resolves
+/// changes against their base year and assigned targets, else a plain comparison of the task
+/// target), the national threshold line and the forecast after `last_year`, the last year with a
+/// value in the chart.
+pub fn result_lines(
+    plan: &ecociv_core::Plan,
+    ind: &ecociv_core::Indicator,
+    res: &ecociv_core::IndicatorResult,
+    last_year: i32,
+) -> ResultLines {
+    let unit = ind.unit.as_str();
+    let target = res.target.as_ref().and_then(|t| {
+        let level = res
+            .forecast
+            .as_ref()
+            .filter(|f| f.year == t.year)
+            .and_then(|f| f.level)
+            .or_else(|| {
+                plan.task(t.task)?
+                    .targets
+                    .iter()
+                    .find(|g| {
+                        g.indicator == res.indicator && g.region == res.region && g.year == t.year
+                    })
+                    .and_then(|g| level_of(plan, &res.region, &g.threshold))
+            })?;
+        Some(ReferenceLine {
+            label: format!(
+                "{}年{}",
+                t.year,
+                short_level(&t.text, level, unit, ind.direction)
+            ),
+            value: level,
+        })
+    });
+    let national = res.national.as_ref().and_then(|n| {
+        let t: ecociv_core::Threshold = n.threshold.parse().ok()?;
+        let level = level_of(plan, &res.region, &t)?;
+        Some(ReferenceLine {
+            label: short_level(&n.text, level, unit, ind.direction),
+            value: level,
+        })
+    });
+    let forecast = res
+        .forecast
+        .as_ref()
+        .and_then(|f| Some((f.year, f.value?)))
+        .filter(|(y, _)| *y > last_year)
+        .map(|p| vec![p])
+        .unwrap_or_default();
+    ResultLines {
+        target,
+        national,
+        forecast,
+    }
+}
+
+/// The level a threshold reduces to, for a reference line (`>= 95` → 95; a variant by the
+/// region's profile; the first comparison of an "all of"); none for the other kinds.
+fn level_of(plan: &ecociv_core::Plan, region: &str, t: &ecociv_core::Threshold) -> Option<f64> {
+    use ecociv_core::Threshold as T;
+    match t {
+        T::Compare { value, .. } => Some(*value),
+        T::Variant { by, cases } => {
+            let r = plan.region(region)?;
+            let key = by.key_of(r)?;
+            cases
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, t)| level_of(plan, region, t))
+        }
+        T::AllOf(items) => items.iter().find_map(|t| level_of(plan, region, t)),
+        _ => None,
+    }
+}
+
+/// A short label for a level: the threshold text when it is a plain comparison, else the level
+/// with the comparison the indicator's direction implies.
+fn short_level(text: &str, level: f64, unit: &str, dir: ecociv_core::Direction) -> String {
+    if text.starts_with(['≥', '≤', '>', '<']) && text.chars().count() <= 12 {
+        text.to_owned()
+    } else {
+        let op = match dir {
+            ecociv_core::Direction::HigherIsBetter => '≥',
+            ecociv_core::Direction::LowerIsBetter => '≤',
+        };
+        format!("{op}{}{unit}", num(level))
+    }
+}
+
 /// Status counts of one group (a 领域, a department).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusGroup {

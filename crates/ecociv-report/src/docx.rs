@@ -25,9 +25,7 @@ use docx_rs::{
 use ecociv_core::evaluate::{Counts, IndicatorResult};
 use ecociv_core::{Area, Catalogue, Evaluation, Plan, Responsibility, Status, ValueKind, explain};
 
-use crate::chart::{
-    self, ChartError, HistoryChart, PngRenderer, ReferenceLine, StatusChart, StatusGroup,
-};
+use crate::chart::{self, ChartError, HistoryChart, PngRenderer, StatusChart, StatusGroup};
 use crate::completion::{
     self, CompletionTable, UnknownVersion, status_legend, target_text, value_text,
 };
@@ -683,25 +681,6 @@ fn area_sentence(area: &str, c: &Counts, rows: usize) -> String {
     )
 }
 
-/// A plain level of a threshold for a chart line: a comparison, or the strictest comparison of
-/// an all-of, or the case of a variant that applies to the region.
-fn level_of(plan: &Plan, region: &str, t: &ecociv_core::Threshold) -> Option<f64> {
-    use ecociv_core::Threshold as T;
-    match t {
-        T::Compare { value, .. } => Some(*value),
-        T::Variant { by, cases } => {
-            let r = plan.region(region)?;
-            let key = by.key_of(r)?;
-            cases
-                .iter()
-                .find(|(k, _)| k == key)
-                .and_then(|(_, t)| level_of(plan, region, t))
-        }
-        T::AllOf(items) => items.iter().find_map(|t| level_of(plan, region, t)),
-        _ => None,
-    }
-}
-
 /// How many history charts an area section carries. Every value is in the area's table; the
 /// charts show where the story is, so that the report stays readable (the web pages chart every
 /// indicator).
@@ -766,72 +745,21 @@ fn history_chart(
     if values.len() < 2 {
         return None;
     }
-    let unit = ind.unit.as_str();
-    let higher = ind.direction == ecociv_core::Direction::HigherIsBetter;
-    // The plan target line: the forecast's level where evaluation computed one (it resolves
-    // changes against their base year and assigned targets), else a plain comparison.
-    let target = res.target.as_ref().and_then(|t| {
-        let level = res
-            .forecast
-            .as_ref()
-            .filter(|f| f.year == t.year)
-            .and_then(|f| f.level)
-            .or_else(|| {
-                plan.task(t.task)?
-                    .targets
-                    .iter()
-                    .find(|g| {
-                        g.indicator == res.indicator && g.region == res.region && g.year == t.year
-                    })
-                    .and_then(|g| level_of(plan, &res.region, &g.threshold))
-            })?;
-        Some(ReferenceLine {
-            label: format!("{}年{}", t.year, short_level(&t.text, level, unit, higher)),
-            value: level,
-        })
-    });
-    let national = res.national.as_ref().and_then(|n| {
-        let t: ecociv_core::Threshold = n.threshold.parse().ok()?;
-        let level = level_of(plan, &res.region, &t)?;
-        Some(ReferenceLine {
-            label: short_level(&n.text, level, unit, higher),
-            value: level,
-        })
-    });
-    let forecast = res
-        .forecast
-        .as_ref()
-        .and_then(|f| {
-            let last = values.last()?.0;
-            let v = f.value?;
-            (f.year > last).then_some(vec![(f.year, v)])
-        })
-        .unwrap_or_default();
+    let lines = crate::chart::result_lines(plan, ind, res, values.last()?.0);
     Some(HistoryChart {
         id: format!("history-{}-{}", res.indicator, res.region),
         title: res.name.clone(),
-        unit: unit.to_owned(),
+        unit: ind.unit.as_str().to_owned(),
         pending_years: series
             .iter()
             .filter(|p| !p.approved)
             .map(|p| p.year)
             .collect(),
         values,
-        target,
-        national,
-        forecast,
+        target: lines.target,
+        national: lines.national,
+        forecast: lines.forecast,
     })
-}
-
-/// A short label for a level: the threshold text when it is a plain comparison, else the
-/// level with the comparison the indicator's direction implies.
-fn short_level(text: &str, level: f64, unit: &str, higher_is_better: bool) -> String {
-    if text.starts_with(['≥', '≤', '>', '<']) && text.chars().count() <= 12 {
-        text.to_owned()
-    } else {
-        let op = if higher_is_better { '≥' } else { '≤' };
-        format!("{op}{}{unit}", explain::num(level))
-    }
 }
 
 /// 「至2025年目标（≥95%）仍需年均提高1.9个百分点」, from the forecast.

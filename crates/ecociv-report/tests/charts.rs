@@ -86,3 +86,67 @@ fn status_chart_renders_to_png() {
     support::keep("status.png", &png.bytes);
     assert!(ink(&png.bytes, 16..56) > 0.01, "title not drawn");
 }
+
+/// The reference lines the web pages and the Word report draw, from real evaluation results of
+/// the built-in plan and the demo data.
+#[test]
+fn result_lines_follow_the_target_the_national_row_and_the_forecast() {
+    use ecociv_core::evaluate::Options;
+    use ecociv_core::{AssignedSet, Threshold, ValueSet, builtin, demo};
+    use ecociv_report::chart::result_lines;
+
+    let catalogue = builtin::catalogue().unwrap();
+    let plan = builtin::plan(&catalogue).unwrap();
+    let d = demo::generate(&plan, &catalogue);
+    let e = ecociv_core::evaluate(
+        &plan,
+        &catalogue,
+        &ValueSet::new(d.observations),
+        &AssignedSet::new(d.assigned),
+        &Options {
+            year: 2025,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let (mut targets, mut nationals, mut forecasts) = (0, 0, 0);
+    for r in e.results.iter().filter(|r| r.region == plan.city) {
+        let ind = plan.indicator(&r.indicator).unwrap();
+        let lines = result_lines(&plan, ind, r, 2000);
+        if let (Some(t), Some(line)) = (&r.target, &lines.target) {
+            targets += 1;
+            assert!(line.label.starts_with(&format!("{}年", t.year)), "{line:?}");
+            if let Some(level) = r
+                .forecast
+                .as_ref()
+                .filter(|f| f.year == t.year)
+                .and_then(|f| f.level)
+            {
+                assert_eq!(line.value, level, "{}: the forecast's level", r.indicator);
+            }
+        }
+        if let (Some(n), Some(line)) = (&r.national, &lines.national) {
+            nationals += 1;
+            if let Ok(Threshold::Compare { value, .. }) = n.threshold.parse() {
+                assert_eq!(line.value, value, "{}", r.indicator);
+            }
+        } else if let Some(n) = &r.national {
+            // No line only for thresholds without a level (achieved, not-worse, assigned …).
+            assert!(
+                !matches!(n.threshold.parse(), Ok(Threshold::Compare { .. })),
+                "{}: {}",
+                r.indicator,
+                n.threshold
+            );
+        }
+        if let Some((year, value)) = r.forecast.as_ref().and_then(|f| Some((f.year, f.value?))) {
+            forecasts += 1;
+            assert_eq!(lines.forecast, vec![(year, value)]);
+            assert!(result_lines(&plan, ind, r, year).forecast.is_empty());
+        }
+    }
+    assert!(
+        targets > 10 && nationals > 10 && forecasts > 10,
+        "{targets} {nationals} {forecasts}"
+    );
+}

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ecociv_core::indicator::Method;
 use ecociv_core::{Direction, IndicatorResult, Plan, Status, ValueKind};
-use ecociv_report::chart::{HistoryChart, ReferenceLine, history_svg};
+use ecociv_report::chart::{HistoryChart, history_svg};
 use ecociv_store::{Audience, DataValue, EvidenceTarget, ValueFilter, WorkflowStatus};
 
 use super::{
@@ -363,8 +363,7 @@ pub async fn detail(
         .collect();
 
     let series = annual_series(&visible, year);
-    let (chart, chart_desc, target_label, national_label) =
-        chart_of(plan, ind, &region.code, result, &series);
+    let (chart, chart_desc, target_label, national_label) = chart_of(plan, ind, result, &series);
     let yes_no = ind.kind == ValueKind::YesNo;
     let history = series
         .iter()
@@ -465,79 +464,26 @@ pub(crate) fn annual_series(values: &[&DataValue], until: i32) -> Vec<(i32, f64,
     out
 }
 
-/// The level a threshold reduces to, for a reference line (`>= 95` → 95; a variant by the
-/// region's profile; the first comparison of an "all of").
-fn level_of(plan: &Plan, region: &str, t: &ecociv_core::Threshold) -> Option<f64> {
-    use ecociv_core::Threshold as T;
-    match t {
-        T::Compare { value, .. } => Some(*value),
-        T::Variant { by, cases } => {
-            let r = plan.region(region)?;
-            let key = by.key_of(r)?;
-            cases
-                .iter()
-                .find(|(k, _)| k == key)
-                .and_then(|(_, t)| level_of(plan, region, t))
-        }
-        T::AllOf(items) => items.iter().find_map(|t| level_of(plan, region, t)),
-        _ => None,
-    }
-}
-
 /// The history chart (ecociv-report's renderer) and its description, with the labels of its
 /// reference lines for the table.
 pub(crate) fn chart_of(
     plan: &Plan,
     ind: &ecociv_core::Indicator,
-    region: &str,
     result: Option<&IndicatorResult>,
     series: &[(i32, f64, bool)],
 ) -> (String, String, String, String) {
     if series.is_empty() || ind.kind == ValueKind::YesNo {
         return Default::default();
     }
-    let unit = ind.unit.as_str();
-    let target = result.and_then(|r| {
-        let t = r.target.as_ref()?;
-        let level = r
-            .forecast
-            .as_ref()
-            .filter(|f| f.year == t.year)
-            .and_then(|f| f.level)
-            .or_else(|| {
-                plan.task(t.task)?
-                    .targets
-                    .iter()
-                    .find(|g| {
-                        g.indicator == r.indicator && g.region == r.region && g.year == t.year
-                    })
-                    .and_then(|g| level_of(plan, region, &g.threshold))
-            })?;
-        Some(ReferenceLine {
-            label: format!("{}年{}", t.year, short(&t.text, level, unit, ind.direction)),
-            value: level,
-        })
-    });
-    let national = result.and_then(|r| {
-        let n = r.national.as_ref()?;
-        let th: ecociv_core::Threshold = n.threshold.parse().ok()?;
-        let level = level_of(plan, region, &th)?;
-        Some(ReferenceLine {
-            label: short(&n.text, level, unit, ind.direction),
-            value: level,
-        })
-    });
     let last = series.last().map(|s| s.0).unwrap_or(0);
-    let forecast = result
-        .and_then(|r| r.forecast.as_ref())
-        .and_then(|f| Some((f.year, f.value?)))
-        .filter(|(y, _)| *y > last)
-        .map(|p| vec![p])
+    let lines = result
+        .map(|r| ecociv_report::chart::result_lines(plan, ind, r, last))
         .unwrap_or_default();
+    let (target, national) = (lines.target, lines.national);
     let chart = HistoryChart {
         id: format!("h-{}", ind.code),
         title: ind.name.clone(),
-        unit: unit.to_owned(),
+        unit: ind.unit.as_str().to_owned(),
         values: series.iter().map(|(y, v, _)| (*y, *v)).collect(),
         pending_years: series
             .iter()
@@ -546,7 +492,7 @@ pub(crate) fn chart_of(
             .collect(),
         target: target.clone(),
         national: national.clone(),
-        forecast,
+        forecast: lines.forecast,
     };
     (
         history_svg(&chart).unwrap_or_default(),
@@ -554,18 +500,6 @@ pub(crate) fn chart_of(
         target.map(|t| t.label).unwrap_or_default(),
         national.map(|n| n.label).unwrap_or_default(),
     )
-}
-
-fn short(text: &str, level: f64, unit: &str, dir: Direction) -> String {
-    if text.starts_with(['≥', '≤', '>', '<']) && text.chars().count() <= 12 {
-        text.to_owned()
-    } else {
-        let op = match dir {
-            Direction::HigherIsBetter => '≥',
-            Direction::LowerIsBetter => '≤',
-        };
-        format!("{op}{}{unit}", ecociv_core::explain::num(level))
-    }
 }
 
 fn value_row(

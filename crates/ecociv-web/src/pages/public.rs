@@ -279,8 +279,7 @@ pub async fn indicator(
     let all = published.values(&state, Some(&ind.code)).await?;
     let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
     let series = annual_series(&refs, year);
-    let (chart, chart_desc, target_label, national_label) =
-        chart_of(plan, ind, &region.code, result, &series);
+    let (chart, chart_desc, target_label, national_label) = chart_of(plan, ind, result, &series);
     let yes_no = ind.kind == ValueKind::YesNo;
     let history = series
         .iter()

@@ -50,6 +50,47 @@ const CJK_FAMILIES: &[&str] = &[
     "AR PL UMing CN",
 ];
 
+/// The language of a chart's own words (legend, description, labels). Indicator names, units
+/// and group labels come from the caller, already in the language wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartLang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl ChartLang {
+    fn zh(self) -> bool {
+        self == ChartLang::Zh
+    }
+    /// 「2019年95%」 / 「2019: 95%」.
+    fn at_year(self, year: i32, what: &str) -> String {
+        if self.zh() {
+            format!("{year}年{what}")
+        } else {
+            format!("{year}: {what}")
+        }
+    }
+    fn pending(self) -> &'static str {
+        if self.zh() {
+            "（待审核）"
+        } else {
+            " (pending)"
+        }
+    }
+    fn status(self, s: Status) -> &'static str {
+        if self.zh() { s.name_zh() } else { s.name_en() }
+    }
+    /// Separators between items, between clauses, and the full stop.
+    fn punctuation(self) -> (&'static str, &'static str, &'static str) {
+        if self.zh() {
+            ("，", "；", "。")
+        } else {
+            (", ", "; ", ".")
+        }
+    }
+}
+
 /// A horizontal reference line: a plan target or a national threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceLine {
@@ -75,6 +116,7 @@ pub struct HistoryChart {
     pub national: Option<ReferenceLine>,
     /// Projected values after the last actual year (year, value); may be empty.
     pub forecast: Vec<(i32, f64)>,
+    pub lang: ChartLang,
 }
 
 /// The reference lines of an indicator's history chart, from its evaluation result: the one
@@ -96,6 +138,7 @@ pub fn result_lines(
     ind: &ecociv_core::Indicator,
     res: &ecociv_core::IndicatorResult,
     last_year: i32,
+    lang: ChartLang,
 ) -> ResultLines {
     let unit = ind.unit.as_str();
     let target = res.target.as_ref().and_then(|t| {
@@ -114,11 +157,7 @@ pub fn result_lines(
                     .and_then(|g| level_of(plan, &res.region, &g.threshold))
             })?;
         Some(ReferenceLine {
-            label: format!(
-                "{}年{}",
-                t.year,
-                short_level(&t.text, level, unit, ind.direction)
-            ),
+            label: lang.at_year(t.year, &short_level(&t.text, level, unit, ind.direction)),
             value: level,
         })
     });
@@ -190,6 +229,7 @@ pub struct StatusChart {
     pub id: String,
     pub title: String,
     pub groups: Vec<StatusGroup>,
+    pub lang: ChartLang,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -296,39 +336,53 @@ pub fn history_description(c: &HistoryChart) -> String {
     let mut values = c.values.clone();
     values.sort_by_key(|v| v.0);
     let unit = &c.unit;
-    let mut parts = vec![format!(
-        "{}历年数值：{}",
-        c.title,
-        values
-            .iter()
-            .map(|(y, v)| {
-                let pending = if c.pending_years.contains(y) {
-                    "（待审核）"
-                } else {
-                    ""
-                };
-                format!("{y}年{}{pending}", with_unit(*v, unit))
-            })
-            .collect::<Vec<_>>()
-            .join("，")
-    )];
+    let lang = c.lang;
+    let (item, clause, stop) = lang.punctuation();
+    let listed = values
+        .iter()
+        .map(|(y, v)| {
+            let pending = if c.pending_years.contains(y) {
+                lang.pending()
+            } else {
+                ""
+            };
+            lang.at_year(*y, &format!("{}{pending}", with_unit(*v, unit)))
+        })
+        .collect::<Vec<_>>()
+        .join(item);
+    let mut parts = vec![if lang.zh() {
+        format!("{}历年数值：{listed}", c.title)
+    } else {
+        format!("{}, values by year: {listed}", c.title)
+    }];
     if let Some(t) = &c.target {
-        parts.push(format!("方案目标线：{}", t.label));
+        parts.push(if lang.zh() {
+            format!("方案目标线：{}", t.label)
+        } else {
+            format!("plan target line: {}", t.label)
+        });
     }
     if let Some(n) = &c.national {
-        parts.push(format!("国家标准线：{}", n.label));
+        parts.push(if lang.zh() {
+            format!("国家标准线：{}", n.label)
+        } else {
+            format!("national standard line: {}", n.label)
+        });
     }
     if !c.forecast.is_empty() {
-        parts.push(format!(
-            "按趋势预测：{}",
-            c.forecast
-                .iter()
-                .map(|(y, v)| format!("{y}年{}", with_unit(*v, unit)))
-                .collect::<Vec<_>>()
-                .join("，")
-        ));
+        let listed = c
+            .forecast
+            .iter()
+            .map(|(y, v)| lang.at_year(*y, &with_unit(*v, unit)))
+            .collect::<Vec<_>>()
+            .join(item);
+        parts.push(if lang.zh() {
+            format!("按趋势预测：{listed}")
+        } else {
+            format!("trend forecast: {listed}")
+        });
     }
-    format!("{}。", parts.join("；"))
+    format!("{}{stop}", parts.join(clause))
 }
 
 /// Width and height of a history chart in pixels (the SVG's viewBox).
@@ -389,7 +443,11 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
         let title = if c.unit.is_empty() {
             c.title.clone()
         } else {
-            format!("{}（{}）", c.title, c.unit)
+            if c.lang.zh() {
+                format!("{}（{}）", c.title, c.unit)
+            } else {
+                format!("{} ({})", c.title, c.unit)
+            }
         };
         root.draw(&Text::new(
             title,
@@ -476,7 +534,11 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             for &(x, y) in pts.iter().skip(1) {
                 let (px, py) = chart.backend_coord(&(x, y));
                 root.draw(&Text::new(
-                    format!("预测{}", num(y)),
+                    if c.lang.zh() {
+                        format!("预测{}", num(y))
+                    } else {
+                        format!("forecast {}", num(y))
+                    },
                     (px, py - 8),
                     font(11.0)
                         .color(&FORECAST)
@@ -515,7 +577,7 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             }
             let (px, py) = chart.backend_coord(&(x, y));
             let label = if pending {
-                format!("{}（待审核）", num(y))
+                format!("{}{}", num(y), c.lang.pending())
             } else {
                 num(y)
             };
@@ -530,7 +592,11 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
         }
         root.present().map_err(draw_err)?;
     }
-    let title = format!("{}历年变化", c.title);
+    let title = if c.lang.zh() {
+        format!("{}历年变化", c.title)
+    } else {
+        format!("{}: history", c.title)
+    };
     accessible(svg, &c.id, &title, &history_description(c))
 }
 
@@ -546,23 +612,25 @@ fn history_legend(
         Dashed(u32, u32),
         Hollow,
     }
+    let zh = c.lang.zh();
+    let word = |zh_word: &str, en_word: &str| if zh { zh_word } else { en_word }.to_owned();
     let mut items: Vec<(Sample, RGBColor, String)> =
-        vec![(Sample::Solid, VALUE, "实际值".to_owned())];
+        vec![(Sample::Solid, VALUE, word("实际值", "Actual"))];
     if has_forecast {
-        items.push((Sample::Hollow, FORECAST, "趋势预测".to_owned()));
+        items.push((Sample::Hollow, FORECAST, word("趋势预测", "Trend forecast")));
     }
     if let Some(t) = &c.target {
         items.push((
             Sample::Dashed(10, 5),
             TARGET,
-            format!("方案目标 {}", t.label),
+            format!("{} {}", word("方案目标", "Plan target"), t.label),
         ));
     }
     if let Some(n) = &c.national {
         items.push((
             Sample::Dashed(3, 4),
             NATIONAL,
-            format!("国家标准 {}", n.label),
+            format!("{} {}", word("国家标准", "National standard"), n.label),
         ));
     }
     let mut y = 46;
@@ -630,20 +698,30 @@ pub fn status_description(c: &StatusChart) -> String {
         .iter()
         .map(|g| {
             let total: usize = g.counts.iter().map(|(_, n)| n).sum();
+            let zh = c.lang.zh();
             let parts: Vec<String> = g
                 .counts
                 .iter()
                 .filter(|(_, n)| *n > 0)
-                .map(|(s, n)| format!("{}{n}项", s.name_zh()))
+                .map(|(s, n)| {
+                    if zh {
+                        format!("{}{n}项", s.name_zh())
+                    } else {
+                        format!("{} {n}", s.name_en())
+                    }
+                })
                 .collect();
-            if parts.is_empty() {
-                format!("{}：无指标", g.label)
-            } else {
-                format!("{}：共{total}项，{}", g.label, parts.join("、"))
+            match (parts.is_empty(), zh) {
+                (true, true) => format!("{}：无指标", g.label),
+                (true, false) => format!("{}: no indicators", g.label),
+                (false, true) => format!("{}：共{total}项，{}", g.label, parts.join("、")),
+                (false, false) => format!("{}: {total} in all, {}", g.label, parts.join(", ")),
             }
         })
         .collect();
-    format!("{}。{}。", c.title, groups.join("；"))
+    let (_, clause, stop) = c.lang.punctuation();
+    let space = if c.lang.zh() { "" } else { " " };
+    format!("{}{stop}{space}{}{stop}", c.title, groups.join(clause))
 }
 
 /// Renders status counts per group as horizontal stacked bars.
@@ -706,12 +784,12 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
             ))
             .map_err(draw_err)?;
             root.draw(&Text::new(
-                s.name_zh(),
+                c.lang.status(*s),
                 (x + 22, 47),
                 font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(draw_err)?;
-            x += 22 + text_width(s.name_zh(), 12.0) as i32 + 18;
+            x += 22 + text_width(c.lang.status(*s), 12.0) as i32 + 18;
         }
 
         for (i, g) in c.groups.iter().enumerate() {
@@ -750,7 +828,11 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 ))
                 .map_err(draw_err)?;
                 // The status word where it fits, so the bar reads without the legend's colours.
-                let worded = format!("{}{n}", s.name_zh());
+                let worded = if c.lang.zh() {
+                    format!("{}{n}", s.name_zh())
+                } else {
+                    format!("{} {n}", s.name_en())
+                };
                 let label = if f64::from(seg) >= text_width(&worded, 12.0) + 10.0 {
                     worded
                 } else {
@@ -770,7 +852,11 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 sx += seg;
             }
             root.draw(&Text::new(
-                format!("共{total}项"),
+                if c.lang.zh() {
+                    format!("共{total}项")
+                } else {
+                    format!("{total} in all")
+                },
                 (sx + 8, y + bar_h / 2),
                 font(12.0)
                     .color(&MUTED)
@@ -951,6 +1037,7 @@ mod tests {
                 value: 95.0,
             }),
             forecast: vec![(2025, 97.2)],
+            lang: ChartLang::Zh,
         }
     }
 
@@ -1026,6 +1113,7 @@ mod tests {
                     counts: vec![],
                 },
             ],
+            lang: ChartLang::Zh,
         };
         let svg = status_svg(&c).unwrap();
         assert!(svg.contains("生态制度：共10项，达标9项、未达标1项；生态文化：无指标。"));
@@ -1039,6 +1127,82 @@ mod tests {
             "未达标",
             "生态制度",
         ] {
+            assert!(
+                texts.iter().any(|t| t == label),
+                "missing {label}: {texts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn english_charts_speak_english_in_their_own_words() {
+        let c = HistoryChart {
+            lang: ChartLang::En,
+            pending_years: vec![2021],
+            ..sample()
+        };
+        let svg = history_svg(&c).unwrap();
+        assert!(svg.contains("<title id=\"sewage-title\">城镇污水处理率: history</title>"));
+        assert!(
+            svg.contains(
+                "城镇污水处理率, values by year: 2019: 90%, 2020: 91.5%, 2021: 93.1% (pending); \
+                 plan target line: 2025年≥95%; national standard line: ≥95%; \
+                 trend forecast: 2025: 97.2%."
+            ),
+            "{svg}"
+        );
+        let drawn = texts(&svg);
+        for label in [
+            "Actual",
+            "Trend forecast",
+            "forecast 97.2",
+            "93.1 (pending)",
+        ] {
+            assert!(
+                drawn.iter().any(|t| t == label),
+                "missing {label}: {drawn:?}"
+            );
+        }
+        assert!(drawn.iter().any(|t| t.starts_with("Plan target ")));
+        assert!(drawn.iter().any(|t| t.starts_with("National standard ")));
+        for t in &drawn {
+            for word in [
+                "实际值",
+                "趋势预测",
+                "方案目标",
+                "国家标准",
+                "待审核",
+                "预测",
+            ] {
+                assert!(!t.contains(word), "{word} in {t}");
+            }
+        }
+
+        let c = StatusChart {
+            id: "areas".into(),
+            title: "2025 by area".into(),
+            groups: vec![
+                StatusGroup {
+                    label: "Institutions".into(),
+                    counts: vec![(Status::Met, 9), (Status::NotMet, 1)],
+                },
+                StatusGroup {
+                    label: "Culture".into(),
+                    counts: vec![],
+                },
+            ],
+            lang: ChartLang::En,
+        };
+        let svg = status_svg(&c).unwrap();
+        assert!(
+            svg.contains(
+                "2025 by area. Institutions: 10 in all, Met 9, Not met 1; Culture: no indicators."
+            ),
+            "{svg}"
+        );
+        let texts = texts(&svg);
+        // The one-indicator segment is too narrow for "Not met 1": it shows the count alone.
+        for label in ["Met 9", "1", "10 in all", "Met", "Not met"] {
             assert!(
                 texts.iter().any(|t| t == label),
                 "missing {label}: {texts:?}"

@@ -25,7 +25,9 @@ use docx_rs::{
 use ecociv_core::evaluate::{Counts, IndicatorResult};
 use ecociv_core::{Area, Catalogue, Evaluation, Plan, Responsibility, Status, ValueKind, explain};
 
-use crate::chart::{self, ChartError, HistoryChart, PngRenderer, StatusChart, StatusGroup};
+use crate::chart::{
+    self, ChartError, ChartLang, HistoryChart, PngRenderer, StatusChart, StatusGroup,
+};
 use crate::completion::{
     self, CompletionTable, UnknownVersion, status_legend, target_text, value_text,
 };
@@ -348,6 +350,7 @@ pub fn outline(input: &ReportInput<'_>) -> Result<Outline, ReportError> {
                 counts: Status::ALL.iter().map(|&s| (s, a.counts.get(s))).collect(),
             })
             .collect(),
+        lang: ChartLang::Zh,
     };
     b.figure(
         status_chart.title.clone(),
@@ -745,7 +748,7 @@ fn history_chart(
     if values.len() < 2 {
         return None;
     }
-    let lines = crate::chart::result_lines(plan, ind, res, values.last()?.0);
+    let lines = crate::chart::result_lines(plan, ind, res, values.last()?.0, ChartLang::Zh);
     Some(HistoryChart {
         id: format!("history-{}-{}", res.indicator, res.region),
         title: res.name.clone(),
@@ -759,6 +762,7 @@ fn history_chart(
         target: lines.target,
         national: lines.national,
         forecast: lines.forecast,
+        lang: ChartLang::Zh,
     })
 }
 

@@ -4,7 +4,7 @@ mod support;
 
 use ecociv_core::Status;
 use ecociv_report::chart::{
-    HistoryChart, ReferenceLine, StatusChart, StatusGroup, history_svg, status_svg,
+    ChartLang, HistoryChart, ReferenceLine, StatusChart, StatusGroup, history_svg, status_svg,
 };
 
 fn history() -> HistoryChart {
@@ -29,6 +29,7 @@ fn history() -> HistoryChart {
             value: 95.0,
         }),
         forecast: vec![(2024, 95.1), (2025, 96.0)],
+        lang: ChartLang::Zh,
     }
 }
 
@@ -81,6 +82,7 @@ fn status_chart_renders_to_png() {
                 ],
             })
             .collect(),
+        lang: ChartLang::Zh,
     };
     let png = r.png(&status_svg(&c).unwrap(), 2.0).unwrap();
     support::keep("status.png", &png.bytes);
@@ -112,7 +114,7 @@ fn result_lines_follow_the_target_the_national_row_and_the_forecast() {
     let (mut targets, mut nationals, mut forecasts) = (0, 0, 0);
     for r in e.results.iter().filter(|r| r.region == plan.city) {
         let ind = plan.indicator(&r.indicator).unwrap();
-        let lines = result_lines(&plan, ind, r, 2000);
+        let lines = result_lines(&plan, ind, r, 2000, ChartLang::Zh);
         if let (Some(t), Some(line)) = (&r.target, &lines.target) {
             targets += 1;
             assert!(line.label.starts_with(&format!("{}年", t.year)), "{line:?}");
@@ -142,7 +144,11 @@ fn result_lines_follow_the_target_the_national_row_and_the_forecast() {
         if let Some((year, value)) = r.forecast.as_ref().and_then(|f| Some((f.year, f.value?))) {
             forecasts += 1;
             assert_eq!(lines.forecast, vec![(year, value)]);
-            assert!(result_lines(&plan, ind, r, year).forecast.is_empty());
+            assert!(
+                result_lines(&plan, ind, r, year, ChartLang::Zh)
+                    .forecast
+                    .is_empty()
+            );
         }
     }
     assert!(

@@ -1056,7 +1056,7 @@ async fn the_public_portal_shows_only_approved_values_of_published_years() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_logout_and_the_language_switch() {
     let db = TestDb::sqlite().await;
-    let app = app(&db, false).await;
+    let app = app(&db, true).await;
     let r = app
         .post(
             "/login",
@@ -1101,6 +1101,27 @@ async fn login_logout_and_the_language_switch() {
         .await
         .has("Indicators")
         .has("中文");
+    // The charts speak the page's language too: legend and description words, area labels.
+    let en = app.get("/?year=2025", Some(&with_lang)).await;
+    en.has("Institutions: 12 in all, Met ");
+    let zh = app.get("/?year=2025", Some(&coord)).await;
+    zh.has("生态制度：共12项，达标");
+    let en = app
+        .get(
+            "/indicators/urban_sewage_treatment_rate?region=411700&year=2025",
+            Some(&with_lang),
+        )
+        .await;
+    en.has("values by year").has("plan target line: ");
+    let svg = &en.body[en.body.find("<svg").expect("a chart")..];
+    let svg = &svg[..svg.find("</svg>").expect("the chart's end")];
+    assert!(
+        svg.contains("Actual") && svg.contains("Plan target "),
+        "{svg}"
+    );
+    for word in ["实际值", "历年数值", "方案目标", "国家标准", "趋势预测"] {
+        assert!(!svg.contains(word), "{word} in the English chart");
+    }
     app.get("/indicators", Some(&coord))
         .await
         .has("指标")

@@ -157,10 +157,11 @@ pub async fn page(
             .by_area
             .iter()
             .map(|a| StatusGroup {
-                label: a.name.to_owned(),
+                label: lang.area(a.area).to_owned(),
                 counts: SHOWN.iter().map(|s| (*s, a.counts.get(*s))).collect(),
             })
             .collect(),
+        lang: lang.chart(),
     })
     .unwrap_or_default();
 

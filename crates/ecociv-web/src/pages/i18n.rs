@@ -57,6 +57,14 @@ impl Lang {
         }
     }
 
+    /// The language of the charts' own words.
+    pub fn chart(self) -> ecociv_report::chart::ChartLang {
+        match self {
+            Lang::Zh => ecociv_report::chart::ChartLang::Zh,
+            Lang::En => ecociv_report::chart::ChartLang::En,
+        }
+    }
+
     pub fn status(self, s: Status) -> &'static str {
         match self {
             Lang::Zh => s.name_zh(),

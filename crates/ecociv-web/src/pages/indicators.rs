@@ -363,7 +363,8 @@ pub async fn detail(
         .collect();
 
     let series = annual_series(&visible, year);
-    let (chart, chart_desc, target_label, national_label) = chart_of(plan, ind, result, &series);
+    let (chart, chart_desc, target_label, national_label) =
+        chart_of(plan, ind, result, &series, lang);
     let yes_no = ind.kind == ValueKind::YesNo;
     let history = series
         .iter()
@@ -471,13 +472,14 @@ pub(crate) fn chart_of(
     ind: &ecociv_core::Indicator,
     result: Option<&IndicatorResult>,
     series: &[(i32, f64, bool)],
+    lang: Lang,
 ) -> (String, String, String, String) {
     if series.is_empty() || ind.kind == ValueKind::YesNo {
         return Default::default();
     }
     let last = series.last().map(|s| s.0).unwrap_or(0);
     let lines = result
-        .map(|r| ecociv_report::chart::result_lines(plan, ind, r, last))
+        .map(|r| ecociv_report::chart::result_lines(plan, ind, r, last, lang.chart()))
         .unwrap_or_default();
     let (target, national) = (lines.target, lines.national);
     let chart = HistoryChart {
@@ -493,6 +495,7 @@ pub(crate) fn chart_of(
         target: target.clone(),
         national: national.clone(),
         forecast: lines.forecast,
+        lang: lang.chart(),
     };
     (
         history_svg(&chart).unwrap_or_default(),

@@ -195,10 +195,11 @@ pub async fn index(
             .by_area
             .iter()
             .map(|a| StatusGroup {
-                label: a.name.to_owned(),
+                label: lang.area(a.area).to_owned(),
                 counts: SHOWN.iter().map(|s| (*s, a.counts.get(*s))).collect(),
             })
             .collect(),
+        lang: lang.chart(),
     })
     .unwrap_or_default();
     Ok(render(
@@ -279,7 +280,8 @@ pub async fn indicator(
     let all = published.values(&state, Some(&ind.code)).await?;
     let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
     let series = annual_series(&refs, year);
-    let (chart, chart_desc, target_label, national_label) = chart_of(plan, ind, result, &series);
+    let (chart, chart_desc, target_label, national_label) =
+        chart_of(plan, ind, result, &series, ctx.lang);
     let yes_no = ind.kind == ValueKind::YesNo;
     let history = series
         .iter()

@@ -60,16 +60,8 @@ pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<AssignedRecord>>
 pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
-    Ok(all(conn)
-        .await?
-        .into_iter()
-        .map(|a| {
-            (
-                format!("assigned:{}", a.id),
-                serde_json::to_value(a).unwrap_or_default(),
-            )
-        })
-        .collect())
+    let sql = format!("SELECT {COLS} FROM assigned_targets");
+    crate::audit::table_snapshots(conn, "assigned", &sql, from_row, |a| a.id.to_string()).await
 }
 
 /// Checks an assigned target against the plan; returns canonical (indicator, region, threshold).

@@ -337,6 +337,29 @@ impl Store {
     }
 }
 
+/// Every row of `table` as the audit verifier compares it: `(entity, snapshot)`, the entity
+/// being `"{kind}:{key}"` and the snapshot the row as its audit events record it.
+pub(crate) async fn table_snapshots<T: serde::Serialize>(
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    sql: &str,
+    from_row: fn(&AnyRow) -> Result<T>,
+    key: fn(&T) -> String,
+) -> Result<Vec<(String, serde_json::Value)>> {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let row = from_row(r)?;
+            Ok((
+                format!("{kind}:{}", key(&row)),
+                serde_json::to_value(&row).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

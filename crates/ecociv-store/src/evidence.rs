@@ -97,16 +97,12 @@ pub(crate) async fn audited_rows(
         ));
     }
     let sql = format!("SELECT {LINK_COLS} FROM evidence_links");
-    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let l = link_from_row(&r)?;
-        out.push((
-            format!("evidence_link:{}", l.id),
-            serde_json::to_value(l).unwrap_or_default(),
-        ));
-    }
+    out.extend(
+        crate::audit::table_snapshots(conn, "evidence_link", &sql, link_from_row, |l| {
+            l.id.to_string()
+        })
+        .await?,
+    );
     Ok(out)
 }
 

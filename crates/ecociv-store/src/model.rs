@@ -469,30 +469,22 @@ pub(crate) fn is_state_entity(entity: &str) -> bool {
 pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
-    let mut out = Vec::new();
-    for r in sqlx::query(
+    use crate::audit::table_snapshots;
+    let mut out = table_snapshots(
+        conn,
+        "catalogue",
         "SELECT name, kind, position, toml, updated_by, updated_at, version FROM catalogue_files",
+        catalogue_file_from_row,
+        |f| f.name.clone(),
     )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let f = catalogue_file_from_row(&r)?;
-        out.push((
-            format!("catalogue:{}", f.name),
-            serde_json::to_value(f).unwrap_or_default(),
-        ));
-    }
+    .await?;
     let sql = format!("SELECT {PLAN_COLS} FROM plan_versions");
-    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let p = plan_version_from_row(&r)?;
-        out.push((
-            format!("plan_version:{}", p.id),
-            serde_json::to_value(p).unwrap_or_default(),
-        ));
-    }
+    out.extend(
+        table_snapshots(conn, "plan_version", &sql, plan_version_from_row, |p| {
+            p.id.to_string()
+        })
+        .await?,
+    );
     for r in sqlx::query("SELECT key, value, updated_by, updated_at FROM settings")
         .fetch_all(&mut *conn)
         .await?

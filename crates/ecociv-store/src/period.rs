@@ -57,18 +57,7 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM periods");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let p = from_row(r)?;
-            Ok((
-                format!("period:{}", p.id),
-                serde_json::to_value(p).unwrap_or_default(),
-            ))
-        })
-        .collect()
+    crate::audit::table_snapshots(conn, "period", &sql, from_row, |p| p.id.clone()).await
 }
 
 async fn load(conn: &mut AnyConnection, id: &str) -> Result<PeriodState> {

@@ -126,15 +126,7 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM task_updates");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let t = from_row(r)?;
-            Ok((format!("task_update:{}", t.id), json(&t)))
-        })
-        .collect()
+    crate::audit::table_snapshots(conn, "task_update", &sql, from_row, |t| t.id.to_string()).await
 }
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<TaskUpdate> {

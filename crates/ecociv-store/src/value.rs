@@ -216,15 +216,7 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM data_values");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let v = from_row(r)?;
-            Ok((format!("value:{}", v.id), json(&v)))
-        })
-        .collect()
+    crate::audit::table_snapshots(conn, "value", &sql, from_row, |v| v.id.to_string()).await
 }
 
 pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<DataValue> {

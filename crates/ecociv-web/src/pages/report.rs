@@ -875,6 +875,28 @@ async fn read_form(
     Ok(up)
 }
 
+/// Reads an evidence upload (CSRF-checked, within the evidence size limit), attaches the file
+/// to `target` as `user`, and returns the page to go back to, marked as uploaded.
+async fn attach_upload(
+    state: &AppState,
+    form: Multipart,
+    pending: Option<&CsrfPending>,
+    user: &User,
+    target: EvidenceTarget,
+) -> Result<String, PageError> {
+    let limit = state.store.config().max_evidence_bytes;
+    let up = read_form(form, pending, limit).await?;
+    let (name, media, bytes) = up
+        .file
+        .as_ref()
+        .ok_or_else(|| PageError::invalid("请选择要上传的文件"))?;
+    state
+        .store
+        .attach_evidence(&Actor::user(user), target, name, media, bytes)
+        .await?;
+    Ok(with_done(&local_path(up.field("back")), "uploaded"))
+}
+
 pub async fn value_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -892,26 +914,16 @@ pub async fn value_evidence(
         &v.indicator,
         &v.region,
     )?;
-    let limit = state.store.config().max_evidence_bytes;
-    let up = read_form(form, pending.as_deref(), limit).await?;
-    let (name, media, bytes) = up
-        .file
-        .clone()
-        .ok_or_else(|| PageError::invalid("请选择要上传的文件"))?;
-    state
-        .store
-        .attach_evidence(
-            &Actor::user(u),
-            EvidenceTarget::Value(id),
-            &name,
-            &media,
-            &bytes,
-        )
-        .await?;
-    let back = local_path(up.field("back"));
+    let back = attach_upload(
+        &state,
+        form,
+        pending.as_deref(),
+        u,
+        EvidenceTarget::Value(id),
+    )
+    .await?;
     Ok(see_other(&format!(
-        "{}#{}",
-        with_done(&back, "uploaded"),
+        "{back}#{}",
         value_key(&v.indicator, &v.region)
     )))
 }
@@ -1247,26 +1259,13 @@ pub async fn task_evidence(
     let user = ctx.require(Action::WriteTask)?.clone();
     let t = state.store.task_update(id).await?;
     let u = policy::require_unit(Some(&user), Action::WriteTask, &t.unit)?;
-    let limit = state.store.config().max_evidence_bytes;
-    let up = read_form(form, pending.as_deref(), limit).await?;
-    let (name, media, bytes) = up
-        .file
-        .clone()
-        .ok_or_else(|| PageError::invalid("请选择要上传的文件"))?;
-    state
-        .store
-        .attach_evidence(
-            &Actor::user(u),
-            EvidenceTarget::TaskUpdate(id),
-            &name,
-            &media,
-            &bytes,
-        )
-        .await?;
-    let back = local_path(up.field("back"));
-    Ok(see_other(&format!(
-        "{}#t-{}",
-        with_done(&back, "uploaded"),
-        t.task
-    )))
+    let back = attach_upload(
+        &state,
+        form,
+        pending.as_deref(),
+        u,
+        EvidenceTarget::TaskUpdate(id),
+    )
+    .await?;
+    Ok(see_other(&format!("{back}#t-{}", t.task)))
 }

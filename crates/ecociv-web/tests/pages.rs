@@ -678,6 +678,20 @@ async fn reporting_and_review_through_forms(db: &TestDb) {
         .await
         .has("请附会议纪要")
         .has("已完成考核办法修订");
+    // The reporter attaches the minutes the coordinator asked for; the task page lists them.
+    let r = app
+        .upload(
+            &format!("/report/task/{}/evidence", update.id),
+            &rep,
+            ("考核办法修订会议纪要.pdf", b"%PDF-1.4 minutes"),
+            &[("back", &format!("/report?period={YEAR}"))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().contains("done=uploaded") && r.location().ends_with("#t-2"));
+    app.get("/tasks/2", Some(&coord))
+        .await
+        .has("考核办法修订会议纪要.pdf");
 }
 
 ecociv_store::both_backends! {

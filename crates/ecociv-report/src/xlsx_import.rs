@@ -48,6 +48,26 @@ pub struct CellError {
     pub message: String,
 }
 
+impl CellError {
+    /// A problem with the whole file, not one sheet or cell.
+    fn whole(code: &'static str, message: String) -> CellError {
+        CellError {
+            sheet: String::new(),
+            cell: String::new(),
+            code,
+            message,
+        }
+    }
+
+    fn not_a_workbook() -> CellError {
+        CellError::whole(
+            "not_a_workbook",
+            "文件不是 .xlsx 格式的 Excel 工作簿；若为 .xls、.et 或 .csv，请用 Excel 或 WPS 另存为 .xlsx 后再上传"
+                .to_owned(),
+        )
+    }
+}
+
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.sheet.is_empty(), self.cell.is_empty()) {
@@ -156,22 +176,10 @@ pub const MAX_PARTS: usize = 1_000;
 
 /// Checks the container before it is parsed: the number of parts and their unpacked size.
 fn check_container(bytes: &[u8]) -> Result<(), CellError> {
-    let whole = |code: &'static str, message: String| CellError {
-        sheet: String::new(),
-        cell: String::new(),
-        code,
-        message,
-    };
-    let not_a_workbook = || {
-        whole(
-            "not_a_workbook",
-            "文件不是 .xlsx 格式的 Excel 工作簿；若为 .xls、.et 或 .csv，请用 Excel 或 WPS 另存为 .xlsx 后再上传"
-                .to_owned(),
-        )
-    };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| CellError::not_a_workbook())?;
     if zip.len() > MAX_PARTS {
-        return Err(whole(
+        return Err(CellError::whole(
             "workbook_too_large",
             format!(
                 "工作簿包含 {} 个内部部件，超过上限 {MAX_PARTS} 个，不是本系统生成的填报模板；请使用下载的模板填写",
@@ -181,11 +189,13 @@ fn check_container(bytes: &[u8]) -> Result<(), CellError> {
     }
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let part = zip.by_index_raw(i).map_err(|_| not_a_workbook())?;
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|_| CellError::not_a_workbook())?;
         total = total.saturating_add(part.size());
     }
     if total > MAX_UNPACKED_BYTES {
-        return Err(whole(
+        return Err(CellError::whole(
             "workbook_too_large",
             format!(
                 "工作簿解压后共 {:.1} MB，超过上限 {} MB，不是本系统生成的填报模板；请使用下载的模板填写",
@@ -209,23 +219,9 @@ pub fn read(
         file: file.to_owned(),
         errors,
     };
-    let whole = |code: &'static str, message: String| CellError {
-        sheet: String::new(),
-        cell: String::new(),
-        code,
-        message,
-    };
     check_container(bytes).map_err(|e| reject(vec![e]))?;
-    let mut wb = match Xlsx::new(Cursor::new(bytes)) {
-        Ok(wb) => wb,
-        Err(_) => {
-            return Err(reject(vec![whole(
-                "not_a_workbook",
-                "文件不是 .xlsx 格式的 Excel 工作簿；若为 .xls、.et 或 .csv，请用 Excel 或 WPS 另存为 .xlsx 后再上传"
-                    .to_owned(),
-            )]));
-        }
-    };
+    let mut wb =
+        Xlsx::new(Cursor::new(bytes)).map_err(|_| reject(vec![CellError::not_a_workbook()]))?;
 
     // 1–2. Identity.
     let (layout, checksum) = match identify(&mut wb, plan, catalogue, expect) {
@@ -252,7 +248,7 @@ pub fn read(
     let mut sheets: HashMap<&str, Sheet> = HashMap::new();
     for name in [SHEET_INDICATORS, SHEET_TASKS] {
         if !names.iter().any(|n| n == name) {
-            errors.push(whole(
+            errors.push(CellError::whole(
                 "missing_sheet",
                 format!(
                     "找不到工作表“{name}”（工作簿中有：{}）；请勿重命名或删除模板中的工作表",
@@ -309,14 +305,7 @@ fn identify(
     catalogue: &Catalogue,
     expect: &Expect,
 ) -> Result<(Layout, String), Vec<CellError>> {
-    let whole = |code: &'static str, message: String| {
-        vec![CellError {
-            sheet: String::new(),
-            cell: String::new(),
-            code,
-            message,
-        }]
-    };
+    let whole = |code: &'static str, message: String| vec![CellError::whole(code, message)];
     let not_ours = |why: &str| {
         whole(
             "not_a_template",
@@ -370,30 +359,26 @@ fn identify(
     if let Some(want) = &expect.reporter
         && want != &reporter
     {
-        errors.push(CellError {
-            sheet: String::new(),
-            cell: String::new(),
-            code: "wrong_reporter",
-            message: format!(
+        errors.push(CellError::whole(
+            "wrong_reporter",
+            format!(
                 "这是{}的模板，当前应上传{}的模板",
                 reporter.name(plan),
                 want.name(plan)
             ),
-        });
+        ));
     }
     if let Some(want) = expect.period
         && want != period
     {
-        errors.push(CellError {
-            sheet: String::new(),
-            cell: String::new(),
-            code: "wrong_period",
-            message: format!(
+        errors.push(CellError::whole(
+            "wrong_period",
+            format!(
                 "这是{}的模板，当前应上传{}的模板",
                 period_zh(period),
                 period_zh(want)
             ),
-        });
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);

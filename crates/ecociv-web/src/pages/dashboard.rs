@@ -10,13 +10,14 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecociv_core::evaluate::AreaSummary;
 use ecociv_core::obligation::{self, Obligations};
 use ecociv_core::{Evaluation, IndicatorResult, Status};
 use ecociv_report::chart::{StatusChart, StatusGroup, status_svg};
 use ecociv_store::{Audience, DataValue, ValueFilter, WorkflowStatus};
 
 use super::{
-    Choice, Ctx, Layout, PageError, Section, StatusView, due_date, fmt_result, fmt_stored,
+    Choice, Ctx, Lang, Layout, PageError, Section, StatusView, due_date, fmt_result, fmt_stored,
     fmt_time, non_empty, render, status_key, today, year_choices, year_param,
 };
 use crate::policy::{self, Action};
@@ -99,6 +100,31 @@ struct DashboardPage {
 }
 
 /// Which statuses the tiles and area table show, in this order.
+/// The plan indicators by area as a stacked-bar chart (SVG), counting `shown` statuses: the
+/// dashboard's and the public portal's chart.
+pub(super) fn area_chart(
+    id: &str,
+    year: i32,
+    by_area: &[AreaSummary],
+    shown: &[Status],
+    lang: Lang,
+) -> String {
+    let t = lang.texts();
+    status_svg(&StatusChart {
+        id: id.into(),
+        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
+        groups: by_area
+            .iter()
+            .map(|a| StatusGroup {
+                label: lang.area(a.area).to_owned(),
+                counts: shown.iter().map(|s| (*s, a.counts.get(*s))).collect(),
+            })
+            .collect(),
+        lang: lang.chart(),
+    })
+    .unwrap_or_default()
+}
+
 const SHOWN: [Status; 5] = [
     Status::Met,
     Status::AtRisk,
@@ -150,20 +176,7 @@ pub async fn page(
             total: a.counts.total(),
         })
         .collect();
-    let chart = status_svg(&StatusChart {
-        id: "areas".into(),
-        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
-        groups: r
-            .by_area
-            .iter()
-            .map(|a| StatusGroup {
-                label: lang.area(a.area).to_owned(),
-                counts: SHOWN.iter().map(|s| (*s, a.counts.get(*s))).collect(),
-            })
-            .collect(),
-        lang: lang.chart(),
-    })
-    .unwrap_or_default();
+    let chart = area_chart("areas", year, &r.by_area, &SHOWN, lang);
 
     let at_risk = most_at_risk(plan, e, year, lang);
 

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use ecociv_core::{Status, ValueKind};
-use ecociv_report::chart::{StatusChart, StatusGroup, status_svg};
 use ecociv_store::{Audience, DataValue, ValueFilter, WorkflowStatus};
 
 use super::indicators::{HistoryRow, MethodView, annual_series, assessment, chart_of, methodology};
@@ -187,21 +186,8 @@ pub async fn index(
             counts: SHOWN.iter().map(|s| a.counts.get(*s)).collect(),
         })
         .collect();
-    let chart = status_svg(&StatusChart {
-        id: "public-areas".into(),
-        title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
-        groups: e
-            .readiness
-            .by_area
-            .iter()
-            .map(|a| StatusGroup {
-                label: lang.area(a.area).to_owned(),
-                counts: SHOWN.iter().map(|s| (*s, a.counts.get(*s))).collect(),
-            })
-            .collect(),
-        lang: lang.chart(),
-    })
-    .unwrap_or_default();
+    let chart =
+        super::dashboard::area_chart("public-areas", year, &e.readiness.by_area, &SHOWN, lang);
     Ok(render(
         StatusCode::OK,
         &PublicPage {

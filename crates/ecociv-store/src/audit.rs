@@ -186,11 +186,7 @@ impl Store {
     /// Checks the whole chain and the audited state; see the module documentation.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
         // Read everything in one snapshot so a concurrent write cannot look like tampering.
-        let snapshot_begin = match self.backend() {
-            crate::Backend::Sqlite => "BEGIN",
-            crate::Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        let mut tx = self.pool().begin_with(snapshot_begin).await?;
+        let mut tx = self.begin_snapshot().await?;
         let result = self.verify_in(&mut tx).await;
         tx.rollback().await?;
         result

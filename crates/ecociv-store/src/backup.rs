@@ -295,11 +295,7 @@ pub struct BackupSummary {
 impl Store {
     /// Writes a consistent backup of the whole database to `out`.
     pub async fn backup(&self, out: &mut (dyn Write + Send)) -> Result<BackupSummary> {
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN",
-            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        let mut tx = self.pool().begin_with(begin).await?;
+        let mut tx = self.begin_snapshot().await?;
         let header = json!({
             "format": FORMAT,
             "version": FORMAT_VERSION,

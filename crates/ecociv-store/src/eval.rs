@@ -161,15 +161,8 @@ impl Store {
         let _one_at_a_time = self.inner.eval_cache.compute.lock().await;
 
         // Load the inputs in one snapshot and label the result with that snapshot's generation.
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN",
-            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        let mut tx = self.pool().begin_with(begin).await?;
-        let generation: i64 = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let mut tx = self.begin_snapshot().await?;
+        let generation = snapshot_generation(&mut tx).await?;
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
@@ -315,6 +308,16 @@ async fn load_inputs(
     Ok((ValueSet::new(observations), AssignedSet::new(assigned)))
 }
 
+/// The data generation a snapshot transaction sees.
+async fn snapshot_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
+    Ok(
+        sqlx::query("SELECT generation FROM store_state WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?,
+    )
+}
+
 /// `SELECT cols FROM from ORDER BY …` as one JSON array of arrays in a single row, each inner
 /// array deserialized as a tuple `T` of the columns in order.
 async fn json_rows<T: serde::de::DeserializeOwned>(
@@ -378,15 +381,8 @@ impl Store {
     /// (uncached: for document downloads, not for every page view).
     pub async fn evaluation_inputs(&self, audience: Audience) -> Result<EvaluationInputs> {
         let model = self.current_model().await?;
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN",
-            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        let mut tx = self.pool().begin_with(begin).await?;
-        let generation: i64 = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let mut tx = self.begin_snapshot().await?;
+        let generation = snapshot_generation(&mut tx).await?;
         let (values, assigned) =
             load_inputs(&mut tx, self.backend(), &model.plan, audience).await?;
         tx.rollback().await?;

@@ -290,6 +290,17 @@ impl Store {
         &self.inner.pool
     }
 
+    /// A read-only transaction over one snapshot of the database (SQLite: a read transaction,
+    /// which sees one WAL snapshot; PostgreSQL: repeatable read), for reads that must agree with
+    /// each other while writers go on.
+    pub(crate) async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        Ok(self.pool().begin_with(begin).await?)
+    }
+
     /// The store's clock: callers that need "today" (due dates, overdue reports) ask here, so
     /// tests that move the clock move them too.
     pub fn now(&self) -> DateTime<Utc> {

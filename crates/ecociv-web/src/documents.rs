@@ -150,10 +150,10 @@ pub async fn task_progress(store: &Store, model: &Model) -> Result<Vec<TaskProgr
 }
 
 /// The default organisation on the report's cover.
-pub fn default_organisation(model: &Model) -> String {
+pub fn default_organisation(plan: &ecociv_core::Plan) -> String {
     format!(
         "{}生态文明建设示范市创建工作领导小组办公室",
-        model.plan.city_region().name
+        plan.city_region().name
     )
 }
 
@@ -172,6 +172,32 @@ pub struct SelfAssessment {
     pub demo: bool,
     pub tables: usize,
     pub figures: usize,
+}
+
+impl SelfAssessment {
+    /// Lays the report out and renders it: the one way from report input to document, for the
+    /// download and for `ecociv report`.
+    pub fn make(input: &ReportInput<'_>, renderer: &PngRenderer) -> Result<Self, ReportError> {
+        let outline = docx::outline(input)?;
+        let bytes = docx::render(&outline, &input.meta, renderer)?;
+        let (tables, figures) =
+            outline
+                .parts
+                .iter()
+                .flat_map(|p| &p.blocks)
+                .fold((0, 0), |(t, f), b| match b {
+                    docx::Block::Table(_) => (t + 1, f),
+                    docx::Block::Figure(_) => (t, f + 1),
+                    _ => (t, f),
+                });
+        Ok(SelfAssessment {
+            bytes,
+            title: outline.title,
+            demo: outline.demo,
+            tables,
+            figures,
+        })
+    }
 }
 
 /// The annual self-assessment report (年度自评估报告) from the database.
@@ -194,29 +220,11 @@ pub async fn self_assessment(
             history: &data.history,
             progress: &progress,
             meta: ReportMeta {
-                organisation: organisation.unwrap_or_else(|| default_organisation(model)),
+                organisation: organisation.unwrap_or_else(|| default_organisation(&model.plan)),
                 date,
             },
         };
-        let outline = docx::outline(&input)?;
-        let bytes = docx::render(&outline, &input.meta, &renderer)?;
-        let (tables, figures) =
-            outline
-                .parts
-                .iter()
-                .flat_map(|p| &p.blocks)
-                .fold((0, 0), |(t, f), b| match b {
-                    docx::Block::Table(_) => (t + 1, f),
-                    docx::Block::Figure(_) => (t, f + 1),
-                    _ => (t, f),
-                });
-        Ok(SelfAssessment {
-            bytes,
-            title: outline.title,
-            demo: outline.demo,
-            tables,
-            figures,
-        })
+        Ok(SelfAssessment::make(&input, &renderer)?)
     })
     .await
 }

@@ -8,10 +8,10 @@ use anyhow::{Context as _, Result};
 use ecociv_core::ValueSet;
 use ecociv_core::evaluate::Options;
 use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
-use ecociv_report::docx::{self, ReportInput, ReportMeta};
+use ecociv_report::docx::{ReportInput, ReportMeta};
 use ecociv_report::xlsx_import::{self, Expect};
 use ecociv_report::{History, TaskProgress};
-use ecociv_web::documents::SelfAssessment;
+use ecociv_web::documents::{SelfAssessment, default_organisation};
 
 use crate::cmd::db;
 use crate::cmd::inputs::{self, Source, SourceArgs, ValueFiles};
@@ -129,12 +129,10 @@ fn from_csv(
     let history = History::from_values(plan, &ValueSet::new(inputs.observations.iter().cloned()));
     let progress = read_progress(&args.progress, &loaded)?;
     let meta = ReportMeta {
-        organisation: args.organisation.clone().unwrap_or_else(|| {
-            format!(
-                "{}生态文明建设示范市创建工作领导小组办公室",
-                plan.city_region().name
-            )
-        }),
+        organisation: args
+            .organisation
+            .clone()
+            .unwrap_or_else(|| default_organisation(plan)),
         date,
     };
     let input = ReportInput {
@@ -145,23 +143,5 @@ fn from_csv(
         progress: &progress,
         meta,
     };
-    let outline = docx::outline(&input)?;
-    let bytes = docx::render(&outline, &input.meta, renderer)?;
-    let (tables, figures) =
-        outline
-            .parts
-            .iter()
-            .flat_map(|p| &p.blocks)
-            .fold((0, 0), |(t, f), b| match b {
-                docx::Block::Table(_) => (t + 1, f),
-                docx::Block::Figure(_) => (t, f + 1),
-                _ => (t, f),
-            });
-    Ok(SelfAssessment {
-        bytes,
-        title: outline.title,
-        demo: outline.demo,
-        tables,
-        figures,
-    })
+    Ok(SelfAssessment::make(&input, renderer)?)
 }

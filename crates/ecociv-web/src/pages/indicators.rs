@@ -255,6 +255,23 @@ pub(crate) struct EvidenceRow {
     pub href: String,
 }
 
+/// The files attached to a value or a task update, as links.
+pub(crate) async fn evidence_rows(
+    state: &AppState,
+    target: EvidenceTarget,
+) -> Result<Vec<EvidenceRow>, PageError> {
+    Ok(state
+        .store
+        .evidence_links(target)
+        .await?
+        .into_iter()
+        .map(|l| EvidenceRow {
+            href: format!("/api/v1/evidence/{}", l.sha256),
+            name: l.filename,
+        })
+        .collect())
+}
+
 /// A row of the national catalogue that maps to the indicator.
 #[derive(Debug)]
 pub(crate) struct NationalRowView {
@@ -383,16 +400,7 @@ pub async fn detail(
 
     let mut values = Vec::new();
     for v in visible.iter().rev() {
-        let evidence = state
-            .store
-            .evidence_links(EvidenceTarget::Value(v.id))
-            .await?
-            .into_iter()
-            .map(|l| EvidenceRow {
-                href: format!("/api/v1/evidence/{}", l.sha256),
-                name: l.filename,
-            })
-            .collect();
+        let evidence = evidence_rows(&state, EvidenceTarget::Value(v.id)).await?;
         values.push(value_row(v, ind, lang, evidence));
     }
 

@@ -19,7 +19,7 @@ use ecociv_store::{
     WorkflowStatus,
 };
 
-use super::indicators::{EvidenceRow, range_text, workflow_class};
+use super::indicators::{EvidenceRow, evidence_rows, range_text, workflow_class};
 use super::{
     Choice, Ctx, Layout, PageError, Section, due_date, fmt_stored, fmt_time, local_path, non_empty,
     render, see_other, today, with_done, year_param,
@@ -405,22 +405,6 @@ async fn show(
             can_tasks,
         },
     ))
-}
-
-async fn evidence_rows(
-    state: &AppState,
-    target: EvidenceTarget,
-) -> Result<Vec<EvidenceRow>, PageError> {
-    Ok(state
-        .store
-        .evidence_links(target)
-        .await?
-        .into_iter()
-        .map(|l| EvidenceRow {
-            href: format!("/api/v1/evidence/{}", l.sha256),
-            name: l.filename,
-        })
-        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

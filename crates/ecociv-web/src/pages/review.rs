@@ -10,7 +10,7 @@ use axum::response::Response;
 use ecociv_core::ValueKind;
 use ecociv_store::{Actor, EvidenceTarget, TaskUpdateFilter, User, ValueFilter, WorkflowStatus};
 
-use super::indicators::EvidenceRow;
+use super::indicators::{EvidenceRow, evidence_rows};
 use super::{Ctx, Layout, PageError, Section, fmt_stored, fmt_time, non_empty, render, see_other};
 use crate::error::ApiError;
 use crate::policy::{self, Action};
@@ -151,16 +151,7 @@ async fn show(
                 })
                 .map(|p| format!("{}：{}", p.period, fmt_stored(&p.value, unit, yes_no)))
                 .unwrap_or_else(|| "—".into());
-            let evidence = state
-                .store
-                .evidence_links(EvidenceTarget::Value(v.id))
-                .await?
-                .into_iter()
-                .map(|l| EvidenceRow {
-                    href: format!("/api/v1/evidence/{}", l.sha256),
-                    name: l.filename,
-                })
-                .collect();
+            let evidence = evidence_rows(state, EvidenceTarget::Value(v.id)).await?;
             values.push(ValueItem {
                 id: v.id,
                 version: v.version,
@@ -205,16 +196,7 @@ async fn show(
             .into_iter()
             .filter(|u| policy::covers_unit(user, &u.unit))
         {
-            let evidence = state
-                .store
-                .evidence_links(EvidenceTarget::TaskUpdate(u.id))
-                .await?
-                .into_iter()
-                .map(|l| EvidenceRow {
-                    href: format!("/api/v1/evidence/{}", l.sha256),
-                    name: l.filename,
-                })
-                .collect();
+            let evidence = evidence_rows(state, EvidenceTarget::TaskUpdate(u.id)).await?;
             tasks.push(TaskItem {
                 id: u.id,
                 version: u.version,

@@ -12,7 +12,7 @@ use ecociv_store::{
     EvidenceTarget, TaskProgress, TaskUpdate, TaskUpdateFilter, User, WorkflowStatus,
 };
 
-use super::indicators::{EvidenceRow, workflow_class};
+use super::indicators::{EvidenceRow, evidence_rows, workflow_class};
 use super::{
     Choice, Ctx, Lang, Layout, PageError, Section, due_date, fmt_time, non_empty, render, today,
     year_choices, year_param,
@@ -355,16 +355,7 @@ pub async fn detail(
                 )
             })
             .collect();
-        let evidence = state
-            .store
-            .evidence_links(EvidenceTarget::TaskUpdate(u.id))
-            .await?
-            .into_iter()
-            .map(|l| EvidenceRow {
-                href: format!("/api/v1/evidence/{}", l.sha256),
-                name: l.filename,
-            })
-            .collect();
+        let evidence = evidence_rows(&state, EvidenceTarget::TaskUpdate(u.id)).await?;
         rows.push(UpdateRow {
             id: u.id,
             unit: model

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use ecociv_i18n::Words;
+
 /// A field of work in the implementation plan. The plan's areas follow the 2019/2021 national
 /// template; the 2024 national catalogue uses different domains, which the catalogue keeps as
 /// free text per version.
@@ -26,26 +28,9 @@ impl Area {
         Area::Culture,
     ];
 
+    /// The Chinese name (生态制度, …).
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Area::Institutions => "生态制度",
-            Area::Security => "生态安全",
-            Area::Space => "生态空间",
-            Area::Economy => "生态经济",
-            Area::Living => "生态生活",
-            Area::Culture => "生态文化",
-        }
-    }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Area::Institutions => "Institutions",
-            Area::Security => "Ecological security",
-            Area::Space => "Ecological space",
-            Area::Economy => "Ecological economy",
-            Area::Living => "Ecological living",
-            Area::Culture => "Ecological culture",
-        }
+        self.zh()
     }
 
     /// Accepts the Chinese name or the English identifier.
@@ -56,6 +41,15 @@ impl Area {
             .find(|a| a.name_zh() == s || format!("{a:?}").eq_ignore_ascii_case(s))
     }
 }
+
+ecociv_i18n::words!(Area {
+    Institutions => "生态制度", "Institutions";
+    Security => "生态安全", "Ecological security";
+    Space => "生态空间", "Ecological space";
+    Economy => "生态经济", "Ecological economy";
+    Living => "生态生活", "Ecological living";
+    Culture => "生态文化", "Ecological culture";
+});
 
 impl fmt::Display for Area {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,6 +5,7 @@
 //! its source and confidence. Rows not read in an official copy (confidence below A) are shown as
 //! 待核实. A coordinator can replace or edit any version without a new release.
 
+use ecociv_i18n::Words;
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -57,11 +58,7 @@ impl Scope {
     }
 
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Scope::City => "市",
-            Scope::County => "县",
-            Scope::Both => "市县",
-        }
+        self.zh()
     }
 
     pub fn applies_to(self, level: RegionLevel) -> bool {
@@ -72,6 +69,12 @@ impl Scope {
         }
     }
 }
+
+ecociv_i18n::words!(Scope {
+    City => "市", "city";
+    County => "县", "county";
+    Both => "市县", "city and county";
+});
 
 /// One row (or sub-row) of a national catalogue version.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

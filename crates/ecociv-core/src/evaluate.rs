@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 
+use ecociv_i18n::Words;
+
 use crate::area::Area;
 use crate::catalogue::{Catalogue, CatalogueVersion, Confidence, NationalRow};
 use crate::explain;
@@ -28,7 +30,7 @@ use crate::indicator::{Attribute, Direction, Indicator, ValueKind};
 use crate::observation::{AssignedSet, Point, ValueSet, ValueState};
 use crate::plan::{Plan, Target, Task};
 use crate::region::Region;
-use crate::threshold::{Op, Threshold, Tolerance};
+use crate::threshold::{Op, Threshold, Tolerance, pick_level as pick};
 
 /// The status of an indicator for a region and year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -52,26 +54,9 @@ impl Status {
         Status::NotApplicable,
     ];
 
+    /// The Chinese word (达标, 未达标, …), as data and Chinese-only documents print it.
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Status::Met => "达标",
-            Status::AtRisk => "有风险",
-            Status::NotMet => "未达标",
-            Status::NoData => "无数据",
-            Status::Pending => "待审核",
-            Status::NotApplicable => "不适用",
-        }
-    }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Status::Met => "Met",
-            Status::AtRisk => "At risk",
-            Status::NotMet => "Not met",
-            Status::NoData => "No data",
-            Status::Pending => "Pending",
-            Status::NotApplicable => "Not applicable",
-        }
+        self.zh()
     }
 
     /// A symbol that carries the status without colour.
@@ -86,6 +71,35 @@ impl Status {
         }
     }
 
+    /// How far a status is from a secured 达标, for choosing the worse of two: met, at risk,
+    /// pending, no data, not met. 不适用 has none: it never decides.
+    pub fn severity(self) -> Option<u8> {
+        match self {
+            Status::Met => Some(0),
+            Status::AtRisk => Some(1),
+            Status::Pending => Some(2),
+            Status::NoData => Some(3),
+            Status::NotMet => Some(4),
+            Status::NotApplicable => None,
+        }
+    }
+
+    /// The worse of two statuses (see [`Status::severity`]); 不适用 yields to the other, and two
+    /// 不适用 stay 不适用.
+    pub fn worse(a: Status, b: Status) -> Status {
+        match (a.severity(), b.severity()) {
+            (None, _) => b,
+            (_, None) => a,
+            (Some(x), Some(y)) => {
+                if y > x {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| {
             st.name_zh() == s
@@ -96,6 +110,15 @@ impl Status {
         })
     }
 }
+
+ecociv_i18n::words!(Status {
+    Met => "达标", "Met";
+    AtRisk => "有风险", "At risk";
+    NotMet => "未达标", "Not met";
+    NoData => "无数据", "No data";
+    Pending => "待审核", "Pending";
+    NotApplicable => "不适用", "Not applicable";
+});
 
 /// What a threshold check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,12 +223,118 @@ pub struct IndicatorResult {
     pub value_state: Option<ValueState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The plan status where the plan sets a target, else the national status.
+    /// The overall status a reader sees: the worse of the plan status and the national status
+    /// where both apply (both are in `target` and `national`), else the one that applies. A
+    /// plan target laxer than the binding national threshold cannot make an indicator 达标.
     pub status: Status,
     pub target: Option<TargetResult>,
     pub national: Option<NationalResult>,
+    /// The plan target asks less than the national threshold for this region (a plan-check
+    /// finding, [`crate::findings`]): meeting it does not meet the national one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub target_laxer_than_national: bool,
     pub forecast: Option<Forecast>,
     pub explanation: String,
+}
+
+/// Which of an indicator's statuses a list or a count looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusBasis {
+    /// The overall status: the worse of the plan and the national status.
+    Overall,
+    /// Against the national threshold: what readiness (申报条件) counts.
+    National,
+    /// Against the plan target.
+    Plan,
+}
+
+impl IndicatorResult {
+    /// The status on a basis; `None` when the indicator has no plan target (or no national row).
+    pub fn status_on(&self, basis: StatusBasis) -> Option<Status> {
+        match basis {
+            StatusBasis::Overall => Some(self.status),
+            StatusBasis::National => self.national.as_ref().map(|n| n.status),
+            StatusBasis::Plan => self.target.as_ref().map(|t| t.status),
+        }
+    }
+
+    /// Binding (`Some(true)`) or reference (`Some(false)`) national row; `None` without one.
+    pub fn binding(&self) -> Option<bool> {
+        self.national.as_ref().map(|n| n.binding)
+    }
+}
+
+/// A national row's kind, as lists filter by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    Binding,
+    Reference,
+}
+
+impl RowKind {
+    pub fn parse(s: &str) -> Option<RowKind> {
+        match s.trim() {
+            "binding" | "约束性" => Some(RowKind::Binding),
+            "reference" | "参考性" => Some(RowKind::Reference),
+            _ => None,
+        }
+    }
+}
+
+/// What a list of results is filtered by: the indicator list of the pages and the API, and the
+/// readiness counts, which are this filter's tallies (so a count and the list behind its link
+/// hold the same indicators).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultFilter {
+    /// A region code; `None` for every region.
+    pub region: Option<String>,
+    pub area: Option<Area>,
+    pub status: Option<Status>,
+    /// Only indicators with a binding or a reference national row.
+    pub row: Option<RowKind>,
+}
+
+impl ResultFilter {
+    /// The status the filter compares: with a national row kind, the national status (what
+    /// readiness counts); otherwise the overall status.
+    pub fn basis(&self) -> StatusBasis {
+        if self.row.is_some() {
+            StatusBasis::National
+        } else {
+            StatusBasis::Overall
+        }
+    }
+
+    /// Whether a result passes everything but the status.
+    fn selects(&self, r: &IndicatorResult) -> bool {
+        self.region.as_ref().is_none_or(|g| &r.region == g)
+            && self.area.is_none_or(|a| r.area == Some(a))
+            && match self.row {
+                None => true,
+                Some(RowKind::Binding) => r.binding() == Some(true),
+                Some(RowKind::Reference) => r.binding() == Some(false),
+            }
+    }
+
+    pub fn matches(&self, r: &IndicatorResult) -> bool {
+        self.selects(r)
+            && self
+                .status
+                .is_none_or(|s| r.status_on(self.basis()) == Some(s))
+    }
+
+    /// How many results of each status the filter (ignoring its own status) selects.
+    pub fn tally<'a>(&self, results: impl IntoIterator<Item = &'a IndicatorResult>) -> Counts {
+        let mut c = Counts::default();
+        for r in results.into_iter().filter(|r| self.selects(r)) {
+            if let Some(s) = r.status_on(self.basis()) {
+                c.add(s);
+            }
+        }
+        c
+    }
 }
 
 /// Status counts.
@@ -267,7 +396,7 @@ pub struct Readiness {
     /// Applicable rows not confirmed against an official copy (待核实).
     pub unverified_rows: usize,
     pub catalogue_complete: bool,
-    /// Plan targets of the city by area.
+    /// Plan indicators of the city by the area of their task, with their overall status.
     pub by_area: Vec<AreaSummary>,
     pub plan: Counts,
     pub summary: String,
@@ -543,29 +672,15 @@ impl<'a> Ctx<'a> {
         t.text_zh(self.ind.direction, self.unit_text(), self.plan.base_year)
     }
 
-    /// The wording of a threshold as it applies to this region: a variant shows only the case
-    /// chosen by the region's profile (「平原地区≥18%」 rather than all five terrains).
+    /// The wording of a threshold as it applies to this region (see
+    /// [`Threshold::text_for_region`]).
     fn text_here(&self, t: &Threshold) -> String {
-        match t {
-            Threshold::Variant { by, cases } => match by
-                .key_of(self.region)
-                .and_then(|k| cases.iter().find(|(c, _)| c == k))
-            {
-                Some((k, inner)) => format!("{}{}", by.case_name_zh(k), self.text_here(inner)),
-                None => self.text(t),
-            },
-            Threshold::AllOf(items) => items
-                .iter()
-                .map(|i| self.text_here(i))
-                .collect::<Vec<_>>()
-                .join("，且"),
-            Threshold::AnyOf(items) => items
-                .iter()
-                .map(|i| self.text_here(i))
-                .collect::<Vec<_>>()
-                .join("或"),
-            _ => self.text(t),
-        }
+        t.text_for_region(
+            self.region,
+            self.ind.direction,
+            self.unit_text(),
+            self.plan.base_year,
+        )
     }
 
     /// Checks a threshold for `year` against the value `v` of that year.
@@ -899,7 +1014,30 @@ impl<'a> Ctx<'a> {
                 explanation,
             }
         });
+        let laxer = match (target, row) {
+            (Some((_, t)), Some((r, _))) => {
+                r.not_applicable_reason(self.region).is_none()
+                    && t.threshold
+                        .laxer_than(&r.threshold, self.ind.direction, self.region)
+            }
+            _ => false,
+        };
         let (status, explanation) = match (&target_result, &national) {
+            (Some(t), Some(n)) if Status::worse(t.status, n.status) != t.status => {
+                // The national threshold is the worse: say so, and why meeting the plan target
+                // does not meet it.
+                let mut text = t.explanation.clone();
+                if laxer {
+                    text.push_str(&format!(
+                        "方案目标（{}）低于国家{}（{}），达到方案目标不等于达到国家标准。",
+                        t.text,
+                        attribute_words(n.attribute),
+                        n.text
+                    ));
+                }
+                text.push_str(&n.explanation);
+                (Status::worse(t.status, n.status), text)
+            }
             (Some(t), _) => (t.status, t.explanation.clone()),
             (None, Some(n)) => (n.status, n.explanation.clone()),
             (None, None) => match point {
@@ -931,6 +1069,7 @@ impl<'a> Ctx<'a> {
             status,
             target: target_result,
             national,
+            target_laxer_than_national: laxer,
             forecast: forecast_out,
             explanation,
         }
@@ -1197,6 +1336,15 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// 「约束性指标」, 「参考性指标」, or 「标准」 where the version has no attribute column.
+pub(crate) fn attribute_words(a: Option<Attribute>) -> &'static str {
+    match a {
+        Some(Attribute::Binding) => "约束性指标",
+        Some(Attribute::Reference) => "参考性指标",
+        None => "标准",
+    }
+}
+
 fn join_notes(notes: &[String]) -> String {
     if notes.is_empty() {
         String::new()
@@ -1241,15 +1389,6 @@ fn combine(checks: Vec<Check>, all: bool) -> Check {
     Check { verdict, notes }
 }
 
-/// The strictest (all-of) or loosest (any-of) level in the indicator's better direction.
-fn pick(levels: Vec<(Op, f64)>, dir: Direction, strictest: bool) -> Option<(Op, f64)> {
-    let higher = dir == Direction::HigherIsBetter;
-    levels.into_iter().reduce(|a, b| {
-        let b_stricter = if higher { b.1 > a.1 } else { b.1 < a.1 };
-        if b_stricter == strictest { b } else { a }
-    })
-}
-
 fn readiness(
     plan: &Plan,
     version: &CatalogueVersion,
@@ -1257,8 +1396,13 @@ fn readiness(
     city: usize,
 ) -> Readiness {
     let city_code = &plan.regions[city].code;
-    let mut binding = Counts::default();
-    let mut reference = Counts::default();
+    let of_city = |row| ResultFilter {
+        region: Some(city_code.clone()),
+        row,
+        ..ResultFilter::default()
+    };
+    let binding = of_city(Some(RowKind::Binding)).tally(results);
+    let reference = of_city(Some(RowKind::Reference)).tally(results);
     let mut unverified = 0;
     let mut plan_counts = Counts::default();
     let mut by_area: Vec<AreaSummary> = Area::ALL
@@ -1271,22 +1415,20 @@ fn readiness(
         .collect();
     let task_area: HashMap<u32, Area> = plan.tasks.iter().map(|t| (t.number, t.area)).collect();
     for r in results.iter().filter(|r| &r.region == city_code) {
-        if let Some(n) = &r.national {
-            if n.binding {
-                binding.add(n.status)
-            } else {
-                reference.add(n.status)
-            }
-            if !n.verified && n.status != Status::NotApplicable {
-                unverified += 1;
-            }
+        if let Some(n) = &r.national
+            && !n.verified
+            && n.status != Status::NotApplicable
+        {
+            unverified += 1;
         }
+        // Plan indicators count with their overall status: a target met while the national
+        // threshold is not is not met.
         if let Some(t) = &r.target {
-            plan_counts.add(t.status);
+            plan_counts.add(r.status);
             if let Some(area) = task_area.get(&t.task)
                 && let Some(s) = by_area.iter_mut().find(|s| s.area == *area)
             {
-                s.counts.add(t.status);
+                s.counts.add(r.status);
             }
         }
     }

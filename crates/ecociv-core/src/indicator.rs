@@ -1,5 +1,6 @@
 //! Indicators (指标): what is measured, in which unit, and which way is better.
 
+use ecociv_i18n::Words;
 use crate::area::Area;
 use crate::measure::MeasureUnit;
 
@@ -10,6 +11,11 @@ pub enum Direction {
     HigherIsBetter,
     LowerIsBetter,
 }
+
+ecociv_i18n::words!(Direction {
+    HigherIsBetter => "越高越好", "Higher is better";
+    LowerIsBetter => "越低越好", "Lower is better";
+});
 
 impl Direction {
     pub fn parse(s: &str) -> Option<Direction> {
@@ -81,12 +87,14 @@ impl Attribute {
     }
 
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Attribute::Binding => "约束性",
-            Attribute::Reference => "参考性",
-        }
+        self.zh()
     }
 }
+
+ecociv_i18n::words!(Attribute {
+    Binding => "约束性", "binding";
+    Reference => "参考性", "reference";
+});
 
 /// An indicator. Codes are stable ASCII identifiers; the Chinese name is what people read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

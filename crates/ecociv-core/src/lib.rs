@@ -13,11 +13,14 @@
 
 pub mod area;
 pub mod builtin;
+pub mod calendar;
 pub mod catalogue;
+pub mod date;
 pub mod demo;
 pub mod diag;
 pub mod evaluate;
 pub mod explain;
+pub mod findings;
 pub mod forecast;
 pub mod indicator;
 pub mod measure;
@@ -25,11 +28,14 @@ pub mod obligation;
 pub mod observation;
 pub mod period;
 pub mod plan;
+pub mod progress;
 pub mod region;
 pub mod threshold;
 
 pub use area::Area;
+pub use calendar::Calendar;
 pub use catalogue::{Catalogue, CatalogueVersion, Confidence, NationalRow};
+pub use date::Date;
 pub use diag::{Diagnostic, Diagnostics};
 pub use evaluate::{Evaluation, IndicatorResult, Status, evaluate};
 pub use indicator::{Direction, Indicator, ValueKind};
@@ -37,5 +43,6 @@ pub use measure::MeasureUnit;
 pub use observation::{AssignedSet, AssignedTarget, Observation, ValueSet, ValueState};
 pub use period::Period;
 pub use plan::{Plan, Responsibility, Target, Task};
+pub use progress::TaskState;
 pub use region::Region;
 pub use threshold::Threshold;

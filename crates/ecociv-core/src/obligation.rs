@@ -6,7 +6,7 @@
 //! whose indicator they own. Counties owe the values reported at county level: indicators with a
 //! target on the county and national rows that apply to it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::catalogue::CatalogueVersion;
 use crate::indicator::Method;
@@ -188,6 +188,69 @@ pub fn for_region(plan: &Plan, version: Option<&CatalogueVersion>, region: &str)
     }
 }
 
+/// Who answers for the values of one (indicator, region) under the plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ValueOwners {
+    /// The units that report the value and whose reviewers approve it: its lead units (牵头 or
+    /// 按职责分工负责); where no unit leads it, the units that take part.
+    pub reporters: Vec<String>,
+    /// Units that take part (参与) while another leads: they see the value in review and may
+    /// comment on it, but neither report nor approve it.
+    pub participants: Vec<String>,
+}
+
+/// The owners of every value the plan's departments owe: one report per shared value, by its
+/// lead. Computed once per plan and catalogue version.
+#[derive(Debug, Clone, Default)]
+pub struct Responsibilities {
+    by_value: HashMap<(String, String), ValueOwners>,
+}
+
+impl Responsibilities {
+    pub fn of(plan: &Plan, version: Option<&CatalogueVersion>) -> Responsibilities {
+        let mut by_value: HashMap<(String, String), ValueOwners> = HashMap::new();
+        for unit in &plan.units {
+            for due in for_unit(plan, version, &unit.name).indicators {
+                let owners = by_value
+                    .entry((due.indicator, due.region))
+                    .or_default();
+                let list = if due.responsibility == Responsibility::Participant {
+                    &mut owners.participants
+                } else {
+                    &mut owners.reporters
+                };
+                if !list.contains(&unit.name) {
+                    list.push(unit.name.clone());
+                }
+            }
+        }
+        for owners in by_value.values_mut() {
+            if owners.reporters.is_empty() {
+                owners.reporters = std::mem::take(&mut owners.participants);
+            }
+        }
+        Responsibilities { by_value }
+    }
+
+    /// The owners of (indicator, region) among departments; `None` when no department owes it.
+    pub fn owners(&self, indicator: &str, region: &str) -> Option<&ValueOwners> {
+        self.by_value
+            .get(&(indicator.to_owned(), region.to_owned()))
+    }
+
+    /// Whether the unit (by name) reports the value and its reviewers approve it.
+    pub fn reports(&self, unit: &str, indicator: &str, region: &str) -> bool {
+        self.owners(indicator, region)
+            .is_some_and(|o| o.reporters.iter().any(|u| u == unit))
+    }
+
+    /// Whether the unit (by name) takes part in the value without reporting it.
+    pub fn takes_part(&self, unit: &str, indicator: &str, region: &str) -> bool {
+        self.owners(indicator, region)
+            .is_some_and(|o| o.participants.iter().any(|u| u == unit))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +318,28 @@ mod tests {
             }]
         );
         assert!(for_unit(&plan, None, "不存在的单位").tasks.is_empty());
+    }
+
+    #[test]
+    fn a_shared_value_is_reported_by_its_lead_and_participants_only_take_part() {
+        let cat = builtin::catalogue().unwrap();
+        let plan = builtin::plan(&cat).unwrap();
+        let r = Responsibilities::of(&plan, cat.version("2021"));
+        let owners = r
+            .owners("rural_sewage_treatment_rate", "411700")
+            .expect("a departmental value");
+        assert_eq!(owners.reporters, ["市生态环境局"]);
+        assert!(owners.participants.iter().any(|u| u == "市水利局"));
+        assert!(r.reports("市生态环境局", "rural_sewage_treatment_rate", "411700"));
+        assert!(!r.reports("市水利局", "rural_sewage_treatment_rate", "411700"));
+        assert!(r.takes_part("市水利局", "rural_sewage_treatment_rate", "411700"));
+        // Every owed value has someone who reports it.
+        for unit in &plan.units {
+            for d in for_unit(&plan, cat.version("2021"), &unit.name).indicators {
+                let o = r.owners(&d.indicator, &d.region).unwrap();
+                assert!(!o.reporters.is_empty(), "{d:?}");
+            }
+        }
     }
 
     #[test]

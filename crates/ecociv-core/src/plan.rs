@@ -4,6 +4,7 @@
 //! dictionary. Every problem is reported with file, line and field; a plan with problems is not
 //! loaded at all.
 
+use ecociv_i18n::Words;
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
@@ -32,13 +33,15 @@ pub enum Responsibility {
 
 impl Responsibility {
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Responsibility::Lead => "牵头",
-            Responsibility::Participant => "参与",
-            Responsibility::Shared => "按职责分工负责",
-        }
+        self.zh()
     }
 }
+
+ecociv_i18n::words!(Responsibility {
+    Lead => "牵头", "lead";
+    Participant => "参与", "participating";
+    Shared => "按职责分工负责", "shared by remit";
+});
 
 /// A department or other organisation named in the plan (单位).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -187,6 +190,17 @@ impl Plan {
     pub fn city_region(&self) -> &Region {
         // Validation guarantees the city region exists.
         &self.regions[self.region_index[&self.city]]
+    }
+
+    /// The counties and districts, which report their own values (统计范围 such as 中心城区 are
+    /// reported by the departments that own them, and the city by its departments).
+    pub fn reporting_regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.iter().filter(|r| {
+            matches!(
+                r.level,
+                crate::region::RegionLevel::County | crate::region::RegionLevel::District
+            )
+        })
     }
 
     pub fn task(&self, number: u32) -> Option<&Task> {

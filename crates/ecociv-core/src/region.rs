@@ -1,6 +1,7 @@
 //! Administrative regions (行政区) and statistical scopes, with the profile that selects
 //! region-dependent national thresholds (terrain, city size, coastal or not).
 
+use ecociv_i18n::Words;
 use std::fmt;
 
 /// The level of a region. Scopes such as 中心城区 or 县城 are statistical areas, not
@@ -26,12 +27,7 @@ impl RegionLevel {
     }
 
     pub fn name_zh(self) -> &'static str {
-        match self {
-            RegionLevel::City => "市",
-            RegionLevel::District => "区",
-            RegionLevel::County => "县",
-            RegionLevel::Scope => "统计范围",
-        }
+        self.zh()
     }
 
     /// Whether national rows written for counties (县) apply. Districts of a city are judged with
@@ -40,6 +36,13 @@ impl RegionLevel {
         self == RegionLevel::County
     }
 }
+
+ecociv_i18n::words!(RegionLevel {
+    City => "市", "city";
+    District => "区", "district";
+    County => "县", "county";
+    Scope => "统计范围", "statistical scope";
+});
 
 /// Terrain class used by 林草覆盖率 and EI thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -71,15 +74,17 @@ impl Terrain {
     }
 
     pub fn name_zh(self) -> &'static str {
-        [
-            "山区",
-            "丘陵地区",
-            "平原地区",
-            "干旱半干旱地区",
-            "青藏高原地区",
-        ][self as usize]
+        self.zh()
     }
 }
+
+ecociv_i18n::words!(Terrain {
+    Mountain => "山区", "mountain areas";
+    Hill => "丘陵地区", "hill areas";
+    Plain => "平原地区", "plain areas";
+    Arid => "干旱半干旱地区", "arid and semi-arid areas";
+    Plateau => "青藏高原地区", "Qinghai–Tibet Plateau";
+});
 
 /// City size by urban resident population (State Council 2014 rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -111,9 +116,17 @@ impl CitySize {
     }
 
     pub fn name_zh(self) -> &'static str {
-        ["超大城市", "特大城市", "大城市", "中等城市", "小城市"][self as usize]
+        self.zh()
     }
 }
+
+ecociv_i18n::words!(CitySize {
+    Super => "超大城市", "super-large city";
+    Mega => "特大城市", "megacity";
+    Large => "大城市", "large city";
+    Medium => "中等城市", "medium-sized city";
+    Small => "小城市", "small city";
+});
 
 /// Features a region has or lacks; national rows marked `*` apply only where the feature exists.
 pub const FEATURES: &[(&str, &str)] = &[

@@ -203,6 +203,110 @@ pub enum Threshold {
     AnyOf(Vec<Threshold>),
 }
 
+impl Threshold {
+    /// The one level a value must reach under this threshold that needs no data to state (no
+    /// base year, no previous year, no assigned number): a comparison, a variant resolved for
+    /// `region`, and all-of (the strictest) or any-of (the loosest) of such. `None` for
+    /// everything else.
+    pub fn static_level(&self, dir: Direction, region: &Region) -> Option<(Op, f64)> {
+        match self {
+            Threshold::Compare {
+                op: Op::Equals,
+                value,
+            } => Some((
+                if dir == Direction::HigherIsBetter {
+                    Op::AtLeast
+                } else {
+                    Op::AtMost
+                },
+                *value,
+            )),
+            Threshold::Compare { op, value } => Some((*op, *value)),
+            Threshold::Variant { by, cases } => {
+                let key = by.key_of(region)?;
+                cases
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .and_then(|(_, t)| t.static_level(dir, region))
+            }
+            Threshold::AllOf(items) => {
+                let levels: Vec<(Op, f64)> = items
+                    .iter()
+                    .filter_map(|t| t.static_level(dir, region))
+                    .collect();
+                pick_level(levels, dir, true)
+            }
+            Threshold::AnyOf(items) => {
+                let levels: Vec<(Op, f64)> = items
+                    .iter()
+                    .filter_map(|t| t.static_level(dir, region))
+                    .collect();
+                if levels.len() == items.len() {
+                    pick_level(levels, dir, false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The wording of the threshold as it applies to `region`: a variant shows only the case
+    /// chosen by the region's profile (「平原地区≥18%」 rather than all five terrains).
+    pub fn text_for_region(
+        &self,
+        region: &Region,
+        dir: Direction,
+        unit: &str,
+        plan_base: i32,
+    ) -> String {
+        let here = |t: &Threshold| t.text_for_region(region, dir, unit, plan_base);
+        match self {
+            Threshold::Variant { by, cases } => match by
+                .key_of(region)
+                .and_then(|k| cases.iter().find(|(c, _)| c == k))
+            {
+                Some((k, inner)) => format!("{}{}", by.case_name_zh(k), here(inner)),
+                None => self.text_zh(dir, unit, plan_base),
+            },
+            Threshold::AllOf(items) => items.iter().map(here).collect::<Vec<_>>().join("，且"),
+            Threshold::AnyOf(items) => items.iter().map(here).collect::<Vec<_>>().join("或"),
+            _ => self.text_zh(dir, unit, plan_base),
+        }
+    }
+
+    /// Whether this threshold asks less than `other` for `region`: a value could meet this one
+    /// and fail the other. Only thresholds with a [`Threshold::static_level`] compare; `false`
+    /// when either has none.
+    pub fn laxer_than(&self, other: &Threshold, dir: Direction, region: &Region) -> bool {
+        let (Some((op, lv)), Some((other_op, other_lv))) = (
+            self.static_level(dir, region),
+            other.static_level(dir, region),
+        ) else {
+            return false;
+        };
+        let eps = 1e-9 * other_lv.abs().max(1.0);
+        let strict = |o: Op| matches!(o, Op::Above | Op::Below);
+        let equal = (lv - other_lv).abs() <= eps;
+        if equal {
+            return strict(other_op) && !strict(op);
+        }
+        match dir {
+            Direction::HigherIsBetter => lv < other_lv,
+            Direction::LowerIsBetter => lv > other_lv,
+        }
+    }
+}
+
+/// The strictest (all-of) or loosest (any-of) level in the indicator's better direction.
+pub(crate) fn pick_level(levels: Vec<(Op, f64)>, dir: Direction, strictest: bool) -> Option<(Op, f64)> {
+    let higher = dir == Direction::HigherIsBetter;
+    levels.into_iter().reduce(|a, b| {
+        let b_stricter = if higher { b.1 > a.1 } else { b.1 < a.1 };
+        if b_stricter == strictest { b } else { a }
+    })
+}
+
 /// A parse error with the character offset in the expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("阈值表达式第{offset}个字符处: {message}")]

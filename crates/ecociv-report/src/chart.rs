@@ -23,6 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ecociv_core::Status;
+use ecociv_i18n::Words;
 use ecociv_core::explain::num;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -79,7 +80,7 @@ impl ChartLang {
         }
     }
     fn status(self, s: Status) -> &'static str {
-        if self.zh() { s.name_zh() } else { s.name_en() }
+        if self.zh() { s.name_zh() } else { s.word(ecociv_i18n::Lang::En) }
     }
     /// Separators between items, between clauses, and the full stop.
     fn punctuation(self) -> (&'static str, &'static str, &'static str) {
@@ -707,7 +708,7 @@ pub fn status_description(c: &StatusChart) -> String {
                     if zh {
                         format!("{}{n}项", s.name_zh())
                     } else {
-                        format!("{} {n}", s.name_en())
+                        format!("{} {n}", s.word(ecociv_i18n::Lang::En))
                     }
                 })
                 .collect();
@@ -831,7 +832,7 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 let worded = if c.lang.zh() {
                     format!("{}{n}", s.name_zh())
                 } else {
-                    format!("{} {n}", s.name_en())
+                    format!("{} {n}", s.word(ecociv_i18n::Lang::En))
                 };
                 let label = if f64::from(seg) >= text_width(&worded, 12.0) + 10.0 {
                     worded

@@ -68,14 +68,14 @@ impl Lang {
     pub fn status(self, s: Status) -> &'static str {
         match self {
             Lang::Zh => s.name_zh(),
-            Lang::En => s.name_en(),
+            Lang::En => ecociv_i18n::Words::word(&s, ecociv_i18n::Lang::En),
         }
     }
 
     pub fn area(self, a: Area) -> &'static str {
         match self {
             Lang::Zh => a.name_zh(),
-            Lang::En => a.name_en(),
+            Lang::En => ecociv_i18n::Words::word(&a, ecociv_i18n::Lang::En),
         }
     }
 

@@ -207,7 +207,7 @@ pub async fn board(
                     .map(row)
                     .collect();
                 group(
-                    format!("area-{}", a.name_en().to_lowercase().replace(' ', "-")),
+                    format!("area-{}", ecociv_i18n::Words::word(a, ecociv_i18n::Lang::En).to_lowercase().replace(' ', "-")),
                     lang.area(*a).to_owned(),
                     rows,
                 )

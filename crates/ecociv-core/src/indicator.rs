@@ -1,6 +1,6 @@
 //! Indicators (指标): what is measured, in which unit, and which way is better.
 
-use ecociv_i18n::Words;
+use ecociv_i18n::{Msg, Words};
 use crate::area::Area;
 use crate::measure::MeasureUnit;
 
@@ -120,59 +120,61 @@ pub struct Indicator {
 
 impl Indicator {
     /// Checks a reported number against the indicator's kind and range.
-    pub fn check_value(&self, v: f64) -> Result<(), String> {
+    pub fn check_value(&self, v: f64) -> Result<(), Msg> {
         if !v.is_finite() {
-            return Err("数值无效".into());
+            return Err(Msg::ValueNotFinite);
         }
         if self.kind == ValueKind::YesNo && v != 0.0 && v != 1.0 {
-            return Err(format!("“{}”为是否类指标，只能填“是”或“否”", self.name));
+            return Err(Msg::YesNoOnly {
+                indicator: self.name.clone(),
+            });
         }
         if let Some(min) = self.min
             && v < min
         {
-            return Err(format!(
-                "{}低于允许的最小值{}{}",
-                crate::explain::num(v),
-                crate::explain::num(min),
-                self.unit
-            ));
+            return Err(Msg::BelowMinimum {
+                value: crate::explain::num(v),
+                min: crate::explain::num(min),
+                unit: self.unit.to_string(),
+            });
         }
         if let Some(max) = self.max
             && v > max
         {
-            return Err(format!(
-                "{}超过允许的最大值{}{}",
-                crate::explain::num(v),
-                crate::explain::num(max),
-                self.unit
-            ));
+            return Err(Msg::AboveMaximum {
+                value: crate::explain::num(v),
+                max: crate::explain::num(max),
+                unit: self.unit.to_string(),
+            });
         }
         Ok(())
     }
 
     /// Parses a value as written in a CSV cell or a form: numbers, or 是/否 for yes/no indicators.
-    pub fn parse_value(&self, s: &str) -> Result<f64, String> {
+    pub fn parse_value(&self, s: &str) -> Result<f64, Msg> {
         let t = s.trim();
         let v = match self.kind {
             ValueKind::YesNo => match t {
                 "是" | "1" | "yes" | "true" | "已完成" | "达标" => 1.0,
                 "否" | "0" | "no" | "false" | "未完成" | "未达标" => 0.0,
                 _ => {
-                    return Err(format!(
-                        "“{}”为是否类指标，应填“是”或“否”，而不是“{t}”",
-                        self.name
-                    ));
+                    return Err(Msg::YesNoExpected {
+                        indicator: self.name.clone(),
+                        got: t.to_owned(),
+                    });
                 }
             },
             ValueKind::Number => {
                 let n = t.strip_suffix('%').unwrap_or(t).trim();
                 if t.ends_with('%') && !self.unit.is_percent() {
-                    return Err(format!(
-                        "单位不符：“{}”的单位是“{}”，不是%",
-                        self.name, self.unit
-                    ));
+                    return Err(Msg::PercentForNonPercent {
+                        indicator: self.name.clone(),
+                        unit: self.unit.to_string(),
+                    });
                 }
-                n.parse::<f64>().map_err(|_| format!("“{t}”不是数字"))?
+                n.parse::<f64>().map_err(|_| Msg::NotANumber {
+                    text: t.to_owned(),
+                })?
             }
         };
         self.check_value(v)?;

@@ -362,7 +362,7 @@ pub fn parse_values_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Observati
             }
             let value = plan.indicators[indicator]
                 .parse_value(row.get("value"))
-                .map_err(|e| row.err("value", e))?;
+                .map_err(|e| row.err("value", e.to_string()))?;
             let source = Some(row.get("source"))
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned);
@@ -406,7 +406,7 @@ pub fn parse_assigned_csv(file: &str, text: &str, plan: &Plan) -> Parsed<Assigne
             if let Threshold::Compare { value, .. } = threshold {
                 plan.indicators[indicator]
                     .check_value(value)
-                    .map_err(|e| row.err("threshold", e))?;
+                    .map_err(|e| row.err("threshold", e.to_string()))?;
             }
             let document = row.get("document").to_owned();
             if document.is_empty() {

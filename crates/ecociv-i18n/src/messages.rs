@@ -55,6 +55,9 @@ pub enum Msg {
     NotFound { what: Noun, key: String },
     UnknownIndicator { code: String },
     UnknownRegion { code: String },
+    UnknownRegionCode { code: String },
+    UnsupportedDatabase { url: String },
+    RestoreTargetNotEmpty { url: String, events: i64 },
     UnknownUnit { code: String },
     UnknownTask { number: String },
     UnknownRole { role: String },
@@ -73,6 +76,15 @@ pub enum Msg {
     /// indicator's own check.
     BadValue { indicator: String, reason: String },
     CommentTooLong { max: usize },
+    CommentEmpty,
+    ValueNotFinite,
+    YesNoOnly { indicator: String },
+    YesNoExpected { indicator: String, got: String },
+    BelowMinimum { value: String, min: String, unit: String },
+    AboveMaximum { value: String, max: String, unit: String },
+    PercentForNonPercent { indicator: String, unit: String },
+    NotANumber { text: String },
+    ThresholdSyntax { detail: String },
     NarrativeTooLong { max: usize },
     PercentOutOfRange { percent: i64 },
     PercentNotWhole,
@@ -226,6 +238,21 @@ impl Msg {
                 tr!(lang, "未知的指标“{code}”", "Unknown indicator “{code}”")
             }
             UnknownRegion { code } => tr!(lang, "未知的行政区“{code}”", "Unknown region “{code}”"),
+            UnknownRegionCode { code } => tr!(
+                lang,
+                "行政区代码“{code}”不在实施方案中",
+                "The region code “{code}” is not in the plan"
+            ),
+            UnsupportedDatabase { url } => tr!(
+                lang,
+                "不支持的数据库地址“{url}”：应为 sqlite:文件路径 或 postgres://用户@主机:端口/库名",
+                "Unsupported database address “{url}”: use sqlite:PATH or postgres://user@host:port/database"
+            ),
+            RestoreTargetNotEmpty { url, events } => tr!(
+                lang,
+                "目标数据库 {url} 已有数据（{events} 条审计事件）；请恢复到一个新的数据库",
+                "The target database {url} already holds data ({events} audit events); restore into a new database"
+            ),
             UnknownUnit { code } => tr!(
                 lang,
                 "单位代码“{code}”不在实施方案中",
@@ -294,6 +321,39 @@ impl Msg {
                 lang,
                 "说明不能超过{max}字",
                 "The comment may not exceed {max} characters"
+            ),
+            CommentEmpty => tr!(lang, "留言不能为空", "The comment is empty"),
+            ValueNotFinite => tr!(lang, "数值无效", "Not a valid number"),
+            YesNoOnly { indicator } => tr!(
+                lang,
+                "“{indicator}”为是否类指标，只能填“是”或“否”",
+                "“{indicator}” is a yes/no indicator: only 是 (yes) or 否 (no)"
+            ),
+            YesNoExpected { indicator, got } => tr!(
+                lang,
+                "“{indicator}”为是否类指标，应填“是”或“否”，而不是“{got}”",
+                "“{indicator}” is a yes/no indicator: enter 是 (yes) or 否 (no), not “{got}”"
+            ),
+            BelowMinimum { value, min, unit } => tr!(
+                lang,
+                "{value}低于允许的最小值{min}{unit}",
+                "{value} is below the allowed minimum {min}{unit}"
+            ),
+            AboveMaximum { value, max, unit } => tr!(
+                lang,
+                "{value}超过允许的最大值{max}{unit}",
+                "{value} exceeds the allowed maximum {max}{unit}"
+            ),
+            PercentForNonPercent { indicator, unit } => tr!(
+                lang,
+                "单位不符：“{indicator}”的单位是“{unit}”，不是%",
+                "Wrong unit: “{indicator}” is measured in “{unit}”, not %"
+            ),
+            NotANumber { text } => tr!(lang, "“{text}”不是数字", "“{text}” is not a number"),
+            ThresholdSyntax { detail } => tr!(
+                lang,
+                "{detail}",
+                "Invalid target expression: {detail}"
             ),
             NarrativeTooLong { max } => tr!(
                 lang,

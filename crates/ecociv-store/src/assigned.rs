@@ -1,6 +1,8 @@
 //! Targets assigned each year by the superior authority (上级下达目标): a comparison or a change
 //! in ecociv-core's threshold syntax (`<= 45`, `change >= 5%`) with the issuing document.
 
+use ecociv_i18n::{Msg, Noun};
+
 use ecociv_core::Threshold;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -61,8 +63,13 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM assigned_targets");
-    crate::audit::table_snapshots(conn, "assigned", &sql, from_row, |a| a.id.to_string()).await
+    crate::audited::table_snapshots(conn, "assigned", &sql, from_row, |a| a.id.to_string()).await
 }
+
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["assigned"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
 
 /// Checks an assigned target against the plan; returns canonical (indicator, region, threshold).
 pub(crate) fn check(
@@ -73,32 +80,47 @@ pub(crate) fn check(
         .find_indicator(&input.indicator)
         .map(|i| &plan.indicators[i])
         .ok_or_else(|| {
-            StoreError::invalid("indicator", format!("未知的指标“{}”", input.indicator))
+            StoreError::invalid(
+                "indicator",
+                Msg::UnknownIndicator {
+                    code: input.indicator.clone(),
+                },
+            )
         })?;
     let reg = plan
         .find_region(&input.region)
         .map(|i| &plan.regions[i])
-        .ok_or_else(|| StoreError::invalid("region", format!("未知的行政区“{}”", input.region)))?;
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "region",
+                Msg::UnknownRegion {
+                    code: input.region.clone(),
+                },
+            )
+        })?;
     if !(i64::from(plan.base_year) - 9..=i64::from(plan.end_year)).contains(&input.year) {
         return Err(StoreError::invalid(
             "year",
-            format!(
-                "年份{}超出方案范围（{}–{}年）",
-                input.year,
-                plan.base_year - 9,
-                plan.end_year
-            ),
+            Msg::YearOutsidePlan {
+                year: i32::try_from(input.year).unwrap_or(i32::MAX),
+                from: plan.base_year - 9,
+                to: plan.end_year,
+            },
         ));
     }
     let threshold = match input.threshold.parse::<Threshold>() {
         Ok(t @ (Threshold::Compare { .. } | Threshold::Change { .. })) => t,
         Ok(_) => {
+            return Err(StoreError::invalid("threshold", Msg::AssignedThresholdKind));
+        }
+        Err(e) => {
             return Err(StoreError::invalid(
                 "threshold",
-                "上级下达目标须是比较（如 <= 45）或变化率（如 change >= 5%）",
+                Msg::ThresholdSyntax {
+                    detail: e.to_string(),
+                },
             ));
         }
-        Err(e) => return Err(StoreError::invalid("threshold", e.to_string())),
     };
     if let Threshold::Compare { value, .. } = threshold
         && let Err(e) = ind.check_value(value)
@@ -106,10 +128,7 @@ pub(crate) fn check(
         return Err(StoreError::invalid("threshold", e));
     }
     if input.document.trim().is_empty() {
-        return Err(StoreError::invalid(
-            "document",
-            "须注明下达目标的文件（文号）",
-        ));
+        return Err(StoreError::invalid("document", Msg::AssignedDocumentRequired));
     }
     Ok((ind.code.clone(), reg.code.clone(), threshold.to_string()))
 }
@@ -142,7 +161,12 @@ impl Store {
         let current_version = before.as_ref().map_or(0, |b| b.version);
         if expected_version.unwrap_or(0) != current_version {
             return Err(StoreError::Conflict {
-                message: "该上级下达目标已被他人修改，请刷新后重试".into(),
+                message: Msg::Stale {
+                    what: Noun::Assigned,
+                    key: None,
+                    version: None,
+                    state: None,
+                },
                 current: serde_json::to_value(&before).unwrap_or_default(),
             });
         }
@@ -177,7 +201,9 @@ impl Store {
             .map_err(|e| {
                 if StoreError::is_unique_violation(&e) {
                     StoreError::Conflict {
-                        message: "该上级下达目标刚被他人创建，请刷新后重试".into(),
+                        message: Msg::CreatedMeanwhile {
+                            what: Noun::Assigned,
+                        },
                         current: serde_json::Value::Null,
                     }
                 } else {

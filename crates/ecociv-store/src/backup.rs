@@ -353,10 +353,10 @@ pub async fn restore(url: &str, input: &mut dyn BufRead) -> Result<BackupSummary
         .await?
         .try_get(0)?;
     if used > 0 {
-        return Err(StoreError::State(format!(
-            "目标数据库 {} 已有数据（{used} 条审计事件）；请恢复到一个新的数据库",
-            redact_url(url)
-        )));
+        return Err(StoreError::State(ecociv_i18n::Msg::RestoreTargetNotEmpty {
+            url: redact_url(url),
+            events: used,
+        }));
     }
     let mut tx = pool.begin().await?;
     match backend {

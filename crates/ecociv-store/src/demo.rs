@@ -6,7 +6,7 @@
 use ecociv_core::demo::{self, DEMO_SOURCE};
 use sqlx::Row;
 
-use crate::task::TaskProgress;
+use crate::task::TaskState;
 use crate::value::{self, format_number};
 use crate::{Actor, Result, Store};
 
@@ -107,12 +107,12 @@ impl Store {
         // Progress on the first tasks by their lead units, for the last year.
         let mut updates = 0;
         let progress = [
-            (TaskProgress::Completed, 100),
-            (TaskProgress::InProgress, 60),
-            (TaskProgress::InProgress, 85),
-            (TaskProgress::Delayed, 30),
-            (TaskProgress::InProgress, 45),
-            (TaskProgress::NotStarted, 0),
+            (TaskState::Completed, 100),
+            (TaskState::InProgress, 60),
+            (TaskState::InProgress, 85),
+            (TaskState::Delayed, 30),
+            (TaskState::InProgress, 45),
+            (TaskState::NotStarted, 0),
         ];
         for (task, (p, pct)) in plan.tasks.iter().zip(progress) {
             let Some(unit) = task

@@ -1,5 +1,8 @@
-//! The store's errors. Messages are Simplified Chinese and name the field: the web crate shows them
-//! to users as they are.
+//! The store's errors. Every message a user can see is an [`ecociv_i18n::Msg`] naming the field,
+//! rendered in the reader's language by whoever shows it; `Display` gives the Chinese text for
+//! logs and the command line.
+
+use ecociv_i18n::{Msg, Noun};
 
 use crate::import::ImportReport;
 use crate::workbook::WorkbookReport;
@@ -8,18 +11,18 @@ use crate::workbook::WorkbookReport;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Msg,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The thing asked for does not exist.
-    #[error("{what}“{key}”不存在")]
-    NotFound { what: &'static str, key: String },
+    #[error("{}", not_found_msg(*.what, .key))]
+    NotFound { what: Noun, key: String },
     /// A stale write: the row changed since the caller read it. `current` is the row as it is now.
     #[error("{message}")]
     Conflict {
-        message: String,
+        message: Msg,
         current: serde_json::Value,
     },
     /// The input is wrong; nothing was changed.
@@ -27,7 +30,7 @@ pub enum StoreError {
     Invalid(FieldError),
     /// The input is fine but the workflow forbids it now (a locked approval, a closed period).
     #[error("{0}")]
-    State(String),
+    State(Msg),
     /// An all-or-nothing import with bad rows; nothing was written.
     #[error("导入文件有 {} 处错误，未导入任何数据", .0.errors.len())]
     Import(ImportReport),
@@ -36,11 +39,11 @@ pub enum StoreError {
     #[error("{} 有 {} 处错误，未导入任何数据", .0.file, .0.errors.len())]
     Workbook(WorkbookReport),
     /// A file or body over the configured limit.
-    #[error("文件过大：{size} 字节，上限为 {limit} 字节")]
+    #[error("{}", Msg::FileTooLarge { size: *size, limit: *limit })]
     TooLarge { size: usize, limit: usize },
     /// The plan or catalogue text does not load.
     #[error("{0}")]
-    Model(String),
+    Model(Msg),
     /// The database could not be opened.
     #[error("{0}")]
     Open(String),
@@ -53,15 +56,22 @@ pub enum StoreError {
     Io(String),
 }
 
+fn not_found_msg(what: Noun, key: &str) -> Msg {
+    Msg::NotFound {
+        what,
+        key: key.to_owned(),
+    }
+}
+
 impl StoreError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+    pub fn invalid(field: &str, message: Msg) -> StoreError {
         StoreError::Invalid(FieldError {
             field: field.to_owned(),
-            message: message.into(),
+            message,
         })
     }
 
-    pub fn not_found(what: &'static str, key: impl ToString) -> StoreError {
+    pub fn not_found(what: Noun, key: impl ToString) -> StoreError {
         StoreError::NotFound {
             what,
             key: key.to_string(),

@@ -1,13 +1,16 @@
 //! Evaluation from stored data, cached.
 //!
-//! Loads the live values (approved → approved, submitted → pending; drafts and returned values do
-//! not count) and the assigned targets into ecociv-core's types and calls
-//! [`ecociv_core::evaluate()`]. Results are cached per (year, catalogue version, region, audience)
-//! together with their JSON, keyed by the data generation that every write bumps in its own
-//! transaction. The generation lives in the database, so several app servers never serve a
+//! Loads the live values a [`Selection`] keeps (approved → approved, submitted → pending; drafts
+//! and returned values never count) and the assigned targets into ecociv-core's types and calls
+//! [`ecociv_core::evaluate()`]. Which values a reader may see is not decided here: the
+//! application layer passes the rule. Results are cached per (year, catalogue version, region,
+//! selection) together with their JSON, keyed by the data generation that every write bumps in
+//! its own transaction. The generation lives in the database, so several app servers never serve a
 //! result older than the last committed write; a cache hit costs one indexed read of one row.
 
-use std::collections::HashMap;
+use ecociv_i18n::Msg;
+
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -15,16 +18,64 @@ use ecociv_core::evaluate::Options;
 use ecociv_core::{AssignedSet, AssignedTarget, Evaluation, Observation, ValueSet, ValueState};
 use sqlx::Row;
 
-use crate::{Backend, Model, Result, Store, StoreError};
+use crate::{Backend, Model, Result, Store, StoreError, WorkflowStatus};
 
-/// Who the evaluation is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// Signed-in users: approved and submitted values of every indicator and period.
-    Internal,
-    /// The public: approved values of published indicators in published periods only.
-    Public,
+/// What is published (环境信息公开): the indicators and the periods whose approved values the
+/// public may see. Read with the values, in the same snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Publication {
+    pub indicators: BTreeSet<String>,
+    pub periods: BTreeSet<String>,
+}
+
+/// A stored value as a [`Selection`] decides on it.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueRef<'a> {
+    pub indicator: &'a str,
+    pub region: &'a str,
+    pub period: &'a str,
+    pub status: WorkflowStatus,
+    /// Not replaced by an approved correction.
+    pub live: bool,
+}
+
+/// Decides whether a value is in a selection, given what is published.
+pub type Keep = Arc<dyn Fn(&ValueRef<'_>, &Publication) -> bool + Send + Sync>;
+
+/// Which stored values an evaluation (or a document) sees. The caller decides (the application
+/// layer's visibility rules); the store offers the live approved and submitted values (drafts
+/// and returned values never count) and keeps those `keep` accepts: approved ones count as
+/// approved, submitted ones as pending (待审核).
+#[derive(Clone)]
+pub struct Selection {
+    /// Names the selection in the evaluation cache: one key must always mean one rule.
+    pub key: Arc<str>,
+    pub keep: Keep,
+}
+
+impl std::fmt::Debug for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Selection").field("key", &self.key).finish()
+    }
+}
+
+impl Selection {
+    /// Every live approved and submitted value: no visibility rule at all (the command line's
+    /// view of its own database, and tests). Readers of the service get the application
+    /// layer's selections instead.
+    pub fn everything() -> Selection {
+        Selection::new("everything", |_, _| true)
+    }
+
+    pub fn new(
+        key: impl Into<Arc<str>>,
+        keep: impl Fn(&ValueRef<'_>, &Publication) -> bool + Send + Sync + 'static,
+    ) -> Selection {
+        Selection {
+            key: key.into(),
+            keep: Arc::new(keep),
+        }
+    }
 }
 
 /// Generations a request has already read from the database (with its session), so that a
@@ -41,7 +92,8 @@ pub struct EvaluationSnapshot {
     /// The data generation it was computed at.
     pub generation: i64,
     pub catalogue_version: String,
-    pub audience: Audience,
+    /// The [`Selection::key`] it was computed for.
+    pub selection: Arc<str>,
     pub evaluation: Evaluation,
     /// `serde_json` of `evaluation`, ready to send.
     pub json: Bytes,
@@ -73,7 +125,7 @@ struct Key {
     year: i32,
     version: String,
     region: Option<String>,
-    audience: Audience,
+    selection: Arc<str>,
 }
 
 /// Most entries kept; a city has a few dozen interesting keys.
@@ -108,13 +160,13 @@ impl Cache {
 
 impl Store {
     /// The evaluation of `year`, against `catalogue_version` (the configured one when `None`),
-    /// for one region (code or name) or all, as `audience` may see it.
+    /// for one region (code or name) or all, over the values `selection` keeps.
     pub async fn evaluation(
         &self,
         year: i32,
         catalogue_version: Option<&str>,
         region: Option<&str>,
-        audience: Audience,
+        selection: &Selection,
     ) -> Result<Arc<EvaluationSnapshot>> {
         let row = sqlx::query("SELECT generation, model_generation FROM store_state WHERE id = 1")
             .fetch_one(self.pool())
@@ -123,7 +175,7 @@ impl Store {
             generation: row.try_get(0)?,
             model_generation: row.try_get(1)?,
         };
-        self.evaluation_seen(seen, year, catalogue_version, region, audience)
+        self.evaluation_seen(seen, year, catalogue_version, region, selection)
             .await
     }
 
@@ -136,7 +188,7 @@ impl Store {
         year: i32,
         catalogue_version: Option<&str>,
         region: Option<&str>,
-        audience: Audience,
+        selection: &Selection,
     ) -> Result<Arc<EvaluationSnapshot>> {
         let generation = seen.generation;
         let model = self.model_at(seen.model_generation).await?;
@@ -145,7 +197,9 @@ impl Store {
         let region_pos = match region {
             Some(r) => Some(
                 plan.find_region(r)
-                    .ok_or_else(|| StoreError::invalid("region", format!("未知的行政区“{r}”")))?,
+                    .ok_or_else(|| {
+                        StoreError::invalid("region", Msg::UnknownRegion { code: r.to_owned() })
+                    })?,
             ),
             None => None,
         };
@@ -153,7 +207,7 @@ impl Store {
             year,
             version: version.clone(),
             region: region_pos.map(|i| plan.regions[i].code.clone()),
-            audience,
+            selection: selection.key.clone(),
         };
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
@@ -166,7 +220,7 @@ impl Store {
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
-        let (values, assigned) = load_inputs(&mut tx, self.backend(), plan, audience).await?;
+        let (values, assigned, _) = load_inputs(&mut tx, self.backend(), plan, selection).await?;
         tx.rollback().await?;
 
         let opts = Options {
@@ -178,7 +232,7 @@ impl Store {
         let m = model.clone();
         let (evaluation, json) = tokio::task::spawn_blocking(move || {
             let e = ecociv_core::evaluate(&m.plan, &m.catalogue, &values, &assigned, &opts)
-                .map_err(|e| StoreError::invalid("catalogue_version", e.to_string()))?;
+                .map_err(eval_error)?;
             let json = serde_json::to_vec(&e)
                 .map_err(|e| StoreError::Io(format!("评估结果序列化失败: {e}")))?;
             Ok::<_, StoreError>((e, json))
@@ -188,13 +242,25 @@ impl Store {
         let snap = Arc::new(EvaluationSnapshot {
             generation,
             catalogue_version: version,
-            audience,
+            selection: selection.key.clone(),
             evaluation,
             json: Bytes::from(json),
             gzip: std::sync::OnceLock::new(),
         });
         self.inner.eval_cache.put(key, snap.clone());
         Ok(snap)
+    }
+}
+
+/// The store's error for an evaluation that could not run.
+fn eval_error(e: ecociv_core::evaluate::EvalError) -> StoreError {
+    match e {
+        ecociv_core::evaluate::EvalError::UnknownVersion(version, available) => {
+            StoreError::invalid(
+                "catalogue_version",
+                Msg::UnknownCatalogueVersion { version, available },
+            )
+        }
     }
 }
 
@@ -208,26 +274,27 @@ fn check_year_version(model: &Model, year: i32, catalogue_version: Option<&str>)
     if model.catalogue.version(&version).is_none() {
         return Err(StoreError::invalid(
             "catalogue_version",
-            format!(
-                "国家指标版本“{version}”不存在，可用: {}",
-                model.catalogue.version_ids().join("、")
-            ),
+            Msg::UnknownCatalogueVersion {
+                version: version.clone(),
+                available: model.catalogue.version_ids().join("、"),
+            },
         ));
     }
     if year <= plan.base_year - 10 || year > plan.end_year {
         return Err(StoreError::invalid(
             "year",
-            format!(
-                "年份{year}超出方案范围（{}–{}年）",
-                plan.base_year - 9,
-                plan.end_year
-            ),
+            Msg::YearOutsidePlan {
+                year,
+                from: plan.base_year - 9,
+                to: plan.end_year,
+            },
         ));
     }
     Ok(version)
 }
 
-/// Reads the values `audience` may see and the assigned targets, inside a snapshot transaction.
+/// Reads what is published, the values `selection` keeps and the assigned targets, inside a
+/// snapshot transaction.
 ///
 /// The values come back as one JSON array in a single row: the drivers' per-row cost (a message
 /// from SQLite's worker thread and a conversion per row) was most of the time of an evaluation
@@ -236,20 +303,9 @@ async fn load_inputs(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     plan: &ecociv_core::Plan,
-    audience: Audience,
-) -> Result<(ValueSet, AssignedSet)> {
-    let (filter, order) = match audience {
-        Audience::Internal => (
-            "superseded_by IS NULL AND status IN ('approved', 'submitted')",
-            "ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id",
-        ),
-        Audience::Public => (
-            "superseded_by IS NULL AND status = 'approved' \
-             AND indicator IN (SELECT code FROM indicators WHERE published = 1) \
-             AND period IN (SELECT id FROM periods WHERE published = 1)",
-            "ORDER BY id",
-        ),
-    };
+    selection: &Selection,
+) -> Result<(ValueSet, AssignedSet, Publication)> {
+    let publication = read_publication(conn).await?;
     // Later rows win in `ValueSet::new`, so the order (approved after submitted) is kept inside
     // the aggregate.
     type ValueRow = (String, String, String, String, String, String);
@@ -257,12 +313,25 @@ async fn load_inputs(
         conn,
         backend,
         "indicator, region, period, value, status, provenance_detail",
-        &format!("data_values WHERE {filter}"),
-        order,
+        "data_values WHERE superseded_by IS NULL AND status IN ('approved', 'submitted')",
+        "ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id",
     )
     .await?;
     let mut observations = Vec::with_capacity(rows.len());
     for (ind, reg, period, value, status, detail) in rows {
+        let Some(status) = WorkflowStatus::parse(&status) else {
+            continue;
+        };
+        let r = ValueRef {
+            indicator: &ind,
+            region: &reg,
+            period: &period,
+            status,
+            live: true,
+        };
+        if !(selection.keep)(&r, &publication) {
+            continue;
+        }
         let (Some(i), Some(g), Ok(p), Ok(v)) = (
             plan.indicator_position(&ind),
             plan.region_position(&reg),
@@ -277,7 +346,7 @@ async fn load_inputs(
             period: p,
             value: v,
             source: (!detail.is_empty()).then_some(detail),
-            state: if status == "approved" {
+            state: if status == WorkflowStatus::Approved {
                 ValueState::Approved
             } else {
                 ValueState::Pending
@@ -305,7 +374,29 @@ async fn load_inputs(
             })
         })
         .collect();
-    Ok((ValueSet::new(observations), AssignedSet::new(assigned)))
+    Ok((
+        ValueSet::new(observations),
+        AssignedSet::new(assigned),
+        publication,
+    ))
+}
+
+/// The published indicators and periods.
+async fn read_publication(conn: &mut sqlx::AnyConnection) -> Result<Publication> {
+    let mut p = Publication::default();
+    for r in sqlx::query("SELECT code FROM indicators WHERE published = 1")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        p.indicators.insert(r.try_get(0)?);
+    }
+    for r in sqlx::query("SELECT id FROM periods WHERE published = 1")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        p.periods.insert(r.try_get(0)?);
+    }
+    Ok(p)
 }
 
 /// The data generation a snapshot transaction sees.
@@ -342,18 +433,20 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&doc).map_err(|e| StoreError::Io(format!("读取数据库结果失败: {e}")))
 }
 
-/// The inputs of evaluation as one audience may see them, read in one snapshot: for documents
+/// The inputs of evaluation as one selection sees them, read in one snapshot: for documents
 /// that need the values themselves (history charts, open data) as well as the evaluation
 /// computed from exactly those values.
 #[derive(Debug, Clone)]
 pub struct EvaluationInputs {
     /// The data generation of the snapshot.
     pub generation: i64,
-    pub audience: Audience,
+    pub selection: Arc<str>,
     pub model: Arc<Model>,
-    /// Approved values, and for [`Audience::Internal`] submitted ones as pending.
+    /// The selected values: approved ones, and submitted ones as pending.
     pub values: ValueSet,
     pub assigned: AssignedSet,
+    /// What was published in the same snapshot.
+    pub publication: Publication,
 }
 
 impl EvaluationInputs {
@@ -372,26 +465,34 @@ impl EvaluationInputs {
                 region: None,
             },
         )
-        .map_err(|e| StoreError::invalid("catalogue_version", e.to_string()))
+        .map_err(eval_error)
     }
 }
 
 impl Store {
-    /// The values and assigned targets `audience` may see, with the plan, read in one snapshot
-    /// (uncached: for document downloads, not for every page view).
-    pub async fn evaluation_inputs(&self, audience: Audience) -> Result<EvaluationInputs> {
+    /// The values `selection` keeps and the assigned targets, with the plan and what is
+    /// published, read in one snapshot (uncached: for document downloads, not for every page
+    /// view).
+    pub async fn evaluation_inputs(&self, selection: &Selection) -> Result<EvaluationInputs> {
         let model = self.current_model().await?;
         let mut tx = self.begin_snapshot().await?;
         let generation = snapshot_generation(&mut tx).await?;
-        let (values, assigned) =
-            load_inputs(&mut tx, self.backend(), &model.plan, audience).await?;
+        let (values, assigned, publication) =
+            load_inputs(&mut tx, self.backend(), &model.plan, selection).await?;
         tx.rollback().await?;
         Ok(EvaluationInputs {
             generation,
-            audience,
+            selection: selection.key.clone(),
             model,
             values,
             assigned,
+            publication,
         })
+    }
+
+    /// What is published now.
+    pub async fn publication(&self) -> Result<Publication> {
+        let mut conn = self.pool().acquire().await?;
+        read_publication(&mut conn).await
     }
 }

@@ -2,6 +2,8 @@
 //! database so a backup of the database holds the evidence too. The same file attached twice is
 //! stored once.
 
+use ecociv_i18n::{Msg, Noun};
+
 use bytes::Bytes;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -98,7 +100,7 @@ pub(crate) async fn audited_rows(
     }
     let sql = format!("SELECT {LINK_COLS} FROM evidence_links");
     out.extend(
-        crate::audit::table_snapshots(conn, "evidence_link", &sql, link_from_row, |l| {
+        crate::audited::table_snapshots(conn, "evidence_link", &sql, link_from_row, |l| {
             l.id.to_string()
         })
         .await?,
@@ -106,15 +108,17 @@ pub(crate) async fn audited_rows(
     Ok(out)
 }
 
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["evidence", "evidence_link"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
+
 fn clean_filename(name: &str) -> Result<String> {
     // Keep the last path component only, without control characters.
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
     if cleaned.is_empty() || cleaned.chars().count() > 200 {
-        return Err(StoreError::invalid(
-            "filename",
-            "文件名不能为空，且不超过200个字符",
-        ));
+        return Err(StoreError::invalid("filename", Msg::FileNameInvalid));
     }
     Ok(cleaned)
 }
@@ -137,7 +141,7 @@ impl Store {
             });
         }
         if content.is_empty() {
-            return Err(StoreError::invalid("file", "文件为空"));
+            return Err(StoreError::invalid("file", Msg::FileEmpty));
         }
         let filename = clean_filename(filename)?;
         let media_type = if media_type.trim().is_empty() {
@@ -159,8 +163,8 @@ impl Store {
         {
             return Err(StoreError::not_found(
                 match target {
-                    EvidenceTarget::Value(_) => "数据",
-                    EvidenceTarget::TaskUpdate(_) => "任务进展",
+                    EvidenceTarget::Value(_) => Noun::Value,
+                    EvidenceTarget::TaskUpdate(_) => Noun::TaskUpdate,
                 },
                 target.id(),
             ));
@@ -278,7 +282,7 @@ impl Store {
         .bind(sha256)
         .fetch_optional(self.pool())
         .await?
-        .ok_or_else(|| StoreError::not_found("佐证材料", sha256))?;
+        .ok_or_else(|| StoreError::not_found(Noun::Evidence, sha256))?;
         let content: Vec<u8> = r.try_get("content")?;
         Ok((
             EvidenceMeta {

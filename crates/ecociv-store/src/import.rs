@@ -6,6 +6,8 @@
 //! submitted values, closed periods). Any bad row, and nothing is written; the report names each
 //! bad row, its field and what is wrong.
 
+use ecociv_i18n::Msg;
+
 use ecociv_core::observation::{RowError, parse_values_csv};
 
 use crate::value::{Checked, Provenance, WorkflowStatus, format_number, live, save_in};
@@ -88,7 +90,7 @@ impl Store {
             message,
         };
         if parsed.rows.is_empty() && errors.is_empty() {
-            errors.push(err(1, "", "文件中没有数据行".into()));
+            errors.push(err(1, "", Msg::NoDataRows.to_string()));
         }
         // With no format errors, the n-th parsed row is data row n (row n + 1 counting the
         // header as 1), as ecociv-core numbers them.
@@ -102,7 +104,11 @@ impl Store {
                     errors.push(err(
                         row,
                         "indicator",
-                        format!("无权填报“{}”在“{}”的数据", ind.name, reg.name),
+                        Msg::ImportOutOfScope {
+                            indicator: ind.name.clone(),
+                            region: reg.name.clone(),
+                        }
+                        .to_string(),
                     ));
                     continue;
                 }

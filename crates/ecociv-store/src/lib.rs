@@ -36,6 +36,7 @@ use sqlx::{AnyPool, Row};
 
 pub mod assigned;
 pub mod audit;
+mod audited;
 pub mod backup;
 pub mod demo;
 mod error;
@@ -44,26 +45,32 @@ pub mod evidence;
 pub mod import;
 pub mod model;
 pub mod period;
+pub mod review;
 pub mod session;
 pub mod task;
 pub mod testing;
 mod tx;
 pub mod user;
 pub mod value;
+mod verify;
 pub mod workbook;
 
 pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
 pub use error::{FieldError, StoreError};
-pub use eval::{Audience, EvaluationInputs, EvaluationSnapshot, Seen};
+pub use eval::{
+    EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
+};
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary};
 pub use model::Model;
 pub use period::PeriodState;
 pub use session::{NewSession, SessionInfo};
-pub use task::{TaskProgress, TaskUpdate, TaskUpdateFilter, TaskUpdateInput};
+pub use review::Transition;
+pub use task::{TaskState, TaskUpdate, TaskUpdateFilter, TaskUpdateInput};
 pub use user::{LoginError, NewUser, Role, User, UserUpdate};
-pub use value::{DataValue, Provenance, ReviewEntry, ValueFilter, ValueInput, WorkflowStatus};
+pub use review::WorkflowStatus;
+pub use value::{DataValue, Provenance, ReviewEntry, ValueFilter, ValueInput};
 pub use workbook::{
     WorkbookError, WorkbookImport, WorkbookOptions, WorkbookReport, WorkbookSummary, WorkbookTask,
     WorkbookValue,
@@ -88,10 +95,9 @@ impl Backend {
         } else {
             Err(StoreError::invalid(
                 "database",
-                format!(
-                    "不支持的数据库地址“{}”：应为 sqlite:文件路径 或 postgres://用户@主机:端口/库名",
-                    redact_url(url)
-                ),
+                ecociv_i18n::Msg::UnsupportedDatabase {
+                    url: redact_url(url),
+                },
             ))
         }
     }

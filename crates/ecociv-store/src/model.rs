@@ -6,6 +6,8 @@
 //! the write bumps `store_state.model_generation`; every app server notices on its next read and
 //! reloads, so several servers behind a load balancer agree.
 
+use ecociv_i18n::{Msg, Noun};
+
 use std::sync::Arc;
 
 use ecociv_core::{Catalogue, Plan, builtin};
@@ -117,19 +119,31 @@ fn build_catalogue(files: &[(String, String, String)]) -> Result<Catalogue> {
     let dict = files
         .iter()
         .find(|(_, k, _)| k == "dictionary")
-        .ok_or_else(|| StoreError::Model("数据库中没有国家指标字典".into()))?;
+        .ok_or_else(|| StoreError::Model(Msg::NoCatalogueDictionary))?;
     let versions: Vec<(&str, &str)> = files
         .iter()
         .filter(|(_, k, _)| k == "version")
         .map(|(n, _, t)| (n.as_str(), t.as_str()))
         .collect();
     Catalogue::load((&dict.0, &dict.2), &versions)
-        .map_err(|d| StoreError::Model(format!("国家指标数据有{}处错误:\n{d}", d.len())))
+        .map_err(|d| {
+            StoreError::Model(Msg::ModelProblems {
+                what: Noun::CatalogueVersion,
+                count: d.len(),
+                detail: d.to_string(),
+            })
+        })
 }
 
 fn load_plan(name: &str, text: &str, catalogue: &Catalogue) -> Result<Plan> {
     Plan::load(name, text, catalogue)
-        .map_err(|d| StoreError::Model(format!("方案文件有{}处错误:\n{d}", d.len())))
+        .map_err(|d| {
+            StoreError::Model(Msg::ModelProblems {
+                what: Noun::PlanVersion,
+                count: d.len(),
+                detail: d.to_string(),
+            })
+        })
 }
 
 /// File name of a built-in catalogue file as stored: `indicators`, `2019`, …
@@ -392,7 +406,7 @@ pub(crate) async fn load_model(conn: &mut AnyConnection) -> Result<Model> {
     let row = sqlx::query("SELECT id, toml, source_name FROM plan_versions WHERE active = 1")
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| StoreError::Model("数据库中没有启用的实施方案".into()))?;
+        .ok_or_else(|| StoreError::Model(Msg::NoActivePlan))?;
     let plan = load_plan(
         &row.try_get::<String, _>("source_name")?,
         &row.try_get::<String, _>("toml")?,
@@ -444,32 +458,12 @@ fn setting_snapshot(r: &AnyRow) -> Result<serde_json::Value> {
     }))
 }
 
-/// Entity kinds whose rows the audit state check compares with the log.
-const STATE_KINDS: &[&str] = &[
-    "catalogue",
-    "plan_version",
-    "setting",
-    "indicator",
-    "user",
-    "period",
-    "value",
-    "task_update",
-    "assigned",
-    "evidence",
-    "evidence_link",
-];
-
-pub(crate) fn is_state_entity(entity: &str) -> bool {
-    entity
-        .split_once(':')
-        .is_some_and(|(k, _)| STATE_KINDS.contains(&k))
-}
-
-/// Every audited row as (entity, snapshot), for the audit state check.
+/// The catalogue files, plan versions, settings and indicators as (entity, snapshot), for the
+/// audit state check.
 pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
-    use crate::audit::table_snapshots;
+    use crate::audited::table_snapshots;
     let mut out = table_snapshots(
         conn,
         "catalogue",
@@ -505,14 +499,14 @@ pub(crate) async fn audited_rows(
             json!({"code": code, "published": published}),
         ));
     }
-    out.extend(crate::user::audited_rows(conn).await?);
-    out.extend(crate::period::audited_rows(conn).await?);
-    out.extend(crate::value::audited_rows(conn).await?);
-    out.extend(crate::task::audited_rows(conn).await?);
-    out.extend(crate::assigned::audited_rows(conn).await?);
-    out.extend(crate::evidence::audited_rows(conn).await?);
     Ok(out)
 }
+
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["catalogue", "plan_version", "setting", "indicator"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
+
 
 impl Store {
     /// The active plan and catalogue as last loaded by this process (no database round trip).
@@ -573,7 +567,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("方案版本", id))?;
+            .ok_or_else(|| StoreError::not_found(Noun::PlanVersion, id))?;
         let plan = load_plan(
             &row.try_get::<String, _>("source_name")?,
             &row.try_get::<String, _>("toml")?,
@@ -592,7 +586,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("方案版本", id))?;
+            .ok_or_else(|| StoreError::not_found(Noun::PlanVersion, id))?;
         plan_version_from_row(&r)
     }
 
@@ -621,7 +615,7 @@ impl Store {
             .bind(name)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("国家指标版本", name))?
+            .ok_or_else(|| StoreError::not_found(Noun::CatalogueVersion, name))?
             .try_get::<String, _>(0)
             .map_err(Into::into)
     }
@@ -652,14 +646,19 @@ impl Store {
                 None => serde_json::Value::Null,
             };
             return Err(StoreError::Conflict {
-                message: format!("国家指标版本“{name}”已被他人修改，请刷新后重试"),
+                message: Msg::Stale {
+                    what: Noun::CatalogueVersion,
+                    key: Some(name.to_owned()),
+                    version: None,
+                    state: None,
+                },
                 current,
             });
         }
         if let Some(r) = &existing
             && r.try_get::<String, _>("kind")? == "dictionary"
         {
-            return Err(StoreError::invalid("name", "指标字典不能作为版本文件修改"));
+            return Err(StoreError::invalid("name", Msg::DictionaryNotAVersion));
         }
         match files.iter_mut().find(|(n, _, _)| n == name) {
             Some(f) => f.2 = text.to_owned(),
@@ -669,7 +668,9 @@ impl Store {
         if catalogue.version(name).is_none() {
             return Err(StoreError::invalid(
                 "name",
-                format!("文件中的版本号与“{name}”不一致"),
+                Msg::VersionIdMismatch {
+                    name: name.to_owned(),
+                },
             ));
         }
         let plan_row = sqlx::query("SELECT toml, source_name FROM plan_versions WHERE active = 1")
@@ -680,7 +681,11 @@ impl Store {
             &plan_row.try_get::<String, _>("toml")?,
             &catalogue,
         )
-        .map_err(|e| StoreError::Model(format!("修改后当前方案无法通过校验：{e}")))?;
+        .map_err(|e| {
+            StoreError::Model(Msg::PlanNoLongerValid {
+                detail: e.to_string(),
+            })
+        })?;
         let before = match existing {
             Some(_) => {
                 let before = catalogue_snapshot(&mut w.tx, name).await?;
@@ -732,7 +737,7 @@ impl Store {
         files
             .into_iter()
             .find(|f| f.name == name)
-            .ok_or_else(|| StoreError::not_found("国家指标版本", name))
+            .ok_or_else(|| StoreError::not_found(Noun::CatalogueVersion, name))
     }
 
     /// Sets the catalogue version evaluation uses by default.
@@ -741,10 +746,10 @@ impl Store {
         if model.catalogue.version(version).is_none() {
             return Err(StoreError::invalid(
                 "catalogue_version",
-                format!(
-                    "国家指标版本“{version}”不存在，可用: {}",
-                    model.catalogue.version_ids().join("、")
-                ),
+                Msg::UnknownCatalogueVersion {
+                    version: version.to_owned(),
+                    available: model.catalogue.version_ids().join("、"),
+                },
             ));
         }
         self.set_setting(actor, "catalogue_version", version).await
@@ -800,7 +805,7 @@ impl Store {
             .bind(code)
             .fetch_optional(&mut *w.tx)
             .await?
-            .ok_or_else(|| StoreError::not_found("指标", code))?;
+            .ok_or_else(|| StoreError::not_found(Noun::Indicator, code))?;
         let was = row.try_get::<i64, _>(0)? == 1;
         sqlx::query("UPDATE indicators SET published = $1 WHERE code = $2")
             .bind(i64::from(published))

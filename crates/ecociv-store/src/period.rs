@@ -3,6 +3,8 @@
 //! A period without a row is open and unpublished. Closing a year closes its quarters and months
 //! too: a write to `2024-07` is refused when `2024-07`, `2024Q3` or `2024` is closed.
 
+use ecociv_i18n::{Msg, Noun};
+
 use ecociv_core::Period;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -57,8 +59,13 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM periods");
-    crate::audit::table_snapshots(conn, "period", &sql, from_row, |p| p.id.clone()).await
+    crate::audited::table_snapshots(conn, "period", &sql, from_row, |p| p.id.clone()).await
 }
+
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["period"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
 
 async fn load(conn: &mut AnyConnection, id: &str) -> Result<PeriodState> {
     let sql = format!("SELECT {COLS} FROM periods WHERE id = $1");
@@ -102,9 +109,11 @@ pub(crate) async fn ensure_open(conn: &mut AnyConnection, p: Period) -> Result<(
         Some(r) => {
             let id: String = r.try_get(0)?;
             let reason: String = r.try_get(1)?;
-            Err(StoreError::State(format!(
-                "报告期{id}已关闭（{reason}），不能再修改{p}的数据；如需修改，请创建办重新开放该报告期"
-            )))
+            Err(StoreError::State(Msg::PeriodClosed {
+                period: id,
+                reason,
+                of: p.to_string(),
+            }))
         }
         None => Ok(()),
     }
@@ -115,15 +124,23 @@ pub(crate) async fn ensure_open(conn: &mut AnyConnection, p: Period) -> Result<(
 pub fn check_period(plan: &ecociv_core::Plan, field: &str, text: &str) -> Result<Period> {
     let p: Period = text
         .parse()
-        .map_err(|e: ecociv_core::period::PeriodError| StoreError::invalid(field, e.to_string()))?;
+        .map_err(|e: ecociv_core::period::PeriodError| {
+            StoreError::invalid(
+                field,
+                Msg::InvalidPeriod {
+                    text: text.trim().to_owned(),
+                    reason: e.to_string(),
+                },
+            )
+        })?;
     if p.year() <= plan.base_year - 10 || p.year() > plan.end_year {
         return Err(StoreError::invalid(
             field,
-            format!(
-                "报告期{p}超出方案范围（{}–{}年）",
-                plan.base_year - 9,
-                plan.end_year
-            ),
+            Msg::PeriodOutsidePlan {
+                period: p.to_string(),
+                from: plan.base_year - 9,
+                to: plan.end_year,
+            },
         ));
     }
     Ok(p)
@@ -199,26 +216,31 @@ impl Store {
         if let PeriodChange::Close(r) | PeriodChange::Reopen(r) = change
             && r.trim().is_empty()
         {
-            return Err(StoreError::invalid("reason", "请填写原因（reason）"));
+            return Err(StoreError::invalid("reason", Msg::ReasonRequired));
         }
         let mut w = self.begin_write().await?;
         let before = load(&mut w.tx, &id).await?;
         if before.version != expected_version {
             return Err(StoreError::Conflict {
-                message: format!("报告期{id}的状态已被他人修改，请刷新后重试"),
+                message: Msg::Stale {
+                    what: Noun::Period,
+                    key: Some(id.clone()),
+                    version: None,
+                    state: None,
+                },
                 current: serde_json::to_value(&before).unwrap_or_default(),
             });
         }
         let (closed, reason, published, action) = match change {
             PeriodChange::Close(r) => {
                 if before.closed {
-                    return Err(StoreError::State(format!("报告期{id}已经关闭")));
+                    return Err(StoreError::State(Msg::PeriodAlreadyClosed { period: id }));
                 }
                 (true, r.trim().to_owned(), before.published, "period.close")
             }
             PeriodChange::Reopen(r) => {
                 if !before.closed {
-                    return Err(StoreError::State(format!("报告期{id}未关闭，无需重新开放")));
+                    return Err(StoreError::State(Msg::PeriodNotClosed { period: id }));
                 }
                 (
                     false,

@@ -5,52 +5,15 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use ecociv_i18n::{Msg, Noun};
+
 use crate::period::{check_period, ensure_open};
+use crate::review::{self, Reviewed, Transition, WorkflowStatus, add_review};
 use crate::tx::WriteTx;
-use crate::value::{WorkflowStatus, add_review, last_submitter};
 use crate::{Actor, Result, Store, StoreError};
 
-/// How far a task has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum TaskProgress {
-    NotStarted,
-    InProgress,
-    Completed,
-    Delayed,
-}
-
-impl TaskProgress {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskProgress::NotStarted => "not_started",
-            TaskProgress::InProgress => "in_progress",
-            TaskProgress::Completed => "completed",
-            TaskProgress::Delayed => "delayed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TaskProgress> {
-        [
-            TaskProgress::NotStarted,
-            TaskProgress::InProgress,
-            TaskProgress::Completed,
-            TaskProgress::Delayed,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s.trim())
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            TaskProgress::NotStarted => "未开始",
-            TaskProgress::InProgress => "推进中",
-            TaskProgress::Completed => "已完成",
-            TaskProgress::Delayed => "滞后",
-        }
-    }
-}
+/// How far a task has come: ecociv-core's one [`TaskState`], with one set of words.
+pub use ecociv_core::TaskState;
 
 /// A stored task update.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -60,7 +23,8 @@ pub struct TaskUpdate {
     pub task: i64,
     pub unit: String,
     pub period: String,
-    pub progress: TaskProgress,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub progress: TaskState,
     /// 0–100.
     pub percent: i64,
     pub narrative: String,
@@ -80,7 +44,7 @@ pub struct TaskUpdateInput {
     /// Unit code.
     pub unit: String,
     pub period: String,
-    pub progress: TaskProgress,
+    pub progress: TaskState,
     pub percent: i64,
     pub narrative: String,
 }
@@ -105,7 +69,7 @@ fn from_row(r: &AnyRow) -> Result<TaskUpdate> {
         task: r.try_get("task")?,
         unit: r.try_get("unit_code")?,
         period: r.try_get("period")?,
-        progress: TaskProgress::parse(&progress).unwrap_or(TaskProgress::InProgress),
+        progress: TaskState::parse(&progress).unwrap_or(TaskState::InProgress),
         percent: r.try_get("percent")?,
         narrative: r.try_get("narrative")?,
         status: WorkflowStatus::parse(&status).unwrap_or(WorkflowStatus::Draft),
@@ -126,8 +90,13 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM task_updates");
-    crate::audit::table_snapshots(conn, "task_update", &sql, from_row, |t| t.id.to_string()).await
+    crate::audited::table_snapshots(conn, "task_update", &sql, from_row, |t| t.id.to_string()).await
 }
+
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["task_update"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<TaskUpdate> {
     let sql = format!("SELECT {COLS} FROM task_updates WHERE id = $1");
@@ -135,20 +104,38 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<TaskUpdate> {
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| StoreError::not_found("任务进展", id))?;
+        .ok_or_else(|| StoreError::not_found(Noun::TaskUpdate, id))?;
     from_row(&r)
 }
 
-fn conflict(t: &TaskUpdate) -> StoreError {
-    StoreError::Conflict {
-        message: format!(
-            "任务进展已被他人修改（当前版本 {}，状态：{}），请刷新后重试",
-            t.version,
-            t.status.name_zh()
-        ),
-        current: json(t),
+impl Reviewed for TaskUpdate {
+    const KIND: &'static str = "task_update";
+    const NOUN: Noun = Noun::TaskUpdate;
+    const TABLE: &'static str = "task_updates";
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn status(&self) -> WorkflowStatus {
+        self.status
+    }
+    fn period(&self) -> &str {
+        &self.period
+    }
+    async fn load(conn: &mut AnyConnection, id: i64) -> Result<TaskUpdate> {
+        load(conn, id).await
     }
 }
+
+fn conflict(t: &TaskUpdate) -> StoreError {
+    t.conflict()
+}
+
+/// The longest narrative of a task update, in characters.
+pub const MAX_NARRATIVE_CHARS: usize = 10_000;
 
 /// Checks a task update against the plan: the task exists, the unit leads or joins it, the
 /// percentage and narrative are within bounds, the period lies within the plan.
@@ -159,29 +146,49 @@ pub(crate) fn check_task_input(
     let Ok(number) = u32::try_from(input.task) else {
         return Err(StoreError::invalid(
             "task",
-            format!("任务编号{}无效", input.task),
+            Msg::TaskNumberInvalid { number: input.task },
         ));
     };
     let task = model.plan.task(number).ok_or_else(|| {
-        StoreError::invalid("task", format!("实施方案中没有第{}项任务", input.task))
+        StoreError::invalid(
+            "task",
+            Msg::UnknownTask {
+                number: input.task.to_string(),
+            },
+        )
     })?;
     let unit = model.unit(&input.unit).ok_or_else(|| {
-        StoreError::invalid("unit", format!("单位代码“{}”不在实施方案中", input.unit))
+        StoreError::invalid(
+            "unit",
+            Msg::UnknownUnit {
+                code: input.unit.clone(),
+            },
+        )
     })?;
     if task.responsibility_of(&unit.name).is_none() {
         return Err(StoreError::invalid(
             "unit",
-            format!("{}不是第{}项任务的牵头或参与单位", unit.name, task.number),
+            Msg::NotResponsibleForTask {
+                unit: unit.name.clone(),
+                task: task.number,
+            },
         ));
     }
     if !(0..=100).contains(&input.percent) {
         return Err(StoreError::invalid(
             "percent",
-            format!("完成百分比应在0到100之间，而不是{}", input.percent),
+            Msg::PercentOutOfRange {
+                percent: input.percent,
+            },
         ));
     }
-    if input.narrative.chars().count() > 10_000 {
-        return Err(StoreError::invalid("narrative", "进展说明不能超过10000字"));
+    if input.narrative.chars().count() > MAX_NARRATIVE_CHARS {
+        return Err(StoreError::invalid(
+            "narrative",
+            Msg::NarrativeTooLong {
+                max: MAX_NARRATIVE_CHARS,
+            },
+        ));
     }
     check_period(&model.plan, "period", &input.period)
 }
@@ -216,10 +223,14 @@ pub(crate) async fn save_task_in(
             }
             match cur.status {
                 WorkflowStatus::Submitted => {
-                    return Err(StoreError::State("该进展已提交，正在审核，不能修改".into()));
+                    return Err(StoreError::State(Msg::InReview {
+                        what: Noun::TaskUpdate,
+                    }));
                 }
                 WorkflowStatus::Approved => {
-                    return Err(StoreError::State("该进展已审核通过并锁定，不能修改".into()));
+                    return Err(StoreError::State(Msg::Locked {
+                        what: Noun::TaskUpdate,
+                    }));
                 }
                 _ => {}
             }
@@ -255,7 +266,9 @@ pub(crate) async fn save_task_in(
         None => {
             if expected_version.is_some_and(|v| v != 0) {
                 return Err(StoreError::Conflict {
-                    message: "该进展已不存在，请刷新后重试".into(),
+                    message: Msg::Gone {
+                        what: Noun::TaskUpdate,
+                    },
                     current: serde_json::Value::Null,
                 });
             }
@@ -279,7 +292,9 @@ pub(crate) async fn save_task_in(
                 Ok(r) => r.try_get(0)?,
                 Err(e) if StoreError::is_unique_violation(&e) => {
                     return Err(StoreError::Conflict {
-                        message: "该任务进展刚被他人创建，请刷新后重试".into(),
+                        message: Msg::CreatedMeanwhile {
+                            what: Noun::TaskUpdate,
+                        },
                         current: serde_json::Value::Null,
                     });
                 }
@@ -349,66 +364,20 @@ impl Store {
         Ok(saved)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn task_transition(
+    /// Takes a review step on a task update (the same rules as for values, see
+    /// [`crate::review`]).
+    async fn task_step(
         &self,
         actor: &Actor,
         id: i64,
         version: i64,
-        from: &[WorkflowStatus],
-        to: WorkflowStatus,
+        step: Transition,
         reason: &str,
-        action: &str,
-        what: &str,
     ) -> Result<TaskUpdate> {
+        let reason = review::reason_of(step, reason)?;
         let mut w = self.begin_write().await?;
-        let cur = load(&mut w.tx, id).await?;
-        if cur.version != version {
-            return Err(conflict(&cur));
-        }
-        if !from.contains(&cur.status) {
-            return Err(StoreError::State(format!(
-                "该进展当前为“{}”，不能{what}",
-                cur.status.name_zh()
-            )));
-        }
-        let period: ecociv_core::Period = cur
-            .period
-            .parse()
-            .map_err(|_| StoreError::invalid("period", "报告期无效"))?;
-        ensure_open(&mut w.tx, period).await?;
-        if to == WorkflowStatus::Approved
-            && last_submitter(&mut w.tx, "task_update", id)
-                .await?
-                .as_deref()
-                == Some(actor.name.as_str())
-        {
-            return Err(StoreError::State(
-                "不能审核自己提交的进展，请由其他审核人审核".into(),
-            ));
-        }
-        sqlx::query(
-            "UPDATE task_updates SET status = $1, return_reason = $2, updated_by = $3, \
-             updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
-        )
-        .bind(to.as_str())
-        .bind(reason)
-        .bind(&actor.name)
-        .bind(&w.at)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *w.tx)
-        .await?;
-        let after = load(&mut w.tx, id).await?;
-        w.audit(
-            actor,
-            &format!("task_update.{action}"),
-            &format!("task_update:{id}"),
-            Some(&json(&cur)),
-            Some(&json(&after)),
-        )
-        .await?;
-        add_review(&mut w, "task_update", id, action, actor, reason).await?;
+        let cur: TaskUpdate = review::begin(&mut w, actor, id, version, step).await?;
+        let after = review::apply(&mut w, actor, &cur, step, &reason).await?;
         w.commit().await?;
         Ok(after)
     }
@@ -419,17 +388,8 @@ impl Store {
         id: i64,
         version: i64,
     ) -> Result<TaskUpdate> {
-        self.task_transition(
-            actor,
-            id,
-            version,
-            &[WorkflowStatus::Draft, WorkflowStatus::Returned],
-            WorkflowStatus::Submitted,
-            "",
-            "submit",
-            "提交",
-        )
-        .await
+        self.task_step(actor, id, version, Transition::Submit, "")
+            .await
     }
 
     pub async fn approve_task_update(
@@ -438,17 +398,8 @@ impl Store {
         id: i64,
         version: i64,
     ) -> Result<TaskUpdate> {
-        self.task_transition(
-            actor,
-            id,
-            version,
-            &[WorkflowStatus::Submitted],
-            WorkflowStatus::Approved,
-            "",
-            "approve",
-            "审核通过",
-        )
-        .await
+        self.task_step(actor, id, version, Transition::Approve, "")
+            .await
     }
 
     pub async fn return_task_update(
@@ -458,20 +409,8 @@ impl Store {
         version: i64,
         reason: &str,
     ) -> Result<TaskUpdate> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::invalid("reason", "退回时须填写原因（reason）"));
-        }
-        self.task_transition(
-            actor,
-            id,
-            version,
-            &[WorkflowStatus::Submitted],
-            WorkflowStatus::Returned,
-            reason.trim(),
-            "return",
-            "退回",
-        )
-        .await
+        self.task_step(actor, id, version, Transition::Return, reason)
+            .await
     }
 
     pub async fn task_update(&self, id: i64) -> Result<TaskUpdate> {

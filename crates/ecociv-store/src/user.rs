@@ -5,6 +5,8 @@
 //! region (county), and `viewer` (reads everything internal, writes nothing). What each role may
 //! do is decided by the web crate's policy; the store keeps the binding consistent.
 
+use ecociv_i18n::{Msg, Noun, Phrase, Words};
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -50,14 +52,9 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
 
+    /// The Chinese word (系统管理员, 创建办, …).
     pub fn name_zh(self) -> &'static str {
-        match self {
-            Role::Admin => "系统管理员",
-            Role::Coordinator => "创建办",
-            Role::Reporter => "填报员",
-            Role::Reviewer => "审核员",
-            Role::Viewer => "查看者",
-        }
+        self.zh()
     }
 
     /// Reporters and reviewers act for one unit or region; the others for the whole city.
@@ -65,6 +62,14 @@ impl Role {
         matches!(self, Role::Reporter | Role::Reviewer)
     }
 }
+
+ecociv_i18n::words!(Role {
+    Admin => "系统管理员", "Administrator";
+    Coordinator => "创建办", "Creation office";
+    Reporter => "填报员", "Reporter";
+    Reviewer => "审核员", "Reviewer";
+    Viewer => "查看者", "Viewer";
+});
 
 /// An account (never with its password hash).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -111,11 +116,11 @@ pub struct UserUpdate {
 /// Why a login failed. Unknown user and wrong password look the same to the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("用户名或密码错误")]
+    #[error("{}", Msg::InvalidCredentials)]
     InvalidCredentials,
-    #[error("连续登录失败次数过多，账户已锁定至 {until}，请稍后再试或联系管理员")]
+    #[error("{}", Msg::AccountLocked { until: until.clone() })]
     Locked { until: String },
-    #[error("账户已停用，请联系管理员")]
+    #[error("{}", Msg::AccountDisabled)]
     Disabled,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -184,13 +189,18 @@ pub(crate) async fn audited_rows(
         .collect()
 }
 
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["user"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
+
 /// Checks a password against the policy: at least 10 characters, not the user name.
 pub fn check_password(username: &str, password: &str) -> Result<()> {
     if password.chars().count() < 10 {
-        return Err(StoreError::invalid("password", "密码至少需要10个字符"));
+        return Err(StoreError::invalid("password", Msg::PasswordTooShort { min: 10 }));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err(StoreError::invalid("password", "密码不能与用户名相同"));
+        return Err(StoreError::invalid("password", Msg::PasswordIsUsername));
     }
     Ok(())
 }
@@ -240,7 +250,9 @@ fn check_username(name: &str) -> Result<()> {
     } else {
         Err(StoreError::invalid(
             "username",
-            format!("用户名“{name}”无效：应为2–32个小写英文字母、数字或 . _ -"),
+            Msg::UsernameInvalid {
+                name: name.to_owned(),
+            },
         ))
     }
 }
@@ -254,10 +266,9 @@ impl Store {
                 (Some(_), Some(_)) | (None, None) => {
                     return Err(StoreError::invalid(
                         "unit",
-                        format!(
-                            "{}须绑定一个单位（unit）或一个行政区（region），且只能绑定其一",
-                            role.name_zh()
-                        ),
+                        Msg::BindingRequired {
+                            role: Phrase::of(&role),
+                        },
                     ));
                 }
                 _ => {}
@@ -265,7 +276,9 @@ impl Store {
         } else if unit.is_some() || region.is_some() {
             return Err(StoreError::invalid(
                 "unit",
-                format!("{}不绑定单位或行政区", role.name_zh()),
+                Msg::BindingNotAllowed {
+                    role: Phrase::of(&role),
+                },
             ));
         }
         if let Some(u) = unit
@@ -273,7 +286,7 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "unit",
-                format!("单位代码“{u}”不在实施方案中"),
+                Msg::UnknownUnit { code: u.to_owned() },
             ));
         }
         if let Some(r) = region
@@ -281,7 +294,7 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "region",
-                format!("行政区代码“{r}”不在实施方案中"),
+                Msg::UnknownRegionCode { code: r.to_owned() },
             ));
         }
         Ok(())
@@ -291,7 +304,7 @@ impl Store {
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
         check_username(&new.username)?;
         if new.display_name.trim().is_empty() {
-            return Err(StoreError::invalid("display_name", "姓名不能为空"));
+            return Err(StoreError::invalid("display_name", Msg::DisplayNameEmpty));
         }
         check_password(&new.username, &new.password)?;
         self.current_model().await?;
@@ -317,7 +330,9 @@ impl Store {
             Err(e) if StoreError::is_unique_violation(&e) => {
                 return Err(StoreError::invalid(
                     "username",
-                    format!("用户名“{}”已存在", new.username),
+                    Msg::UsernameTaken {
+                        name: new.username.clone(),
+                    },
                 ));
             }
             Err(e) => return Err(e.into()),
@@ -341,7 +356,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("用户", id))?;
+            .ok_or_else(|| StoreError::not_found(Noun::User, id))?;
         user_from_row(&r)
     }
 
@@ -351,7 +366,7 @@ impl Store {
             .bind(username)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("用户", username))?;
+            .ok_or_else(|| StoreError::not_found(Noun::User, username))?;
         user_from_row(&r)
     }
 
@@ -405,7 +420,7 @@ impl Store {
             .map(|s| s.trim().to_owned())
             .unwrap_or(current.display_name.clone());
         if display_name.is_empty() {
-            return Err(StoreError::invalid("display_name", "姓名不能为空"));
+            return Err(StoreError::invalid("display_name", Msg::DisplayNameEmpty));
         }
         let disabled = update.disabled.unwrap_or(current.disabled);
         let mut w = self.begin_write().await?;
@@ -426,7 +441,12 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict {
-                message: format!("用户“{}”已被他人修改，请刷新后重试", current.username),
+                message: Msg::Stale {
+                    what: Noun::User,
+                    key: Some(current.username.clone()),
+                    version: None,
+                    state: None,
+                },
                 current: before,
             });
         }
@@ -461,7 +481,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("用户", id))?
+            .ok_or_else(|| StoreError::not_found(Noun::User, id))?
             .try_get(0)?;
         Ok(verify_password(password, &hash).await)
     }

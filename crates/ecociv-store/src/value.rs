@@ -10,51 +10,13 @@ use ecociv_core::Plan;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use ecociv_i18n::{Msg, Noun, Phrase};
+
 use crate::period::{check_period, ensure_open};
+use crate::review::{self, Reviewed, Transition, add_review};
+pub use crate::review::WorkflowStatus;
 use crate::tx::WriteTx;
 use crate::{Actor, Result, Store, StoreError};
-
-/// Where a value is in review. Task updates use the same states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum WorkflowStatus {
-    Draft,
-    Submitted,
-    Approved,
-    Returned,
-}
-
-impl WorkflowStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkflowStatus::Draft => "draft",
-            WorkflowStatus::Submitted => "submitted",
-            WorkflowStatus::Approved => "approved",
-            WorkflowStatus::Returned => "returned",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<WorkflowStatus> {
-        [
-            WorkflowStatus::Draft,
-            WorkflowStatus::Submitted,
-            WorkflowStatus::Approved,
-            WorkflowStatus::Returned,
-        ]
-        .into_iter()
-        .find(|w| w.as_str() == s)
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            WorkflowStatus::Draft => "草稿",
-            WorkflowStatus::Submitted => "待审核",
-            WorkflowStatus::Approved => "已审核",
-            WorkflowStatus::Returned => "已退回",
-        }
-    }
-}
 
 /// How a value entered the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -171,7 +133,8 @@ pub struct ReviewEntry {
     pub id: i64,
     pub entity_kind: String,
     pub entity_id: i64,
-    /// `submit`, `approve`, `return`, `correct`.
+    /// `submit`, `approve`, `return`, `correct` ([`Transition::action`]), or `comment` (a
+    /// participating unit's remark, which changes nothing).
     pub action: String,
     pub actor: String,
     pub reason: String,
@@ -216,8 +179,13 @@ pub(crate) async fn audited_rows(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(String, serde_json::Value)>> {
     let sql = format!("SELECT {COLS} FROM data_values");
-    crate::audit::table_snapshots(conn, "value", &sql, from_row, |v| v.id.to_string()).await
+    crate::audited::table_snapshots(conn, "value", &sql, from_row, |v| v.id.to_string()).await
 }
+
+pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["value"],
+    rows: |c| Box::pin(audited_rows(c)),
+};
 
 pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<DataValue> {
     let sql = format!("SELECT {COLS} FROM data_values WHERE id = $1");
@@ -225,8 +193,33 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<DataValue>
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| StoreError::not_found("数据", id))?;
+        .ok_or_else(|| StoreError::not_found(Noun::Value, id))?;
     from_row(&r)
+}
+
+impl Reviewed for DataValue {
+    const KIND: &'static str = "value";
+    const NOUN: Noun = Noun::Value;
+    const TABLE: &'static str = "data_values";
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn status(&self) -> WorkflowStatus {
+        self.status
+    }
+    fn period(&self) -> &str {
+        &self.period
+    }
+    fn superseded_by(&self) -> Option<i64> {
+        self.superseded_by
+    }
+    async fn load(conn: &mut AnyConnection, id: i64) -> Result<DataValue> {
+        load(conn, id).await
+    }
 }
 
 /// The live rows of a key: (approved, in work).
@@ -281,16 +274,34 @@ pub(crate) fn check_input(
         .find_indicator(indicator)
         .map(|i| &plan.indicators[i])
         .ok_or_else(|| {
-            StoreError::invalid("indicator", format!("未知的指标“{}”", indicator.trim()))
+            StoreError::invalid(
+                "indicator",
+                Msg::UnknownIndicator {
+                    code: indicator.trim().to_owned(),
+                },
+            )
         })?;
     let reg = plan
         .find_region(region)
         .map(|i| &plan.regions[i])
-        .ok_or_else(|| StoreError::invalid("region", format!("未知的行政区“{}”", region.trim())))?;
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "region",
+                Msg::UnknownRegion {
+                    code: region.trim().to_owned(),
+                },
+            )
+        })?;
     let period = check_period(plan, "period", period)?;
-    let number = ind
-        .parse_value(value)
-        .map_err(|e| StoreError::invalid("value", format!("“{}”的值有误：{e}", ind.name)))?;
+    let number = ind.parse_value(value).map_err(|e| {
+        StoreError::invalid(
+            "value",
+            Msg::BadValue {
+                indicator: ind.name.clone(),
+                reason: e.to_string(),
+            },
+        )
+    })?;
     Ok(Checked {
         indicator: ind.code.clone(),
         region: reg.code.clone(),
@@ -307,58 +318,8 @@ pub(crate) fn format_number(v: f64) -> String {
     format!("{v}")
 }
 
-pub(crate) async fn add_review(
-    w: &mut WriteTx,
-    kind: &str,
-    id: i64,
-    action: &str,
-    actor: &Actor,
-    reason: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(kind)
-    .bind(id)
-    .bind(action)
-    .bind(&actor.name)
-    .bind(reason)
-    .bind(&w.at)
-    .execute(&mut *w.tx)
-    .await?;
-    Ok(())
-}
-
-/// Who last submitted an entity (for the rule that nobody approves their own submission).
-pub(crate) async fn last_submitter(
-    conn: &mut AnyConnection,
-    kind: &str,
-    id: i64,
-) -> Result<Option<String>> {
-    let row = sqlx::query(
-        "SELECT actor FROM reviews WHERE entity_kind = $1 AND entity_id = $2 \
-         AND action IN ('submit', 'correct') ORDER BY id DESC LIMIT 1",
-    )
-    .bind(kind)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(match row {
-        Some(r) => Some(r.try_get(0)?),
-        None => None,
-    })
-}
-
 pub(crate) fn conflict(v: &DataValue) -> StoreError {
-    StoreError::Conflict {
-        message: format!(
-            "数据已被他人修改（当前版本 {}，状态：{}），请刷新后重试",
-            v.version,
-            v.status.name_zh()
-        ),
-        current: json(v),
-    }
+    v.conflict()
 }
 
 /// Saves a draft inside a write transaction (shared by forms and imports).
@@ -382,9 +343,7 @@ pub(crate) async fn save_in(
                 return Err(conflict(&cur));
             }
             if cur.status == WorkflowStatus::Submitted {
-                return Err(StoreError::State(
-                    "该数据已提交，正在审核，不能修改；如需修改请联系审核人退回".into(),
-                ));
+                return Err(StoreError::State(Msg::InReview { what: Noun::Value }));
             }
             let before = json(&cur);
             let done = sqlx::query(
@@ -422,16 +381,17 @@ pub(crate) async fn save_in(
         }
         None => {
             if approved.is_some() {
-                return Err(StoreError::State(format!(
-                    "{} {} {}的数据已审核通过并锁定；如需更正，请提交更正并说明原因",
-                    c.indicator, c.region, period
-                )));
+                return Err(StoreError::State(Msg::ValueLocked {
+                    indicator: c.indicator.clone(),
+                    region: c.region.clone(),
+                    period,
+                }));
             }
             if let Some(v) = expected_version
                 && v != 0
             {
                 return Err(StoreError::Conflict {
-                    message: "该数据已不存在（可能已被删除或替换），请刷新后重试".into(),
+                    message: Msg::Gone { what: Noun::Value },
                     current: serde_json::Value::Null,
                 });
             }
@@ -456,7 +416,7 @@ pub(crate) async fn save_in(
                 Ok(r) => r.try_get(0)?,
                 Err(e) if StoreError::is_unique_violation(&e) => {
                     return Err(StoreError::Conflict {
-                        message: "同一指标、地区和报告期的数据刚被他人创建，请刷新后重试".into(),
+                        message: Msg::CreatedMeanwhile { what: Noun::Value },
                         current: serde_json::Value::Null,
                     });
                 }
@@ -497,6 +457,7 @@ impl Store {
             &input.period,
             &input.value,
         )?;
+        check_comment(&input.comment)?;
         let mut w = self.begin_write().await?;
         let v = save_in(
             &mut w,
@@ -513,99 +474,11 @@ impl Store {
         Ok(v)
     }
 
-    /// Loads a value row, checks it is live, in one of `allowed` states and at `version`, and that
-    /// its period is open.
-    async fn transition_start(
-        &self,
-        w: &mut WriteTx,
-        id: i64,
-        version: i64,
-        allowed: &[WorkflowStatus],
-        what: &str,
-    ) -> Result<DataValue> {
-        let cur = load(&mut w.tx, id).await?;
-        if cur.version != version {
-            return Err(conflict(&cur));
-        }
-        if cur.superseded_by.is_some() {
-            return Err(StoreError::State(format!(
-                "该数据已被第{}号更正替代，不能{what}",
-                cur.superseded_by.unwrap_or_default()
-            )));
-        }
-        if !allowed.contains(&cur.status) {
-            return Err(StoreError::State(format!(
-                "该数据当前为“{}”，不能{what}",
-                cur.status.name_zh()
-            )));
-        }
-        let p: ecociv_core::Period = cur
-            .period
-            .parse()
-            .map_err(|_| StoreError::invalid("period", "报告期无效"))?;
-        ensure_open(&mut w.tx, p).await?;
-        Ok(cur)
-    }
-
-    async fn set_status(
-        &self,
-        w: &mut WriteTx,
-        actor: &Actor,
-        cur: &DataValue,
-        status: WorkflowStatus,
-        return_reason: &str,
-        action: &str,
-    ) -> Result<DataValue> {
-        let done = sqlx::query(
-            "UPDATE data_values SET status = $1, return_reason = $2, updated_by = $3, \
-             updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
-        )
-        .bind(status.as_str())
-        .bind(return_reason)
-        .bind(&actor.name)
-        .bind(&w.at)
-        .bind(cur.id)
-        .bind(cur.version)
-        .execute(&mut *w.tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(conflict(cur));
-        }
-        let after = load(&mut w.tx, cur.id).await?;
-        w.audit(
-            actor,
-            action,
-            &format!("value:{}", cur.id),
-            Some(&json(cur)),
-            Some(&json(&after)),
-        )
-        .await?;
-        Ok(after)
-    }
-
     /// Submits a draft (or a returned value) for review.
     pub async fn submit_value(&self, actor: &Actor, id: i64, version: i64) -> Result<DataValue> {
         let mut w = self.begin_write().await?;
-        let cur = self
-            .transition_start(
-                &mut w,
-                id,
-                version,
-                &[WorkflowStatus::Draft, WorkflowStatus::Returned],
-                "提交",
-            )
-            .await?;
-        let after = self
-            .set_status(
-                &mut w,
-                actor,
-                &cur,
-                WorkflowStatus::Submitted,
-                "",
-                "value.submit",
-            )
-            .await?;
-        add_review(&mut w, "value", id, "submit", actor, "").await?;
+        let cur: DataValue = review::begin(&mut w, actor, id, version, Transition::Submit).await?;
+        let after = review::apply(&mut w, actor, &cur, Transition::Submit, "").await?;
         w.commit().await?;
         Ok(after)
     }
@@ -614,20 +487,7 @@ impl Store {
     /// submission. Approving a correction supersedes the value it corrects.
     pub async fn approve_value(&self, actor: &Actor, id: i64, version: i64) -> Result<DataValue> {
         let mut w = self.begin_write().await?;
-        let cur = self
-            .transition_start(
-                &mut w,
-                id,
-                version,
-                &[WorkflowStatus::Submitted],
-                "审核通过",
-            )
-            .await?;
-        if last_submitter(&mut w.tx, "value", id).await?.as_deref() == Some(actor.name.as_str()) {
-            return Err(StoreError::State(
-                "不能审核自己提交的数据，请由其他审核人审核".into(),
-            ));
-        }
+        let cur: DataValue = review::begin(&mut w, actor, id, version, Transition::Approve).await?;
         if let Some(old_id) = cur.supersedes {
             let old = load(&mut w.tx, old_id).await?;
             sqlx::query("UPDATE data_values SET superseded_by = $1 WHERE id = $2")
@@ -640,22 +500,12 @@ impl Store {
                 actor,
                 "value.supersede",
                 &format!("value:{old_id}"),
-                Some(&json(&old)),
-                Some(&json(&old_after)),
+                Some(&old.json()),
+                Some(&old_after.json()),
             )
             .await?;
         }
-        let after = self
-            .set_status(
-                &mut w,
-                actor,
-                &cur,
-                WorkflowStatus::Approved,
-                "",
-                "value.approve",
-            )
-            .await?;
-        add_review(&mut w, "value", id, "approve", actor, "").await?;
+        let after = review::apply(&mut w, actor, &cur, Transition::Approve, "").await?;
         w.commit().await?;
         Ok(after)
     }
@@ -668,27 +518,43 @@ impl Store {
         version: i64,
         reason: &str,
     ) -> Result<DataValue> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::invalid("reason", "退回时须填写原因（reason）"));
-        }
+        let reason = review::reason_of(Transition::Return, reason)?;
         let mut w = self.begin_write().await?;
-        let cur = self
-            .transition_start(&mut w, id, version, &[WorkflowStatus::Submitted], "退回")
-            .await?;
-        let after = self
-            .set_status(
-                &mut w,
-                actor,
-                &cur,
-                WorkflowStatus::Returned,
-                reason,
-                "value.return",
-            )
-            .await?;
-        add_review(&mut w, "value", id, "return", actor, reason).await?;
+        let cur: DataValue = review::begin(&mut w, actor, id, version, Transition::Return).await?;
+        let after = review::apply(&mut w, actor, &cur, Transition::Return, &reason).await?;
         w.commit().await?;
         Ok(after)
+    }
+
+    /// A participating unit's remark on a value (参与单位留言): kept with the value's review
+    /// history and audited, it changes nothing about the value.
+    pub async fn comment_value(&self, actor: &Actor, id: i64, text: &str) -> Result<ReviewEntry> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(StoreError::invalid("text", Msg::CommentEmpty));
+        }
+        if text.chars().count() > MAX_COMMENT_CHARS {
+            return Err(StoreError::invalid(
+                "text",
+                Msg::CommentTooLong {
+                    max: MAX_COMMENT_CHARS,
+                },
+            ));
+        }
+        let mut w = self.begin_write().await?;
+        load(&mut w.tx, id).await?;
+        let review_id = add_review(&mut w, "value", id, "comment", actor, text).await?;
+        let entry = review_entry(&mut w.tx, review_id).await?;
+        w.audit(
+            actor,
+            "value.comment",
+            &format!("comment:{review_id}"),
+            None,
+            Some(&serde_json::to_value(&entry).unwrap_or_default()),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(entry)
     }
 
     /// Proposes a correction of an approved value: a new row, submitted for review with the
@@ -702,26 +568,19 @@ impl Store {
         comment: &str,
         reason: &str,
     ) -> Result<DataValue> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::invalid(
-                "reason",
-                "更正已审核的数据须说明原因（reason）",
-            ));
-        }
+        let reason = review::reason_of(Transition::Correct, reason)?;
+        let reason = reason.as_str();
+        check_comment(comment)?;
         let model = self.current_model().await?;
         let mut w = self.begin_write().await?;
-        let cur = self
-            .transition_start(&mut w, id, version, &[WorkflowStatus::Approved], "更正")
-            .await?;
+        let cur: DataValue = review::begin(&mut w, actor, id, version, Transition::Correct).await?;
         let c = check_input(&model.plan, &cur.indicator, &cur.region, &cur.period, value)?;
         let (_, work) = live(&mut w.tx, &cur.indicator, &cur.region, &cur.period).await?;
         if let Some(open) = work {
-            return Err(StoreError::State(format!(
-                "该数据已有一条未完成审核的记录（第{}号，{}），请先处理它",
-                open.id,
-                open.status.name_zh()
-            )));
+            return Err(StoreError::State(Msg::OpenCorrection {
+                id: open.id,
+                state: Phrase::of(&open.status),
+            }));
         }
         let inserted = sqlx::query(
             "INSERT INTO data_values (indicator, region, period, value, comment, status, \
@@ -756,7 +615,15 @@ impl Store {
             Some(&json(&after)),
         )
         .await?;
-        add_review(&mut w, "value", new_id, "correct", actor, reason).await?;
+        add_review(
+            &mut w,
+            "value",
+            new_id,
+            Transition::Correct.action(),
+            actor,
+            reason,
+        )
+        .await?;
         w.commit().await?;
         Ok(after)
     }
@@ -813,6 +680,52 @@ impl Store {
         .await?;
         rows.iter().map(review_from_row).collect()
     }
+}
+
+async fn review_entry(conn: &mut AnyConnection, id: i64) -> Result<ReviewEntry> {
+    let r = sqlx::query(
+        "SELECT id, entity_kind, entity_id, action, actor, reason, at FROM reviews WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    review_from_row(&r)
+}
+
+/// The comments of values, as the audit verifier compares them.
+pub(crate) async fn audited_comments(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, serde_json::Value)>> {
+    crate::audited::table_snapshots(
+        conn,
+        "comment",
+        "SELECT id, entity_kind, entity_id, action, actor, reason, at FROM reviews \
+         WHERE action = 'comment'",
+        review_from_row,
+        |c| c.id.to_string(),
+    )
+    .await
+}
+
+pub(crate) const COMMENTS: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["comment"],
+    rows: |c| Box::pin(audited_comments(c)),
+};
+
+/// The longest comment on a value, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// Refuses a value's comment over [`MAX_COMMENT_CHARS`].
+pub(crate) fn check_comment(comment: &str) -> Result<()> {
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        return Err(StoreError::invalid(
+            "comment",
+            Msg::CommentTooLong {
+                max: MAX_COMMENT_CHARS,
+            },
+        ));
+    }
+    Ok(())
 }
 
 fn review_from_row(r: &AnyRow) -> Result<ReviewEntry> {

@@ -12,7 +12,7 @@
 //! spreadsheet and document dependencies, and these plain rows are easy to build in tests.
 
 use crate::import::Scope;
-use crate::task::{self, TaskProgress, TaskUpdateInput};
+use crate::task::{self, TaskState, TaskUpdateInput};
 use crate::value::{Provenance, WorkflowStatus, check_input, live, save_in};
 use crate::{Actor, Result, Store, StoreError};
 
@@ -53,7 +53,7 @@ pub struct WorkbookTask {
     /// Unit code.
     pub unit: String,
     pub period: String,
-    pub progress: TaskProgress,
+    pub progress: TaskState,
     /// 0–100.
     pub percent: i64,
     pub narrative: String,

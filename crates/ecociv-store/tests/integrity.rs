@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ecociv_store::testing::TestDb;
 use ecociv_store::{
-    Actor, Audience, AuditFilter, ImportOptions, LoginError, ManualClock, NewUser, Provenance,
+    Actor, Selection, AuditFilter, ImportOptions, LoginError, ManualClock, NewUser, Provenance,
     Role, StoreConfig, StoreError, ValueFilter, ValueInput, both_backends,
 };
 
@@ -376,12 +376,12 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
             .map(|r| (r.value, r.status))
     };
     let e1 = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert_eq!(find(&e1).and_then(|(v, _)| v), None);
     let again = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert!(Arc::ptr_eq(&e1, &again), "a cache hit without writes");
@@ -401,20 +401,20 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .await
         .unwrap();
     let e2 = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert!(e2.generation > e1.generation);
     assert_eq!(find(&e2).and_then(|(v, _)| v), None, "drafts do not count");
     let v = s.submit_value(&rep, v.id, v.version).await.unwrap();
     let e3 = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert_eq!(find(&e3).unwrap().1, ecociv_core::Status::Pending);
     s.approve_value(&rev, v.id, v.version).await.unwrap();
     let e4 = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert_eq!(find(&e4).unwrap().0, Some(95.2));
@@ -443,7 +443,7 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .await
         .unwrap();
     let e5 = s
-        .evaluation(2024, None, None, Audience::Internal)
+        .evaluation(2024, None, None, &Selection::everything())
         .await
         .unwrap();
     assert!(e5.generation > e4.generation);
@@ -455,7 +455,7 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
 
     // The public sees only published indicators in published periods.
     let public = s
-        .evaluation(2024, None, None, Audience::Public)
+        .evaluation(2024, None, None, &public_selection())
         .await
         .unwrap();
     assert_eq!(find(&public).and_then(|(v, _)| v), None);
@@ -464,7 +464,7 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .unwrap();
     s.set_period_published(&rev, "2024", true, 0).await.unwrap();
     let public = s
-        .evaluation(2024, None, None, Audience::Public)
+        .evaluation(2024, None, None, &public_selection())
         .await
         .unwrap();
     assert_eq!(find(&public).unwrap().0, Some(95.2));
@@ -473,12 +473,12 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         2024
     );
     assert!(matches!(
-        s.evaluation(2024, Some("1999"), None, Audience::Internal)
+        s.evaluation(2024, Some("1999"), None, &Selection::everything())
             .await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        s.evaluation(1900, None, None, Audience::Internal).await,
+        s.evaluation(1900, None, None, &Selection::everything()).await,
         Err(StoreError::Invalid(_))
     ));
 }
@@ -686,4 +686,15 @@ async fn the_backup_covers_every_table_and_column(db: &TestDb) {
 
 both_backends! {
     backup_format_covers_the_schema => the_backup_covers_every_table_and_column;
+}
+
+/// The public's selection as the application layer defines it: approved, live values of
+/// published indicators in published periods.
+fn public_selection() -> Selection {
+    Selection::new("public", |v, p| {
+        v.status == ecociv_store::WorkflowStatus::Approved
+            && v.live
+            && p.indicators.contains(v.indicator)
+            && p.periods.contains(v.period)
+    })
 }

@@ -5,7 +5,7 @@
 
 use ecociv_store::testing::TestDb;
 use ecociv_store::{
-    Actor, Audience, AuditFilter, StoreError, TaskProgress, TaskUpdateFilter, ValueFilter,
+    Actor, Selection, AuditFilter, StoreError, TaskState, TaskUpdateFilter, ValueFilter,
     ValueInput, WorkbookImport, WorkbookOptions, WorkbookTask, WorkbookValue, WorkflowStatus,
     both_backends,
 };
@@ -34,7 +34,7 @@ fn task(period: &str, percent: i64) -> WorkbookTask {
         task: 24,
         unit: "cgj".into(),
         period: period.into(),
-        progress: TaskProgress::InProgress,
+        progress: TaskState::InProgress,
         percent,
         narrative: "新建污水管网12公里。\n佐证材料：管网竣工验收单.pdf".into(),
         sheet: "任务进展".into(),
@@ -319,7 +319,7 @@ async fn evaluation_inputs_mark_pending_values_and_keep_unpublished_ones_from_th
     )
     .await
     .unwrap();
-    let internal = s.evaluation_inputs(Audience::Internal).await.unwrap();
+    let internal = s.evaluation_inputs(&Selection::everything()).await.unwrap();
     let plan = &internal.model.plan;
     let (i, r) = (
         plan.indicator_position(SEWAGE).unwrap(),
@@ -336,7 +336,7 @@ async fn evaluation_inputs_mark_pending_values_and_keep_unpublished_ones_from_th
     assert_eq!(eval.year, 2024);
     assert!(internal.evaluate(1990, None).is_err(), "outside the plan");
 
-    let public = s.evaluation_inputs(Audience::Public).await.unwrap();
+    let public = s.evaluation_inputs(&public_selection()).await.unwrap();
     assert!(public.values.is_empty(), "nothing approved or published");
 }
 
@@ -344,4 +344,15 @@ both_backends! {
     drafts_and_submissions => a_workbook_lands_as_drafts_with_provenance_and_audit_events;
     all_or_nothing => one_refused_row_and_nothing_is_written;
     evaluation_inputs => evaluation_inputs_mark_pending_values_and_keep_unpublished_ones_from_the_public;
+}
+
+/// The public's selection as the application layer defines it: approved, live values of
+/// published indicators in published periods.
+fn public_selection() -> Selection {
+    Selection::new("public", |v, p| {
+        v.status == ecociv_store::WorkflowStatus::Approved
+            && v.live
+            && p.indicators.contains(v.indicator)
+            && p.periods.contains(v.period)
+    })
 }

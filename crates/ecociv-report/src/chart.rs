@@ -23,8 +23,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ecociv_core::Status;
-use ecociv_i18n::Words;
 use ecociv_core::explain::num;
+use ecociv_i18n::chart::labels;
+use ecociv_i18n::{ChartMsg, Lang, Phrase, Words};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -51,47 +52,6 @@ const CJK_FAMILIES: &[&str] = &[
     "AR PL UMing CN",
 ];
 
-/// The language of a chart's own words (legend, description, labels). Indicator names, units
-/// and group labels come from the caller, already in the language wanted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChartLang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl ChartLang {
-    fn zh(self) -> bool {
-        self == ChartLang::Zh
-    }
-    /// 「2019年95%」 / 「2019: 95%」.
-    fn at_year(self, year: i32, what: &str) -> String {
-        if self.zh() {
-            format!("{year}年{what}")
-        } else {
-            format!("{year}: {what}")
-        }
-    }
-    fn pending(self) -> &'static str {
-        if self.zh() {
-            "（待审核）"
-        } else {
-            " (pending)"
-        }
-    }
-    fn status(self, s: Status) -> &'static str {
-        if self.zh() { s.name_zh() } else { s.word(ecociv_i18n::Lang::En) }
-    }
-    /// Separators between items, between clauses, and the full stop.
-    fn punctuation(self) -> (&'static str, &'static str, &'static str) {
-        if self.zh() {
-            ("，", "；", "。")
-        } else {
-            (", ", "; ", ".")
-        }
-    }
-}
-
 /// A horizontal reference line: a plan target or a national threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceLine {
@@ -117,7 +77,9 @@ pub struct HistoryChart {
     pub national: Option<ReferenceLine>,
     /// Projected values after the last actual year (year, value); may be empty.
     pub forecast: Vec<(i32, f64)>,
-    pub lang: ChartLang,
+    /// The language of the chart's own words (legend, description, labels); the title, the
+    /// unit and the reference-line labels come from the caller, already in that language.
+    pub lang: Lang,
 }
 
 /// The reference lines of an indicator's history chart, from its evaluation result: the one
@@ -139,7 +101,7 @@ pub fn result_lines(
     ind: &ecociv_core::Indicator,
     res: &ecociv_core::IndicatorResult,
     last_year: i32,
-    lang: ChartLang,
+    lang: Lang,
 ) -> ResultLines {
     let unit = ind.unit.as_str();
     let target = res.target.as_ref().and_then(|t| {
@@ -158,7 +120,11 @@ pub fn result_lines(
                     .and_then(|g| level_of(plan, &res.region, &g.threshold))
             })?;
         Some(ReferenceLine {
-            label: lang.at_year(t.year, &short_level(&t.text, level, unit, ind.direction)),
+            label: ChartMsg::AtYear {
+                year: t.year,
+                what: short_level(&t.text, level, unit, ind.direction),
+            }
+            .text(lang),
             value: level,
         })
     });
@@ -230,7 +196,9 @@ pub struct StatusChart {
     pub id: String,
     pub title: String,
     pub groups: Vec<StatusGroup>,
-    pub lang: ChartLang,
+    /// The language of the chart's own words (legend, description, labels); the title and the
+    /// group labels come from the caller, already in that language.
+    pub lang: Lang,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -338,52 +306,54 @@ pub fn history_description(c: &HistoryChart) -> String {
     values.sort_by_key(|v| v.0);
     let unit = &c.unit;
     let lang = c.lang;
-    let (item, clause, stop) = lang.punctuation();
+    let l = labels(lang);
+    let at_year = |year: i32, what: String| ChartMsg::AtYear { year, what }.text(lang);
     let listed = values
         .iter()
         .map(|(y, v)| {
-            let pending = if c.pending_years.contains(y) {
-                lang.pending()
+            let value = with_unit(*v, unit);
+            let what = if c.pending_years.contains(y) {
+                ChartMsg::Pending { value }.text(lang)
             } else {
-                ""
+                value
             };
-            lang.at_year(*y, &format!("{}{pending}", with_unit(*v, unit)))
+            at_year(*y, what)
         })
         .collect::<Vec<_>>()
-        .join(item);
-    let mut parts = vec![if lang.zh() {
-        format!("{}历年数值：{listed}", c.title)
-    } else {
-        format!("{}, values by year: {listed}", c.title)
-    }];
+        .join(l.item_separator);
+    let mut parts = vec![
+        ChartMsg::HistoryValues {
+            title: c.title.clone(),
+            listed,
+        }
+        .text(lang),
+    ];
     if let Some(t) = &c.target {
-        parts.push(if lang.zh() {
-            format!("方案目标线：{}", t.label)
-        } else {
-            format!("plan target line: {}", t.label)
-        });
+        parts.push(
+            ChartMsg::TargetLine {
+                label: t.label.clone(),
+            }
+            .text(lang),
+        );
     }
     if let Some(n) = &c.national {
-        parts.push(if lang.zh() {
-            format!("国家标准线：{}", n.label)
-        } else {
-            format!("national standard line: {}", n.label)
-        });
+        parts.push(
+            ChartMsg::NationalLine {
+                label: n.label.clone(),
+            }
+            .text(lang),
+        );
     }
     if !c.forecast.is_empty() {
         let listed = c
             .forecast
             .iter()
-            .map(|(y, v)| lang.at_year(*y, &with_unit(*v, unit)))
+            .map(|(y, v)| at_year(*y, with_unit(*v, unit)))
             .collect::<Vec<_>>()
-            .join(item);
-        parts.push(if lang.zh() {
-            format!("按趋势预测：{listed}")
-        } else {
-            format!("trend forecast: {listed}")
-        });
+            .join(l.item_separator);
+        parts.push(ChartMsg::ForecastValues { listed }.text(lang));
     }
-    format!("{}{stop}", parts.join(clause))
+    format!("{}{}", parts.join(l.clause_separator), l.full_stop)
 }
 
 /// Width and height of a history chart in pixels (the SVG's viewBox).
@@ -444,11 +414,11 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
         let title = if c.unit.is_empty() {
             c.title.clone()
         } else {
-            if c.lang.zh() {
-                format!("{}（{}）", c.title, c.unit)
-            } else {
-                format!("{} ({})", c.title, c.unit)
+            ChartMsg::TitleWithUnit {
+                title: c.title.clone(),
+                unit: c.unit.clone(),
             }
+            .text(c.lang)
         };
         root.draw(&Text::new(
             title,
@@ -535,11 +505,7 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             for &(x, y) in pts.iter().skip(1) {
                 let (px, py) = chart.backend_coord(&(x, y));
                 root.draw(&Text::new(
-                    if c.lang.zh() {
-                        format!("预测{}", num(y))
-                    } else {
-                        format!("forecast {}", num(y))
-                    },
+                    ChartMsg::ForecastPoint { value: num(y) }.text(c.lang),
                     (px, py - 8),
                     font(11.0)
                         .color(&FORECAST)
@@ -578,7 +544,7 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
             }
             let (px, py) = chart.backend_coord(&(x, y));
             let label = if pending {
-                format!("{}{}", num(y), c.lang.pending())
+                ChartMsg::Pending { value: num(y) }.text(c.lang)
             } else {
                 num(y)
             };
@@ -593,11 +559,10 @@ pub fn history_svg(c: &HistoryChart) -> Result<String, ChartError> {
         }
         root.present().map_err(draw_err)?;
     }
-    let title = if c.lang.zh() {
-        format!("{}历年变化", c.title)
-    } else {
-        format!("{}: history", c.title)
-    };
+    let title = ChartMsg::HistoryTitle {
+        title: c.title.clone(),
+    }
+    .text(c.lang);
     accessible(svg, &c.id, &title, &history_description(c))
 }
 
@@ -613,25 +578,30 @@ fn history_legend(
         Dashed(u32, u32),
         Hollow,
     }
-    let zh = c.lang.zh();
-    let word = |zh_word: &str, en_word: &str| if zh { zh_word } else { en_word }.to_owned();
+    let l = labels(c.lang);
     let mut items: Vec<(Sample, RGBColor, String)> =
-        vec![(Sample::Solid, VALUE, word("实际值", "Actual"))];
+        vec![(Sample::Solid, VALUE, l.actual.to_owned())];
     if has_forecast {
-        items.push((Sample::Hollow, FORECAST, word("趋势预测", "Trend forecast")));
+        items.push((Sample::Hollow, FORECAST, l.trend_forecast.to_owned()));
     }
     if let Some(t) = &c.target {
         items.push((
             Sample::Dashed(10, 5),
             TARGET,
-            format!("{} {}", word("方案目标", "Plan target"), t.label),
+            ChartMsg::TargetLegend {
+                label: t.label.clone(),
+            }
+            .text(c.lang),
         ));
     }
     if let Some(n) = &c.national {
         items.push((
             Sample::Dashed(3, 4),
             NATIONAL,
-            format!("{} {}", word("国家标准", "National standard"), n.label),
+            ChartMsg::NationalLegend {
+                label: n.label.clone(),
+            }
+            .text(c.lang),
         ));
     }
     let mut y = 46;
@@ -694,35 +664,43 @@ fn history_legend(
 
 /// The description of a status chart: every count in words.
 pub fn status_description(c: &StatusChart) -> String {
+    let lang = c.lang;
+    let l = labels(lang);
     let groups: Vec<String> = c
         .groups
         .iter()
         .map(|g| {
             let total: usize = g.counts.iter().map(|(_, n)| n).sum();
-            let zh = c.lang.zh();
             let parts: Vec<String> = g
                 .counts
                 .iter()
                 .filter(|(_, n)| *n > 0)
                 .map(|(s, n)| {
-                    if zh {
-                        format!("{}{n}项", s.name_zh())
-                    } else {
-                        format!("{} {n}", s.word(ecociv_i18n::Lang::En))
+                    ChartMsg::StatusCount {
+                        status: Phrase::of(s),
+                        count: *n,
                     }
+                    .text(lang)
                 })
                 .collect();
-            match (parts.is_empty(), zh) {
-                (true, true) => format!("{}：无指标", g.label),
-                (true, false) => format!("{}: no indicators", g.label),
-                (false, true) => format!("{}：共{total}项，{}", g.label, parts.join("、")),
-                (false, false) => format!("{}: {total} in all, {}", g.label, parts.join(", ")),
+            let label = g.label.clone();
+            if parts.is_empty() {
+                ChartMsg::GroupEmpty { label }.text(lang)
+            } else {
+                ChartMsg::GroupCounts {
+                    label,
+                    total,
+                    counts: parts.join(l.count_separator),
+                }
+                .text(lang)
             }
         })
         .collect();
-    let (_, clause, stop) = c.lang.punctuation();
-    let space = if c.lang.zh() { "" } else { " " };
-    format!("{}{stop}{space}{}{stop}", c.title, groups.join(clause))
+    ChartMsg::StatusDescription {
+        title: c.title.clone(),
+        groups: groups.join(l.clause_separator),
+    }
+    .text(lang)
 }
 
 /// Renders status counts per group as horizontal stacked bars.
@@ -784,13 +762,14 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 ShapeStyle::from(&MUTED),
             ))
             .map_err(draw_err)?;
+            let word = s.word(c.lang);
             root.draw(&Text::new(
-                c.lang.status(*s),
+                word,
                 (x + 22, 47),
                 font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
             ))
             .map_err(draw_err)?;
-            x += 22 + text_width(c.lang.status(*s), 12.0) as i32 + 18;
+            x += 22 + text_width(word, 12.0) as i32 + 18;
         }
 
         for (i, g) in c.groups.iter().enumerate() {
@@ -829,11 +808,11 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 ))
                 .map_err(draw_err)?;
                 // The status word where it fits, so the bar reads without the legend's colours.
-                let worded = if c.lang.zh() {
-                    format!("{}{n}", s.name_zh())
-                } else {
-                    format!("{} {n}", s.word(ecociv_i18n::Lang::En))
-                };
+                let worded = ChartMsg::SegmentLabel {
+                    status: Phrase::of(s),
+                    count: n,
+                }
+                .text(c.lang);
                 let label = if f64::from(seg) >= text_width(&worded, 12.0) + 10.0 {
                     worded
                 } else {
@@ -853,11 +832,7 @@ pub fn status_svg(c: &StatusChart) -> Result<String, ChartError> {
                 sx += seg;
             }
             root.draw(&Text::new(
-                if c.lang.zh() {
-                    format!("共{total}项")
-                } else {
-                    format!("{total} in all")
-                },
+                ChartMsg::BarTotal { total }.text(c.lang),
                 (sx + 8, y + bar_h / 2),
                 font(12.0)
                     .color(&MUTED)
@@ -1038,7 +1013,7 @@ mod tests {
                 value: 95.0,
             }),
             forecast: vec![(2025, 97.2)],
-            lang: ChartLang::Zh,
+            lang: Lang::Zh,
         }
     }
 
@@ -1114,7 +1089,7 @@ mod tests {
                     counts: vec![],
                 },
             ],
-            lang: ChartLang::Zh,
+            lang: Lang::Zh,
         };
         let svg = status_svg(&c).unwrap();
         assert!(svg.contains("生态制度：共10项，达标9项、未达标1项；生态文化：无指标。"));
@@ -1138,7 +1113,7 @@ mod tests {
     #[test]
     fn english_charts_speak_english_in_their_own_words() {
         let c = HistoryChart {
-            lang: ChartLang::En,
+            lang: Lang::En,
             pending_years: vec![2021],
             ..sample()
         };
@@ -1192,7 +1167,7 @@ mod tests {
                     counts: vec![],
                 },
             ],
-            lang: ChartLang::En,
+            lang: Lang::En,
         };
         let svg = status_svg(&c).unwrap();
         assert!(

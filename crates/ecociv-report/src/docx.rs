@@ -24,10 +24,9 @@ use docx_rs::{
 };
 use ecociv_core::evaluate::{Counts, IndicatorResult};
 use ecociv_core::{Area, Catalogue, Evaluation, Plan, Responsibility, Status, ValueKind, explain};
+use ecociv_i18n::Lang;
 
-use crate::chart::{
-    self, ChartError, ChartLang, HistoryChart, PngRenderer, StatusChart, StatusGroup,
-};
+use crate::chart::{self, ChartError, HistoryChart, PngRenderer, StatusChart, StatusGroup};
 use crate::completion::{
     self, CompletionTable, UnknownVersion, status_legend, target_text, value_text,
 };
@@ -350,7 +349,7 @@ pub fn outline(input: &ReportInput<'_>) -> Result<Outline, ReportError> {
                 counts: Status::ALL.iter().map(|&s| (s, a.counts.get(s))).collect(),
             })
             .collect(),
-        lang: ChartLang::Zh,
+        lang: Lang::Zh,
     };
     b.figure(
         status_chart.title.clone(),
@@ -748,7 +747,7 @@ fn history_chart(
     if values.len() < 2 {
         return None;
     }
-    let lines = crate::chart::result_lines(plan, ind, res, values.last()?.0, ChartLang::Zh);
+    let lines = crate::chart::result_lines(plan, ind, res, values.last()?.0, Lang::Zh);
     Some(HistoryChart {
         id: format!("history-{}-{}", res.indicator, res.region),
         title: res.name.clone(),
@@ -762,7 +761,7 @@ fn history_chart(
         target: lines.target,
         national: lines.national,
         forecast: lines.forecast,
-        lang: ChartLang::Zh,
+        lang: Lang::Zh,
     })
 }
 

@@ -3,8 +3,9 @@
 mod support;
 
 use ecociv_core::Status;
+use ecociv_i18n::Lang;
 use ecociv_report::chart::{
-    ChartLang, HistoryChart, ReferenceLine, StatusChart, StatusGroup, history_svg, status_svg,
+    HistoryChart, ReferenceLine, StatusChart, StatusGroup, history_svg, status_svg,
 };
 
 fn history() -> HistoryChart {
@@ -29,7 +30,7 @@ fn history() -> HistoryChart {
             value: 95.0,
         }),
         forecast: vec![(2024, 95.1), (2025, 96.0)],
-        lang: ChartLang::Zh,
+        lang: Lang::Zh,
     }
 }
 
@@ -82,7 +83,7 @@ fn status_chart_renders_to_png() {
                 ],
             })
             .collect(),
-        lang: ChartLang::Zh,
+        lang: Lang::Zh,
     };
     let png = r.png(&status_svg(&c).unwrap(), 2.0).unwrap();
     support::keep("status.png", &png.bytes);
@@ -114,7 +115,7 @@ fn result_lines_follow_the_target_the_national_row_and_the_forecast() {
     let (mut targets, mut nationals, mut forecasts) = (0, 0, 0);
     for r in e.results.iter().filter(|r| r.region == plan.city) {
         let ind = plan.indicator(&r.indicator).unwrap();
-        let lines = result_lines(&plan, ind, r, 2000, ChartLang::Zh);
+        let lines = result_lines(&plan, ind, r, 2000, Lang::Zh);
         if let (Some(t), Some(line)) = (&r.target, &lines.target) {
             targets += 1;
             assert!(line.label.starts_with(&format!("{}年", t.year)), "{line:?}");
@@ -145,7 +146,7 @@ fn result_lines_follow_the_target_the_national_row_and_the_forecast() {
             forecasts += 1;
             assert_eq!(lines.forecast, vec![(year, value)]);
             assert!(
-                result_lines(&plan, ind, r, year, ChartLang::Zh)
+                result_lines(&plan, ind, r, year, Lang::Zh)
                     .forecast
                     .is_empty()
             );

@@ -85,6 +85,9 @@ pub enum Msg {
     PercentForNonPercent { indicator: String, unit: String },
     NotANumber { text: String },
     ThresholdSyntax { detail: String },
+    TemplateProblem { detail: String },
+    NameUnitOrRegionParam,
+    CommentNotAllowed,
     NarrativeTooLong { max: usize },
     PercentOutOfRange { percent: i64 },
     PercentNotWhole,
@@ -354,6 +357,21 @@ impl Msg {
                 lang,
                 "{detail}",
                 "Invalid target expression: {detail}"
+            ),
+            TemplateProblem { detail } => tr!(
+                lang,
+                "{detail}",
+                "The template cannot be made: {detail}"
+            ),
+            NameUnitOrRegionParam => tr!(
+                lang,
+                "请指定单位（unit）或行政区（region）",
+                "Name a unit (unit) or a region (region)"
+            ),
+            CommentNotAllowed => tr!(
+                lang,
+                "只有填报、参与或审核该数据的单位可以留言",
+                "Only the units that report, take part in or review a value may comment on it"
             ),
             NarrativeTooLong { max } => tr!(
                 lang,

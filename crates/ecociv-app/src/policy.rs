@@ -1,0 +1,331 @@
+//! Authorization, in one place: role × action, and the scope of reporters and reviewers. Every
+//! use case asks here; nothing else decides who may do what.
+//!
+//! | action                     | admin | coordinator | reporter | reviewer | viewer | anonymous |
+//! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:---------:|
+//! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |     ✓     |
+//! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |           |
+//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |           |
+//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |           |
+//! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |           |
+//! | approve / return           |       |      ✓      |          |   ✓ ²    |        |           |
+//! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |           |
+//! | comment on shared values   |       |      ✓      |  ✓ ⁴     |   ✓ ⁴    |        |           |
+//! | task updates / review      |       |      ✓      |  ✓ / –   |  – / ✓   |        |           |
+//! | periods, publication       |       |      ✓      |          |          |        |           |
+//! | catalogue, plan, assigned  |       |      ✓      |          |          |        |           |
+//! | audit log                  |   ✓   |      ✓      |          |          |        |           |
+//! | audit verify, accounts     |   ✓   |             |          |          |        |           |
+//!
+//! ¹ drafts, submitted and returned values only within their scope; approved values everywhere.
+//! ² only within their scope: a county-bound user acts on the values of its county; a unit-bound
+//! user on the values its unit **reports** under the plan (ecociv-core's
+//! [`Responsibilities`]: a value shared by several units is reported by its lead, and approved by
+//! the lead's reviewer) and the tasks it leads or joins.
+//! ³ The self-assessment report and the completion table go to those who steer, check and read
+//! them; reporters fill in their own part.
+//! ⁴ units that take part in a value they do not report see it in review and may comment on it.
+//!
+//! The administrator manages accounts and the system but enters and approves no data: keeping
+//! the two apart is a control auditors ask for. The command line's operator, who holds the
+//! database itself, may do everything.
+
+use std::collections::HashSet;
+
+use ecociv_core::obligation::{self, Responsibilities};
+use ecociv_i18n::{Msg, Phrase};
+use ecociv_store::{DataValue, Model, Role, TaskUpdate, User, WorkflowStatus};
+
+use crate::caller::Caller;
+use crate::error::AppError;
+
+/// What someone wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ReadInternal,
+    /// Download the self-assessment report and the completion table.
+    ReadReports,
+    /// Download a reporting template and upload a filled one (its rows are then checked
+    /// against the scope like single writes).
+    UseTemplates,
+    WriteValue,
+    ReviewValue,
+    CorrectValue,
+    /// Comment on a value one takes part in.
+    CommentValue,
+    WriteTask,
+    ReviewTask,
+    ManagePeriods,
+    ManagePlan,
+    ReadAudit,
+    VerifyAudit,
+    ManageUsers,
+}
+
+ecociv_i18n::words!(Action {
+    ReadInternal => "查看内部数据", "read internal data";
+    ReadReports => "下载自评估报告和指标完成情况表", "download the self-assessment report and the completion table";
+    UseTemplates => "下载和上传 Excel 填报模板", "download and upload Excel reporting templates";
+    WriteValue => "填报数据", "report values";
+    ReviewValue => "审核数据", "review values";
+    CorrectValue => "更正已审核数据", "correct approved values";
+    CommentValue => "对数据留言", "comment on values";
+    WriteTask => "填报任务进展", "report task progress";
+    ReviewTask => "审核任务进展", "review task progress";
+    ManagePeriods => "管理报告期和公开", "manage periods and publication";
+    ManagePlan => "管理方案、国家指标和上级下达目标", "manage the plan, the national catalogue and assigned targets";
+    ReadAudit => "查看审计日志", "read the audit log";
+    VerifyAudit => "校验审计链", "verify the audit chain";
+    ManageUsers => "管理用户", "manage users";
+});
+
+/// Whether a role may do an action at all (scope aside).
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Admin => matches!(
+            action,
+            ReadInternal | ReadReports | ReadAudit | VerifyAudit | ManageUsers
+        ),
+        Role::Coordinator => !matches!(action, VerifyAudit | ManageUsers),
+        Role::Reporter => matches!(
+            action,
+            ReadInternal | WriteValue | CorrectValue | CommentValue | WriteTask | UseTemplates
+        ),
+        Role::Reviewer => matches!(
+            action,
+            ReadInternal | ReadReports | ReviewValue | CommentValue | ReviewTask
+        ),
+        Role::Viewer => matches!(action, ReadInternal | ReadReports),
+    }
+}
+
+/// Whether the caller may do an action at all: the operator always, a signed-in user by role,
+/// nobody else.
+pub fn allows(caller: &Caller, action: Action) -> bool {
+    match (caller.is_operator(), caller.user()) {
+        (true, _) => true,
+        (false, Some(u)) => role_allows(u.role, action),
+        (false, None) => false,
+    }
+}
+
+/// The caller allowed to do `action`: `Unauthenticated` when nobody is signed in, `Forbidden`
+/// naming who, their role and the action when the role may not.
+pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
+    if caller.is_operator() {
+        return Ok(());
+    }
+    let Some(user) = caller.user() else {
+        return Err(AppError::Unauthenticated);
+    };
+    if role_allows(user.role, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Msg::ActionForbidden {
+            who: user.display_name.clone(),
+            role: Phrase::of(&user.role),
+            action: Phrase::of(&action),
+        }))
+    }
+}
+
+/// Whether a user acts for the whole city (not bound to a unit or region).
+pub fn is_citywide(user: &User) -> bool {
+    user.unit.is_none() && user.region.is_none()
+}
+
+/// The values a caller acts on, computed once per request from the plan.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Not bound (the creation office, viewers, the administrator, the operator): the city.
+    All,
+    /// Bound to a county or district: its values.
+    Region(String),
+    /// Bound to a unit: the values it reports, and those it takes part in.
+    Unit {
+        name: String,
+        reports: HashSet<(String, String)>,
+        takes_part: HashSet<(String, String)>,
+    },
+}
+
+impl Scope {
+    pub fn of(caller: &Caller, model: &Model, owners: &Responsibilities) -> Scope {
+        let Some(user) = caller.user() else {
+            return if caller.is_operator() {
+                Scope::All
+            } else {
+                Scope::Unit {
+                    name: String::new(),
+                    reports: HashSet::new(),
+                    takes_part: HashSet::new(),
+                }
+            };
+        };
+        if let Some(r) = &user.region {
+            return Scope::Region(r.clone());
+        }
+        let Some(code) = &user.unit else {
+            return Scope::All;
+        };
+        let Some(unit) = model.unit(code) else {
+            return Scope::Unit {
+                name: String::new(),
+                reports: HashSet::new(),
+                takes_part: HashSet::new(),
+            };
+        };
+        let version = model.catalogue.version(&model.catalogue_version);
+        let mut reports = HashSet::new();
+        let mut takes_part = HashSet::new();
+        for d in obligation::for_unit(&model.plan, version, &unit.name).indicators {
+            let key = (d.indicator, d.region);
+            if owners.reports(&unit.name, &key.0, &key.1) {
+                reports.insert(key);
+            } else {
+                takes_part.insert(key);
+            }
+        }
+        Scope::Unit {
+            name: unit.name.clone(),
+            reports,
+            takes_part,
+        }
+    }
+
+    /// Whether the scope reports (indicator, region): enters, submits, corrects, attaches
+    /// evidence, and for a reviewer approves and returns.
+    pub fn reports(&self, indicator: &str, region: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Region(r) => r == region,
+            Scope::Unit { reports, .. } => {
+                reports.contains(&(indicator.to_owned(), region.to_owned()))
+            }
+        }
+    }
+
+    /// Whether the scope only takes part in (indicator, region): sees it in work, comments.
+    pub fn takes_part(&self, indicator: &str, region: &str) -> bool {
+        match self {
+            Scope::Unit { takes_part, .. } => {
+                takes_part.contains(&(indicator.to_owned(), region.to_owned()))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the scope may see values of (indicator, region) before they are approved.
+    pub fn sees_work(&self, indicator: &str, region: &str) -> bool {
+        self.reports(indicator, region) || self.takes_part(indicator, region)
+    }
+
+    /// Whether the scope lets its user see a value (approved values are seen by everyone signed
+    /// in; work in progress only within scope).
+    pub fn can_see(&self, v: &DataValue) -> bool {
+        v.status == WorkflowStatus::Approved || self.sees_work(&v.indicator, &v.region)
+    }
+}
+
+/// Whether a user's scope covers the task updates of a unit.
+pub fn covers_unit(caller: &Caller, unit: &str) -> bool {
+    match caller.user() {
+        None => caller.is_operator(),
+        Some(u) => match (&u.unit, &u.region) {
+            (Some(own), _) => own == unit,
+            (None, Some(_)) => false,
+            (None, None) => true,
+        },
+    }
+}
+
+/// Whether a caller may see a task update: approved ones every signed-in user, the rest within
+/// the unit scope.
+pub fn can_see_task_update(caller: &Caller, t: &TaskUpdate) -> bool {
+    (caller.user().is_some() && t.status == WorkflowStatus::Approved) || covers_unit(caller, &t.unit)
+}
+
+/// `require` plus the value scope: the caller reports (indicator, region). A unit that only
+/// takes part is told who reports it.
+pub fn require_value(
+    caller: &Caller,
+    action: Action,
+    scope: &Scope,
+    owners: &Responsibilities,
+    indicator: &str,
+    region: &str,
+) -> Result<(), AppError> {
+    require(caller, action)?;
+    if scope.reports(indicator, region) {
+        return Ok(());
+    }
+    let who = caller
+        .user()
+        .map(|u| u.display_name.clone())
+        .unwrap_or_default();
+    if scope.takes_part(indicator, region) {
+        let lead = owners
+            .owners(indicator, region)
+            .map(|o| o.reporters.join("、"))
+            .unwrap_or_default();
+        return Err(AppError::Forbidden(Msg::ValueOwnedByLead {
+            who,
+            action: Phrase::of(&action),
+            indicator: indicator.to_owned(),
+            lead,
+        }));
+    }
+    Err(AppError::Forbidden(Msg::ValueOutOfScope {
+        who,
+        action: Phrase::of(&action),
+        indicator: indicator.to_owned(),
+        region: region.to_owned(),
+    }))
+}
+
+/// `require` plus the unit scope of task updates.
+pub fn require_unit(caller: &Caller, action: Action, unit: &str) -> Result<(), AppError> {
+    require(caller, action)?;
+    if covers_unit(caller, unit) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Msg::TaskOutOfScope {
+            who: caller
+                .user()
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            action: Phrase::of(&action),
+            unit: unit.to_owned(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_admin_manages_accounts_but_enters_no_data() {
+        assert!(role_allows(Role::Admin, Action::ManageUsers));
+        assert!(!role_allows(Role::Admin, Action::WriteValue));
+        assert!(!role_allows(Role::Coordinator, Action::ManageUsers));
+        assert!(!role_allows(Role::Viewer, Action::WriteValue));
+        assert!(!role_allows(Role::Reporter, Action::ReviewValue));
+        assert!(!role_allows(Role::Reviewer, Action::WriteValue));
+    }
+
+    #[test]
+    fn reports_go_to_those_who_steer_and_read_templates_to_those_who_fill_in() {
+        for role in Role::ALL {
+            let reports = role_allows(role, Action::ReadReports);
+            assert_eq!(reports, role != Role::Reporter, "{role:?}");
+            let templates = role_allows(role, Action::UseTemplates);
+            assert_eq!(
+                templates,
+                matches!(role, Role::Coordinator | Role::Reporter),
+                "{role:?}"
+            );
+        }
+    }
+}

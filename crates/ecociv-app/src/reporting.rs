@@ -1,0 +1,395 @@
+//! Reporting: whom a caller reports for and what it owes with the state of each item, who is
+//! late (the reporting calendar of ecociv-core), the review inbox, and the task board.
+
+use std::collections::HashSet;
+
+use ecociv_core::calendar::{self, Missing, ProgressReport, Reporter, TaskLate};
+use ecociv_core::obligation::{IndicatorDue, TaskDue};
+use ecociv_core::{Period, Plan, Task};
+use ecociv_i18n::Msg;
+use ecociv_report::xlsx_template::previous_period;
+use ecociv_store::{DataValue, Model, TaskUpdate, TaskUpdateFilter, ValueFilter, WorkflowStatus};
+
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action, is_citywide};
+use crate::{App, Caller, TaskQuery};
+
+/// How a reporter stands to an owed value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "share", rename_all = "snake_case")]
+pub enum Share {
+    /// It reports the value (and its reviewers approve it).
+    Reports,
+    /// It takes part while `lead` reports it: it sees the value and may comment.
+    TakesPart { lead: String },
+}
+
+/// An owed value and where it stands.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OwedValue {
+    #[serde(flatten)]
+    pub due: IndicatorDue,
+    #[serde(flatten)]
+    pub share: Share,
+    /// The approved value in force.
+    pub approved: Option<DataValue>,
+    /// The draft, submitted or returned value in work.
+    pub work: Option<DataValue>,
+    /// The previous period's approved value, for comparison (上期值).
+    pub previous: Option<DataValue>,
+}
+
+impl OwedValue {
+    /// The state shown for the item: the work's, else approved, else nothing yet.
+    pub fn status(&self) -> Option<WorkflowStatus> {
+        self.work
+            .as_ref()
+            .map(|w| w.status)
+            .or(self.approved.as_ref().map(|a| a.status))
+    }
+}
+
+/// An owed task and its update for the period.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OwedTask {
+    #[serde(flatten)]
+    pub due: TaskDue,
+    pub update: Option<TaskUpdate>,
+}
+
+/// What a reporter owes for a period.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Owed {
+    pub period: String,
+    pub reporter: Reporter,
+    pub values: Vec<OwedValue>,
+    pub tasks: Vec<OwedTask>,
+}
+
+/// The review inbox's value, with the previous period's approved value.
+#[derive(Debug, Clone)]
+pub struct InboxValue {
+    pub value: DataValue,
+    pub previous: Option<DataValue>,
+}
+
+/// What awaits the caller's review.
+#[derive(Debug, Clone, Default)]
+pub struct Inbox {
+    pub values: Vec<InboxValue>,
+    pub tasks: Vec<TaskUpdate>,
+}
+
+/// A task with its latest visible update and why it is late.
+#[derive(Debug, Clone)]
+pub struct TaskBoardRow {
+    pub number: u32,
+    pub latest: Option<TaskUpdate>,
+    pub late: Vec<TaskLate>,
+}
+
+/// The key tasks for a year.
+#[derive(Debug, Clone)]
+pub struct TaskBoard {
+    pub year: i32,
+    pub rows: Vec<TaskBoardRow>,
+}
+
+/// The reporter a unit or region code names.
+fn reporter_of(model: &Model, unit: Option<&str>, region: Option<&str>) -> AppResult<Option<Reporter>> {
+    if let Some(code) = unit {
+        let u = model.unit(code).ok_or_else(|| {
+            AppError::invalid(
+                "unit",
+                Msg::UnknownUnit {
+                    code: code.to_owned(),
+                },
+            )
+        })?;
+        return Ok(Some(Reporter::Unit {
+            code: u.code.clone(),
+            name: u.name.clone(),
+        }));
+    }
+    if let Some(code) = region {
+        let r = model.plan.region(code).ok_or_else(|| {
+            AppError::invalid(
+                "region",
+                Msg::UnknownRegionCode {
+                    code: code.to_owned(),
+                },
+            )
+        })?;
+        return Ok(Some(Reporter::Region {
+            code: r.code.clone(),
+            name: r.name.clone(),
+        }));
+    }
+    Ok(None)
+}
+
+impl App {
+    /// Whom the caller reports for: a bound user its own unit or county; a city-wide user the
+    /// unit or region it names (or none).
+    pub async fn reporter_for(
+        &self,
+        caller: &Caller,
+        unit: Option<&str>,
+        region: Option<&str>,
+    ) -> AppResult<Option<Reporter>> {
+        let model = self.model().await?;
+        match caller.user() {
+            Some(u) if !is_citywide(u) => {
+                reporter_of(&model, u.unit.as_deref(), u.region.as_deref())
+            }
+            _ => reporter_of(&model, unit, region),
+        }
+    }
+
+    /// What `reporter` owes for `period` (a year, quarter or month), each item with its state.
+    pub async fn owed(&self, caller: &Caller, period: &str, reporter: &Reporter) -> AppResult<Owed> {
+        policy::require(caller, Action::ReadInternal)?;
+        let ctx = self.ctx(caller).await?;
+        let model = &ctx.model;
+        let p: Period = ecociv_store::period::check_period(&model.plan, "period", period)?;
+        let period = p.to_string();
+        let version = model.catalogue.version(&model.catalogue_version);
+        let owes = reporter.owes(&model.plan, version);
+        let rows = self
+            .store()
+            .values(&ValueFilter {
+                period: Some(period.clone()),
+                ..ValueFilter::default()
+            })
+            .await?;
+        let previous = self
+            .store()
+            .values(&ValueFilter {
+                period: Some(previous_period(p).to_string()),
+                status: Some(WorkflowStatus::Approved),
+                ..ValueFilter::default()
+            })
+            .await?;
+        let values = owes
+            .indicators
+            .into_iter()
+            .map(|due| {
+                let mine = |v: &&DataValue| {
+                    v.indicator == due.indicator && v.region == due.region && v.is_live()
+                };
+                let share = match reporter {
+                    Reporter::Unit { name, .. }
+                        if !ctx.owners.reports(name, &due.indicator, &due.region) =>
+                    {
+                        Share::TakesPart {
+                            lead: ctx
+                                .owners
+                                .owners(&due.indicator, &due.region)
+                                .map(|o| o.reporters.join("、"))
+                                .unwrap_or_default(),
+                        }
+                    }
+                    _ => Share::Reports,
+                };
+                OwedValue {
+                    approved: rows
+                        .iter()
+                        .filter(mine)
+                        .find(|v| v.status == WorkflowStatus::Approved)
+                        .cloned(),
+                    work: rows
+                        .iter()
+                        .filter(mine)
+                        .find(|v| v.status != WorkflowStatus::Approved)
+                        .filter(|v| ctx.scope.can_see(v))
+                        .cloned(),
+                    previous: previous.iter().rfind(mine).cloned(),
+                    share,
+                    due,
+                }
+            })
+            .collect();
+        let tasks = match reporter {
+            Reporter::Unit { code, .. } => {
+                let updates = self
+                    .store()
+                    .task_updates(&TaskUpdateFilter {
+                        unit: Some(code.clone()),
+                        period: Some(period.clone()),
+                        ..TaskUpdateFilter::default()
+                    })
+                    .await?;
+                owes.tasks
+                    .into_iter()
+                    .map(|due| OwedTask {
+                        update: updates
+                            .iter()
+                            .filter(|u| u.task == i64::from(due.task))
+                            .filter(|u| policy::can_see_task_update(caller, u))
+                            .max_by_key(|u| u.id)
+                            .cloned(),
+                        due,
+                    })
+                    .collect()
+            }
+            Reporter::Region { .. } => Vec::new(),
+        };
+        Ok(Owed {
+            period,
+            reporter: reporter.clone(),
+            values,
+            tasks,
+        })
+    }
+
+    /// Every unit, county and district with values of `year` to report that have no submitted
+    /// or approved value, most missing first, and whether they are past the due date.
+    pub async fn missing_reports(&self, caller: &Caller, year: i32) -> AppResult<Vec<Missing>> {
+        policy::require(caller, Action::ReadInternal)?;
+        let model = self.model().await?;
+        let owners = self.owners_of(&model);
+        let reported: HashSet<(String, String)> = self
+            .store()
+            .values(&ValueFilter {
+                period: Some(year.to_string()),
+                ..ValueFilter::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|v| {
+                matches!(
+                    v.status,
+                    WorkflowStatus::Submitted | WorkflowStatus::Approved
+                )
+            })
+            .map(|v| (v.indicator, v.region))
+            .collect();
+        Ok(calendar::missing_reports(
+            &model.plan,
+            model.catalogue.version(&model.catalogue_version),
+            &owners,
+            &self.calendar(),
+            year,
+            self.today(),
+            &reported,
+        ))
+    }
+
+    /// Why a task is late for `year` today, from the updates given.
+    pub fn task_lateness(
+        &self,
+        plan: &Plan,
+        task: &Task,
+        updates: &[&TaskUpdate],
+        year: i32,
+    ) -> Vec<TaskLate> {
+        let reports: Vec<ProgressReport<'_>> = updates
+            .iter()
+            .map(|u| ProgressReport {
+                unit: &u.unit,
+                period: &u.period,
+                state: u.progress,
+                reported: matches!(
+                    u.status,
+                    WorkflowStatus::Submitted | WorkflowStatus::Approved
+                ),
+                approved: u.status == WorkflowStatus::Approved,
+            })
+            .collect();
+        calendar::task_overdue(plan, &self.calendar(), task, &reports, year, self.today())
+    }
+
+    /// Every key task with its latest update the caller may see and why it is late in `year`.
+    pub async fn task_board(&self, caller: &Caller, year: i32) -> AppResult<TaskBoard> {
+        let updates = self.list_task_updates(caller, &TaskQuery::default()).await?;
+        let model = self.model().await?;
+        let rows = model
+            .plan
+            .tasks
+            .iter()
+            .map(|task| {
+                let mine: Vec<&TaskUpdate> = updates
+                    .iter()
+                    .filter(|u| u.task == i64::from(task.number))
+                    .collect();
+                TaskBoardRow {
+                    number: task.number,
+                    latest: mine
+                        .iter()
+                        .max_by(|a, b| a.period.cmp(&b.period).then(a.id.cmp(&b.id)))
+                        .map(|u| (*u).clone()),
+                    late: self.task_lateness(&model.plan, task, &mine, year),
+                }
+            })
+            .collect();
+        Ok(TaskBoard { year, rows })
+    }
+
+    /// What awaits the caller's review: submitted values it may approve, each with the previous
+    /// year's approved value, and submitted task updates of its units.
+    pub async fn review_inbox(&self, caller: &Caller) -> AppResult<Inbox> {
+        let values_allowed = policy::allows(caller, Action::ReviewValue);
+        let tasks_allowed = policy::allows(caller, Action::ReviewTask);
+        if !values_allowed && !tasks_allowed {
+            policy::require(caller, Action::ReviewValue)?;
+        }
+        let mut inbox = Inbox::default();
+        if values_allowed {
+            let ctx = self.ctx(caller).await?;
+            let submitted: Vec<DataValue> = self
+                .store()
+                .values(&ValueFilter {
+                    status: Some(WorkflowStatus::Submitted),
+                    ..ValueFilter::default()
+                })
+                .await?
+                .into_iter()
+                .filter(|v| ctx.scope.reports(&v.indicator, &v.region))
+                .collect();
+            let mut periods: Vec<String> = submitted
+                .iter()
+                .filter_map(|v| v.period.parse::<Period>().ok())
+                .map(|p| previous_period(p).to_string())
+                .collect();
+            periods.sort();
+            periods.dedup();
+            let mut previous = Vec::new();
+            for p in periods {
+                previous.extend(
+                    self.store()
+                        .values(&ValueFilter {
+                            period: Some(p),
+                            status: Some(WorkflowStatus::Approved),
+                            ..ValueFilter::default()
+                        })
+                        .await?,
+                );
+            }
+            for v in submitted {
+                let prev = v
+                    .period
+                    .parse::<Period>()
+                    .map(|p| previous_period(p).to_string())
+                    .unwrap_or_default();
+                let previous = previous
+                    .iter()
+                    .find(|p| p.indicator == v.indicator && p.region == v.region && p.period == prev)
+                    .cloned();
+                inbox.values.push(InboxValue { value: v, previous });
+            }
+        }
+        if tasks_allowed {
+            inbox.tasks = self
+                .store()
+                .task_updates(&TaskUpdateFilter {
+                    status: Some(WorkflowStatus::Submitted),
+                    ..TaskUpdateFilter::default()
+                })
+                .await?
+                .into_iter()
+                .filter(|u| policy::covers_unit(caller, &u.unit))
+                .collect();
+        }
+        Ok(inbox)
+    }
+}

@@ -1,0 +1,370 @@
+//! Values and their review: list, read, save a draft (and submit it), submit, approve, return,
+//! correct, comment; import a values CSV.
+
+use ecociv_i18n::Msg;
+use ecociv_store::{
+    DataValue, EvidenceLink, EvidenceTarget, ImportOptions, ImportSummary, Provenance,
+    ReviewEntry, ValueFilter, ValueInput, WorkflowStatus,
+};
+
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action};
+use crate::visibility::public_sees_value;
+use crate::{App, Caller};
+
+/// Which values to list.
+#[derive(Debug, Clone, Default)]
+pub struct ValueQuery {
+    pub indicator: Option<String>,
+    pub region: Option<String>,
+    pub period: Option<String>,
+    /// `draft`, `submitted`, `approved` or `returned`.
+    pub status: Option<String>,
+    /// Also versions replaced by an approved correction (signed-in readers only: the public
+    /// sees values in force).
+    pub history: bool,
+    /// At most this many rows (default 10,000).
+    pub limit: Option<i64>,
+}
+
+/// A value with its review history and evidence.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValueDetail {
+    pub value: DataValue,
+    pub reviews: Vec<ReviewEntry>,
+    pub evidence: Vec<EvidenceLink>,
+}
+
+/// A value to save as a draft, or to save and submit.
+#[derive(Debug, Clone, Default)]
+pub struct SaveValue {
+    /// Indicator code or its exact name.
+    pub indicator: String,
+    /// Region code or name.
+    pub region: String,
+    pub period: String,
+    /// As typed: `93.1`, `93.1%`, 是/否.
+    pub value: String,
+    pub comment: String,
+    /// The version of the draft read; `None` to create one.
+    pub version: Option<i64>,
+    /// Submit for review at once.
+    pub submit: bool,
+}
+
+/// A correction of an approved value.
+#[derive(Debug, Clone, Default)]
+pub struct Correction {
+    /// The approved value's version as read.
+    pub version: i64,
+    pub value: String,
+    pub comment: String,
+    pub reason: String,
+}
+
+/// The status filter of a list.
+pub(crate) fn parse_status(s: Option<&str>) -> AppResult<Option<WorkflowStatus>> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => WorkflowStatus::parse(s).map(Some).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                Msg::UnknownStatus {
+                    status: s.to_owned(),
+                    allowed: "draft、submitted、approved、returned".into(),
+                },
+            )
+        }),
+    }
+}
+
+impl App {
+    /// Values the caller may see: for the public, approved values in force of published
+    /// indicators and periods ([`crate::visibility::public_sees`]); for signed-in users every
+    /// approved value and the work in progress of their scope.
+    pub async fn list_values(&self, caller: &Caller, q: &ValueQuery) -> AppResult<Vec<DataValue>> {
+        let status = parse_status(q.status.as_deref())?;
+        let mut filter = ValueFilter {
+            indicator: q.indicator.clone(),
+            region: q.region.clone(),
+            period: q.period.clone(),
+            status,
+            include_superseded: q.history,
+            limit: Some(q.limit.unwrap_or(10_000)),
+        };
+        if caller.is_anonymous() {
+            let published = self.store().publication().await?;
+            filter.status = match status {
+                None | Some(WorkflowStatus::Approved) => Some(WorkflowStatus::Approved),
+                Some(_) => return Ok(Vec::new()),
+            };
+            filter.include_superseded = false;
+            return Ok(self
+                .store()
+                .values(&filter)
+                .await?
+                .into_iter()
+                .filter(|v| public_sees_value(v, &published))
+                .collect());
+        }
+        policy::require(caller, Action::ReadInternal)?;
+        let ctx = self.ctx(caller).await?;
+        Ok(self
+            .store()
+            .values(&filter)
+            .await?
+            .into_iter()
+            .filter(|v| ctx.scope.can_see(v))
+            .collect())
+    }
+
+    /// A value the caller may see: `Unauthenticated` for the public when it is not published,
+    /// `Forbidden` for a signed-in user when it is work in progress outside their scope.
+    pub async fn visible_value(&self, caller: &Caller, id: i64) -> AppResult<DataValue> {
+        let v = self.store().value(id).await?;
+        if caller.is_anonymous() {
+            let published = self.store().publication().await?;
+            return if public_sees_value(&v, &published) {
+                Ok(v)
+            } else {
+                Err(AppError::Unauthenticated)
+            };
+        }
+        policy::require(caller, Action::ReadInternal)?;
+        if self.ctx(caller).await?.scope.can_see(&v) {
+            Ok(v)
+        } else {
+            Err(AppError::Forbidden(Msg::NotVisible))
+        }
+    }
+
+    /// A value with its review history and evidence (the public gets the value alone).
+    pub async fn value_detail(&self, caller: &Caller, id: i64) -> AppResult<ValueDetail> {
+        let value = self.visible_value(caller, id).await?;
+        if caller.is_anonymous() {
+            return Ok(ValueDetail {
+                value,
+                reviews: Vec::new(),
+                evidence: Vec::new(),
+            });
+        }
+        Ok(ValueDetail {
+            reviews: self.store().reviews("value", id).await?,
+            evidence: self
+                .store()
+                .evidence_links(EvidenceTarget::Value(id))
+                .await?,
+            value,
+        })
+    }
+
+    /// Every version of an indicator's values for a region the caller may see, oldest first
+    /// (the indicator page's history and version list).
+    pub async fn value_history(
+        &self,
+        caller: &Caller,
+        indicator: &str,
+        region: Option<&str>,
+    ) -> AppResult<Vec<DataValue>> {
+        self.list_values(
+            caller,
+            &ValueQuery {
+                indicator: Some(indicator.to_owned()),
+                region: region.map(str::to_owned),
+                history: true,
+                limit: Some(100_000),
+                ..ValueQuery::default()
+            },
+        )
+        .await
+    }
+
+    /// Saves a draft (new, or the draft read at `version`) and submits it when asked. Codes or
+    /// names are resolved first, so the scope is checked on codes.
+    pub async fn save_value(&self, caller: &Caller, input: SaveValue) -> AppResult<DataValue> {
+        policy::require(caller, Action::WriteValue)?;
+        let ctx = self.ctx(caller).await?;
+        let plan = &ctx.model.plan;
+        let indicator = plan
+            .find_indicator(&input.indicator)
+            .map(|i| plan.indicators[i].code.clone())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "indicator",
+                    Msg::UnknownIndicator {
+                        code: input.indicator.trim().to_owned(),
+                    },
+                )
+            })?;
+        let region = plan
+            .find_region(&input.region)
+            .map(|i| plan.regions[i].code.clone())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "region",
+                    Msg::UnknownRegion {
+                        code: input.region.trim().to_owned(),
+                    },
+                )
+            })?;
+        policy::require_value(
+            caller,
+            Action::WriteValue,
+            &ctx.scope,
+            &ctx.owners,
+            &indicator,
+            &region,
+        )?;
+        let actor = caller.actor();
+        let v = self
+            .store()
+            .save_value(
+                &actor,
+                &ValueInput {
+                    indicator,
+                    region,
+                    period: input.period.trim().to_owned(),
+                    value: input.value.trim().to_owned(),
+                    comment: input.comment,
+                    provenance: Provenance::Form,
+                    provenance_detail: String::new(),
+                },
+                input.version,
+            )
+            .await?;
+        if input.submit {
+            Ok(self.store().submit_value(&actor, v.id, v.version).await?)
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// The value `id` if the caller may take `action` on it.
+    async fn value_for(&self, caller: &Caller, id: i64, action: Action) -> AppResult<DataValue> {
+        policy::require(caller, action)?;
+        let ctx = self.ctx(caller).await?;
+        let v = self.store().value(id).await?;
+        policy::require_value(
+            caller,
+            action,
+            &ctx.scope,
+            &ctx.owners,
+            &v.indicator,
+            &v.region,
+        )?;
+        Ok(v)
+    }
+
+    pub async fn submit_value(&self, caller: &Caller, id: i64, version: i64) -> AppResult<DataValue> {
+        self.value_for(caller, id, Action::WriteValue).await?;
+        Ok(self
+            .store()
+            .submit_value(&caller.actor(), id, version)
+            .await?)
+    }
+
+    pub async fn approve_value(
+        &self,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+    ) -> AppResult<DataValue> {
+        self.value_for(caller, id, Action::ReviewValue).await?;
+        Ok(self
+            .store()
+            .approve_value(&caller.actor(), id, version)
+            .await?)
+    }
+
+    pub async fn return_value(
+        &self,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> AppResult<DataValue> {
+        self.value_for(caller, id, Action::ReviewValue).await?;
+        Ok(self
+            .store()
+            .return_value(&caller.actor(), id, version, reason)
+            .await?)
+    }
+
+    /// Proposes a correction of an approved value (a new row, submitted, with the reason); the
+    /// approved value stays in force until the correction is approved.
+    pub async fn correct_value(
+        &self,
+        caller: &Caller,
+        id: i64,
+        c: Correction,
+    ) -> AppResult<DataValue> {
+        self.value_for(caller, id, Action::CorrectValue).await?;
+        Ok(self
+            .store()
+            .correct_value(
+                &caller.actor(),
+                id,
+                c.version,
+                c.value.trim(),
+                &c.comment,
+                &c.reason,
+            )
+            .await?)
+    }
+
+    /// A remark on a value by a unit that takes part in it (or by whoever reports or reviews
+    /// it): kept with its review history, it changes nothing.
+    pub async fn comment_value(&self, caller: &Caller, id: i64, text: &str) -> AppResult<ReviewEntry> {
+        policy::require(caller, Action::CommentValue)?;
+        let ctx = self.ctx(caller).await?;
+        let v = self.store().value(id).await?;
+        if !ctx.scope.sees_work(&v.indicator, &v.region) {
+            policy::require_value(
+                caller,
+                Action::CommentValue,
+                &ctx.scope,
+                &ctx.owners,
+                &v.indicator,
+                &v.region,
+            )?;
+        }
+        Ok(self
+            .store()
+            .comment_value(&caller.actor(), id, text)
+            .await?)
+    }
+
+    /// Imports a values CSV (UTF-8, header `indicator,region,period,value[,source]`): every row
+    /// or none, each refused row named. Only values the caller reports are accepted.
+    pub async fn import_values_csv(
+        &self,
+        caller: &Caller,
+        file: &str,
+        bytes: &[u8],
+        submit: bool,
+        provenance: Provenance,
+    ) -> AppResult<ImportSummary> {
+        policy::require(caller, Action::WriteValue)?;
+        let file = crate::evidence::clean_file_name(file, "上传文件.csv");
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            AppError::invalid(
+                "file",
+                Msg::NotUtf8 {
+                    file: file.clone(),
+                    at: e.valid_up_to() + 1,
+                },
+            )
+        })?;
+        let scope = self.ctx(caller).await?.scope;
+        let opts = ImportOptions {
+            provenance,
+            submit,
+            allowed: Box::new(move |ind, reg| scope.reports(ind, reg)),
+        };
+        Ok(self
+            .store()
+            .import_values_csv(&caller.actor(), &file, text, &opts)
+            .await?)
+    }
+}

@@ -18,8 +18,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod air;
 mod messages;
 
+pub use air::AirMsg;
 pub use messages::{Msg, Noun};
 
 /// An interface language: Simplified Chinese by default, English on request.

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use ecociv_i18n::AirMsg;
 use ecociv_standards::air::exact::{Ratio, format_fixed, parse_decimal};
 use ecociv_standards::air::gb3095::{LimitSet, ZoneClass};
 use ecociv_standards::air::hj633::{self, AqiResult, Averaging, Iaqi, Item, Report};
@@ -173,6 +174,15 @@ pub fn run(cmd: AirCommand) -> Result<()> {
         AirCommand::Aqi(args) => run_aqi(*args),
         AirCommand::Evaluate(args) => run_evaluate(*args),
         AirCommand::Split { files, fast } => run_split(&files, fast),
+    }
+}
+
+impl From<Lang> for ecociv_i18n::Lang {
+    fn from(lang: Lang) -> ecociv_i18n::Lang {
+        match lang {
+            Lang::Zh => ecociv_i18n::Lang::Zh,
+            Lang::En => ecociv_i18n::Lang::En,
+        }
     }
 }
 
@@ -616,8 +626,7 @@ fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     {
         notes.push(hj663::Note {
             code: "beijing-layout",
-            zh: "北京多站点数据格式：CO 单位为 μg/m³（已换算为 mg/m³），hour 按该小时的开始时刻读取（自然日为 0–23 时）。".into(),
-            en: "Beijing layout: CO in μg/m³ (converted to mg/m³); hour read as the start of the hour (a natural day is hours 0–23).".into(),
+            message: AirMsg::BeijingLayout,
         });
     }
     let value = evaluation_json(&eval, &dataset, &args.standard, &notes, args.lang);
@@ -705,7 +714,7 @@ fn evaluation_json(
         "days_by_category": by_cat,
         "pollutants": pollutants,
         "year_on_year": yoy,
-        "notes": notes.iter().map(|n| if lang == Lang::En { n.en.clone() } else { n.zh.clone() }).collect::<Vec<_>>(),
+        "notes": notes.iter().map(|n| n.text(lang.into())).collect::<Vec<_>>(),
     })
 }
 
@@ -867,12 +876,7 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
     outln!(o);
     outln!(o, "{}", tr(lang, "说明：", "Notes:"));
     for (i, n) in notes.iter().enumerate() {
-        outln!(
-            o,
-            "{:>2}. {}",
-            i + 1,
-            if lang == Lang::En { &n.en } else { &n.zh }
-        );
+        outln!(o, "{:>2}. {}", i + 1, n.text(lang.into()));
     }
     o
 }

@@ -18,9 +18,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod air;
 pub mod chart;
 mod messages;
 
+pub use air::AirMsg;
 pub use chart::ChartMsg;
 pub use messages::{Msg, Noun};
 

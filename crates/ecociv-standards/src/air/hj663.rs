@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use ecociv_i18n::{AirMsg, Lang};
 use serde::Serialize;
 
 use super::exact::{Ratio, RatioSum, STAT_DENOMINATOR, round_half_even};
@@ -453,20 +454,34 @@ impl std::fmt::Display for SignedFixed {
     }
 }
 
-/// A remark for the reader of an evaluation, in both languages.
-#[derive(Debug, Clone, Serialize)]
+/// A remark for the reader of an evaluation: a stable code and its message, which renders in
+/// either language. Serialized as `code`, `zh` and `en` (the message in both languages).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub code: &'static str,
-    pub zh: String,
-    pub en: String,
+    pub message: AirMsg,
 }
 
-fn note(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Note {
-    Note {
-        code,
-        zh: zh.into(),
-        en: en.into(),
+impl Note {
+    /// The note in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        self.message.text(lang)
     }
+}
+
+impl Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Note", 3)?;
+        s.serialize_field("code", self.code)?;
+        s.serialize_field("zh", &self.text(Lang::Zh))?;
+        s.serialize_field("en", &self.text(Lang::En))?;
+        s.end()
+    }
+}
+
+fn note(code: &'static str, message: AirMsg) -> Note {
+    Note { code, message }
 }
 
 /// The annual evaluation of one city.
@@ -517,22 +532,16 @@ pub fn evaluate(stations: &[Station], opts: &Options) -> Evaluation {
             if previous.valid_days < u32::from(VALIDITY.min_days_per_year.value) {
                 current.notes.push(note(
                     "yoy-partial-previous",
-                    format!(
-                        "上一年（{}）仅有 {} 个有效天，同比变化仅供参考；PM2.5 下降率仅在两年年均值均有效时给出。",
-                        previous.year, previous.valid_days
-                    ),
-                    format!(
-                        "The previous year ({}) has only {} valid days; the change is indicative only, and the PM2.5 decline rate is given only when both annual means are valid.",
-                        previous.year, previous.valid_days
-                    ),
+                    AirMsg::YoyPartialPrevious {
+                        previous_year: previous.year,
+                        valid_days: previous.valid_days,
+                    },
                 ));
             }
             if previous.editions != current.editions {
-                current.notes.push(note(
-                    "yoy-mixed-editions",
-                    "上一年与本年采用的标准版本不同，同比变化不完全可比。",
-                    "The previous year was evaluated under a different edition; the change is not fully comparable.",
-                ));
+                current
+                    .notes
+                    .push(note("yoy-mixed-editions", AirMsg::YoyMixedEditions));
             }
         }
     }
@@ -779,42 +788,36 @@ pub fn evaluate_year(stations: &[Station], opts: &Options) -> Evaluation {
     if incomplete_excluded > 0 {
         notes.push(note(
             "incomplete-days-2012",
-            format!("{incomplete_excluded} 天缺少部分污染物的有效日评价值，按 2012 版未计入有效天（待核实）。"),
-            format!("{incomplete_excluded} days lacked a valid daily value for some pollutant and were not counted as valid under the 2012 rules (to be verified)."),
+            AirMsg::IncompleteDays2012 {
+                days: incomplete_excluded,
+            },
         ));
     }
     if partial_published + partial_na > 0 {
         notes.push(note(
             "missing-rule-2026",
-            format!(
-                "按 HJ 633-2026 §5.3：{partial_published} 天缺项但 AQI>100，计为有效（污染）天；{partial_na} 天缺项且 AQI≤100，记为 NA，不计入有效天。"
-            ),
-            format!(
-                "HJ 633-2026 §5.3: {partial_published} incomplete days with AQI > 100 counted as valid (polluted); {partial_na} incomplete days with AQI ≤ 100 are NA and not counted."
-            ),
+            AirMsg::MissingRule2026 {
+                published: partial_published,
+                na: partial_na,
+            },
         ));
     }
     if above_table_days > 0 {
         notes.push(note(
             "above-table",
-            format!("{above_table_days} 天有污染物浓度超出 HJ 633 分段表上限，其分指数按 500 计（标准未规定）。"),
-            format!("On {above_table_days} days a concentration exceeded the top of the HJ 633 table; its IAQI is reported as 500 (not defined by the standard)."),
+            AirMsg::AboveTable {
+                days: above_table_days,
+            },
         ));
     }
     for p in &pollutants {
         if p.meets_validity == Some(false) {
             notes.push(note(
                 "annual-validity",
-                format!(
-                    "{} 有效日均值 {} 个，不满足 GB 3095 表4（全年≥324个且每月≥27个，二月≥25个），年评价结果无效，不判定达标。",
-                    p.pollutant.code(),
-                    p.valid_days
-                ),
-                format!(
-                    "{}: {} valid daily values do not meet GB 3095 Table 4 (≥324 a year, ≥27 a month, ≥25 in February); its annual statistics are invalid and compliance is not judged.",
-                    p.pollutant.code(),
-                    p.valid_days
-                ),
+                AirMsg::AnnualValidity {
+                    pollutant: p.pollutant.code().to_owned(),
+                    valid_days: p.valid_days,
+                },
             ));
         }
     }
@@ -844,74 +847,45 @@ fn method_notes(editions: &[Edition], opts: &Options) -> Vec<Note> {
     let mut notes = vec![
         note(
             "method-city-mean",
-            format!(
-                "{}（{}，待核实）。未设点位有效比例下限（常引 75%，未核实）。",
-                METHOD.city_mean.value, METHOD.city_mean.clause
-            ),
-            "City daily values are the arithmetic mean of the valid stations' daily values (O3: MDA8) (to be verified); no minimum share of valid stations is applied (75% is often quoted, unverified).",
+            AirMsg::MethodCityMean {
+                rule: METHOD.city_mean.value.to_owned(),
+                clause: METHOD.city_mean.clause.to_owned(),
+            },
         ),
-        note(
-            "method-mda8",
-            "O3 日最大8小时平均取当日 8 时至 24 时的 17 个8小时滑动平均（每个至少6个小时值），至少 14 个有效，或不足但超标（HJ 663-2013 做法，待核实）。",
-            "O3 MDA8: the 17 windows ending 08:00–24:00 of the day (each with ≥6 hourly values), valid with ≥14 windows or with fewer if it exceeds the limit (HJ 663-2013 practice, to be verified).",
-        ),
+        note("method-mda8", AirMsg::MethodMda8),
         note(
             "method-percentile",
-            format!(
-                "百分位数按 {}：{}（待核实）。",
-                METHOD.percentile.clause, METHOD.percentile.value
-            ),
-            "Percentiles by HJ 663 Annex A: k = 1 + (n−1)·p, linear interpolation (to be verified).",
+            AirMsg::MethodPercentile {
+                rule: METHOD.percentile.value.to_owned(),
+                clause: METHOD.percentile.clause.to_owned(),
+            },
         ),
-        note(
-            "method-rounding",
-            "统计结果按 GB/T 8170（四舍六入五成双）一次修约：μg/m³ 取整数，CO 保留1位小数；达标判定用修约后数值。",
-            "Statistics are rounded once per GB/T 8170 (half to even): integers in μg/m³, CO to 0.1 mg/m³; compliance uses the rounded values.",
-        ),
-        note(
-            "exceptional-events",
-            "未扣除沙尘等例外事件影响的数据。",
-            "No exceptional-event (e.g. sand and dust) data were excluded.",
-        ),
+        note("method-rounding", AirMsg::MethodRounding),
+        note("exceptional-events", AirMsg::ExceptionalEvents),
     ];
     if editions.contains(&Edition::E2012) {
         notes.push(note(
             "valid-day-2012",
-            format!("{}（待核实）。", METHOD.valid_day_2012.value),
-            "2012 rules: a valid day needs valid daily values of all six pollutants (our reading, to be verified).",
+            AirMsg::ValidDay2012 {
+                rule: METHOD.valid_day_2012.value.to_owned(),
+            },
         ));
     }
     if editions.contains(&Edition::E2026) {
-        notes.push(note(
-            "hj663-2026-unknown",
-            "HJ 663-2026 全文未获取：其三年滑动平均评价、例外事件扣除和修约细则未知，本结果未采用，年度统计沿用 HJ 663-2013 方法。",
-            "The text of HJ 663-2026 is not available: its three-year moving average, exceptional-event exclusion and rounding details are unknown and not applied; annual statistics follow HJ 663-2013.",
-        ));
+        notes.push(note("hj663-2026-unknown", AirMsg::Hj663_2026Unknown));
     }
     if editions.len() > 1 {
-        notes.push(note(
-            "mixed-editions",
-            "本年度内标准切换：2026-03-01 前的日 AQI 按 HJ 633-2012，之后按 HJ 633-2026；年度达标按年末适用的限值评价。",
-            "The editions change within this year: daily AQI before 2026-03-01 by HJ 633-2012, after by HJ 633-2026; annual compliance uses the limits in force at year end.",
-        ));
+        notes.push(note("mixed-editions", AirMsg::MixedEditions));
     }
     if let EditionChoice::Forced(Edition::E2026) = opts.choice
         && opts.year < 2026
     {
-        notes.push(note(
-            "forced-2026",
-            "按 2026 版标准重新评价 2026 年以前的数据，仅供比较，不代表当年的官方评价。",
-            "Data from before 2026 re-evaluated under the 2026 editions, for comparison only; not that year's official evaluation.",
-        ));
+        notes.push(note("forced-2026", AirMsg::Forced2026));
     }
     if let EditionChoice::Forced(Edition::E2012) = opts.choice
         && opts.year >= 2026
     {
-        notes.push(note(
-            "forced-2012",
-            "按 2012 版标准评价 2026-03-01 以后的数据，仅供比较。",
-            "Data from 2026-03-01 on evaluated under the 2012 editions, for comparison only.",
-        ));
+        notes.push(note("forced-2012", AirMsg::Forced2012));
     }
     notes
 }
@@ -1335,5 +1309,17 @@ mod tests {
         assert_eq!(e.good_days, 0);
         assert!(e.notes.iter().any(|n| n.code == "missing-rule-2026"));
         assert_eq!(e.limits, LimitSet::Gb2026Transition);
+    }
+
+    #[test]
+    fn notes_keep_their_code_and_serialize_in_both_languages() {
+        let n = note("above-table", AirMsg::AboveTable { days: 3 });
+        assert!(n.text(Lang::Zh).starts_with("3 天有污染物浓度超出"));
+        assert!(n.text(Lang::En).starts_with("On 3 days a concentration"));
+        let v = serde_json::to_value(&n).unwrap();
+        assert_eq!(v["code"], "above-table");
+        assert_eq!(v["zh"], n.text(Lang::Zh));
+        assert_eq!(v["en"], n.text(Lang::En));
+        assert_eq!(v.as_object().unwrap().len(), 3);
     }
 }

@@ -2,7 +2,8 @@
 //! station files (HJ 633, GB 3095, HJ 663; editions 2012 and 2026).
 //!
 //! This module opens files, parses arguments and prints; every rule lives in
-//! `ecociv_standards::air`.
+//! `ecociv_standards::air`, and the notes, sentences and labels it prints in either language
+//! are those of `ecociv_i18n::air`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,6 +14,8 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use ecociv_i18n::air::air_labels;
+use ecociv_i18n::{AirMsg, Lang, Phrase};
 use ecociv_standards::air::exact::{Ratio, format_fixed, parse_decimal};
 use ecociv_standards::air::gb3095::{LimitSet, ZoneClass};
 use ecociv_standards::air::hj633::{self, AqiResult, Averaging, Iaqi, Item, Report};
@@ -49,12 +52,6 @@ pub enum StandardArg {
 pub enum Format {
     Table,
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    Zh,
-    En,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,7 +96,7 @@ pub struct AqiArgs {
     /// CO_24h, CO_1h, O3_8h, O3_1h; μg/m³, CO mg/m³). Prints one JSON object per line.
     #[arg(long, conflicts_with_all = ["pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h", "so2_24h"])]
     batch: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "zh")]
+    #[arg(long, default_value = "zh", value_parser = LangParser)]
     lang: Lang,
 }
 
@@ -134,7 +131,7 @@ pub struct EvaluateArgs {
     /// Worker threads (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
-    #[arg(long, value_enum, default_value = "zh")]
+    #[arg(long, default_value = "zh", value_parser = LangParser)]
     lang: Lang,
 }
 
@@ -176,10 +173,43 @@ pub fn run(cmd: AirCommand) -> Result<()> {
     }
 }
 
-fn tr(lang: Lang, zh: &str, en: &str) -> String {
-    match lang {
-        Lang::Zh => zh.to_owned(),
-        Lang::En => en.to_owned(),
+/// `--lang`: the codes of [`Lang::ALL`] (`zh`, `en`), matched and reported as a `ValueEnum`
+/// would be: case-sensitive, a text that is not UTF-8 is an invalid value.
+#[derive(Debug, Clone, Copy)]
+struct LangParser;
+
+impl clap::builder::TypedValueParser for LangParser {
+    type Value = Lang;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Lang, clap::Error> {
+        let text = value.to_string_lossy();
+        let codes = clap::builder::PossibleValuesParser::new(Lang::ALL.map(Lang::code));
+        let code = codes.parse_ref(cmd, arg, std::ffi::OsStr::new(text.as_ref()))?;
+        // The codes parser admitted only a code of `Lang::ALL`.
+        Ok(Lang::parse(&code).unwrap_or_default())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            Lang::ALL
+                .into_iter()
+                .map(|l| clap::builder::PossibleValue::new(l.code())),
+        ))
+    }
+}
+
+/// A text of the air labels in both languages.
+fn both(label: impl Fn(&ecociv_i18n::air::AirLabels) -> &'static str) -> Phrase {
+    Phrase {
+        zh: label(air_labels(Lang::Zh)).into(),
+        en: label(air_labels(Lang::En)).into(),
     }
 }
 
@@ -225,7 +255,7 @@ fn category_json(r: &AqiResult, lang: Lang) -> Value {
     match r.category() {
         Some(c) => json!({
             "level": c.level,
-            "name": if lang == Lang::En { c.name_en } else { c.name_zh },
+            "name": lang.pick(c.name_zh, c.name_en),
             "level_name": c.level_zh,
             "colour": c.colour_zh,
             "rgb": format!("#{:02X}{:02X}{:02X}", c.rgb[0], c.rgb[1], c.rgb[2]),
@@ -261,51 +291,23 @@ fn aqi_json(r: &AqiResult, lang: Lang) -> Value {
     }
     let mut notes = Vec::new();
     for i in &r.items {
+        let item = i.item.code();
         match i.iaqi {
-            Iaqi::Fixed { value } => notes.push(tr(
-                lang,
-                &format!("{} 高于 800 μg/m³，按 HJ 633-2026 分指数取 {value}", i.item.code()),
-                &format!("{} above 800 μg/m³: IAQI fixed at {value} by HJ 633-2026", i.item.code()),
-            )),
-            Iaqi::UseInstead { item } => notes.push(tr(
-                lang,
-                &format!(
-                    "{} 高于 800 μg/m³，按 HJ 633-2012 不计算其分指数，改用 {}",
-                    i.item.code(),
-                    item.code()
-                ),
-                &format!(
-                    "{} above 800 μg/m³: not indexed under HJ 633-2012, {} used instead",
-                    i.item.code(),
-                    item.code()
-                ),
-            )),
-            Iaqi::AboveTable { .. } => notes.push(tr(
-                lang,
-                &format!("{} 超出分段表上限，分指数按 500 计（标准未规定）", i.item.code()),
-                &format!("{} above the top breakpoint: IAQI reported as 500 (not defined by the standard)", i.item.code()),
-            )),
+            Iaqi::Fixed { value } => notes.push(AirMsg::IaqiFixed { item, value }),
+            Iaqi::UseInstead { item: instead } => notes.push(AirMsg::IaqiUseInstead {
+                item,
+                instead: instead.code(),
+            }),
+            Iaqi::AboveTable { .. } => notes.push(AirMsg::IaqiAboveTable { item }),
             _ => {}
         }
     }
     if r.partial {
         let missing: Vec<String> = r.missing.iter().map(|i| i.code()).collect();
         notes.push(match (r.edition, r.aqi) {
-            (Edition::E2026, None) => tr(
-                lang,
-                &format!("缺少 {}：其余污染物 AQI 不大于 100，按 HJ 633-2026 §5.3 AQI 与类别记为 NA", missing.join("、")),
-                &format!("missing {}: the AQI of the rest is not above 100, so AQI and category are NA (HJ 633-2026 §5.3)", missing.join(", ")),
-            ),
-            (Edition::E2026, Some(_)) => tr(
-                lang,
-                &format!("缺少 {}：其余污染物 AQI 大于 100，按 HJ 633-2026 §5.3 发布", missing.join("、")),
-                &format!("missing {}: the AQI of the rest exceeds 100 and is published (HJ 633-2026 §5.3)", missing.join(", ")),
-            ),
-            (Edition::E2012, _) => tr(
-                lang,
-                &format!("缺少 {}：AQI 仅由已给出的污染物计算（HJ 633-2012 未规定缺项处理）", missing.join("、")),
-                &format!("missing {}: AQI from the given items only (HJ 633-2012 has no rule for missing items)", missing.join(", ")),
-            ),
+            (Edition::E2026, None) => AirMsg::MissingNa2026 { missing },
+            (Edition::E2026, Some(_)) => AirMsg::MissingPublished2026 { missing },
+            (Edition::E2012, _) => AirMsg::Missing2012 { missing },
         });
     }
     let rounding = hj633::concentration_rounding(r.edition);
@@ -323,7 +325,7 @@ fn aqi_json(r: &AqiResult, lang: Lang) -> Value {
             json!(r.exceeding_pollutants.iter().map(|p| p.code()).collect::<Vec<_>>())
         } else { Value::Null },
         "missing": r.missing.iter().map(|i| i.code()).collect::<Vec<_>>(),
-        "notes": notes,
+        "notes": notes.iter().map(|n| n.text(lang)).collect::<Vec<_>>(),
     })
 }
 
@@ -374,19 +376,14 @@ fn run_aqi(args: AqiArgs) -> Result<()> {
 
 fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) -> String {
     let mut o = String::new();
-    let report = match (r.report, lang) {
-        (Report::Daily, Lang::Zh) => "日报",
-        (Report::Hourly, Lang::Zh) => "实时报",
-        (Report::Daily, Lang::En) => "daily",
-        (Report::Hourly, Lang::En) => "hourly",
+    let l = air_labels(lang);
+    let report = match r.report {
+        Report::Daily => l.daily,
+        Report::Hourly => l.hourly,
     };
     outln!(o, "{}（{report}）", r.edition.hj633());
     let widths = [12, 10, 8];
-    let head = [
-        tr(lang, "项目", "item"),
-        tr(lang, "浓度", "conc."),
-        "IAQI".into(),
-    ];
+    let head = [l.item.into(), l.concentration.into(), "IAQI".into()];
     outln!(o, "{}", row_text(&head, &widths));
     for i in &r.items {
         let cells = [
@@ -398,41 +395,22 @@ fn print_aqi_table(r: &AqiResult, v: &Value, lang: Lang) -> String {
     }
     match (r.aqi, r.category()) {
         (Some(a), Some(c)) => {
-            let name = if lang == Lang::En {
-                c.name_en
-            } else {
-                c.name_zh
-            };
+            let name = lang.pick(c.name_zh, c.name_en);
             outln!(o, "AQI {a}  {} {name}（{}）", c.level_zh, c.colour_zh);
             if !r.primary_pollutants.is_empty() {
                 let p: Vec<&str> = r.primary_pollutants.iter().map(|p| p.code()).collect();
-                outln!(
-                    o,
-                    "{}{}",
-                    tr(lang, "首要污染物：", "primary pollutant(s): "),
-                    p.join("、")
-                );
+                outln!(o, "{}{}", l.primary, p.join("、"));
             }
             if !r.exceeding_pollutants.is_empty() {
                 let p: Vec<&str> = r.exceeding_pollutants.iter().map(|p| p.code()).collect();
-                outln!(
-                    o,
-                    "{}{}",
-                    tr(lang, "超标污染物：", "exceeding: "),
-                    p.join("、")
-                );
+                outln!(o, "{}{}", l.exceeding, p.join("、"));
             }
         }
         _ => outln!(o, "AQI NA"),
     }
     if let Some(notes) = v["notes"].as_array() {
         for n in notes {
-            outln!(
-                o,
-                "{}{}",
-                tr(lang, "注：", "note: "),
-                n.as_str().unwrap_or("")
-            );
+            outln!(o, "{}{}", l.note, n.as_str().unwrap_or(""));
         }
     }
     o
@@ -616,8 +594,7 @@ fn run_evaluate(args: EvaluateArgs) -> Result<()> {
     {
         notes.push(hj663::Note {
             code: "beijing-layout",
-            zh: "北京多站点数据格式：CO 单位为 μg/m³（已换算为 mg/m³），hour 按该小时的开始时刻读取（自然日为 0–23 时）。".into(),
-            en: "Beijing layout: CO in μg/m³ (converted to mg/m³); hour read as the start of the hour (a natural day is hours 0–23).".into(),
+            message: AirMsg::BeijingLayout,
         });
     }
     let value = evaluation_json(&eval, &dataset, &args.standard, &notes, args.lang);
@@ -705,108 +682,66 @@ fn evaluation_json(
         "days_by_category": by_cat,
         "pollutants": pollutants,
         "year_on_year": yoy,
-        "notes": notes.iter().map(|n| if lang == Lang::En { n.en.clone() } else { n.zh.clone() }).collect::<Vec<_>>(),
+        "notes": notes.iter().map(|n| n.text(lang)).collect::<Vec<_>>(),
     })
 }
 
 fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: Lang) -> String {
     let mut o = String::new();
-    let editions: Vec<String> = e.editions.iter().map(|ed| ed.label()).collect();
+    let l = air_labels(lang);
     let zone = match e.zone {
-        ZoneClass::I => tr(lang, "一类区", "class I"),
-        ZoneClass::II => tr(lang, "二类区", "class II"),
+        ZoneClass::I => both(|t| t.zone_class_1),
+        ZoneClass::II => both(|t| t.zone_class_2),
     };
-    outln!(
-        o,
-        "{}",
-        tr(
-            lang,
-            &format!("环境空气质量年度评价 {} 年", e.year),
-            &format!("Annual air quality evaluation {}", e.year)
-        )
-    );
-    match lang {
-        Lang::Zh => outln!(
-            o,
-            "{}；{}；{zone}",
-            editions.join("，"),
-            e.limits.label_zh()
-        ),
-        Lang::En => outln!(
-            o,
-            "{}; {}; {zone}",
-            editions.join(", "),
-            e.limits.label_en()
-        ),
+    let lines = [
+        AirMsg::EvaluationTitle { year: e.year },
+        AirMsg::EvaluationStandards {
+            editions: e.editions.iter().map(|ed| ed.label()).collect(),
+            limits: Phrase {
+                zh: e.limits.label_zh().into(),
+                en: e.limits.label_en().into(),
+            },
+            zone,
+        },
+        AirMsg::EvaluationInputs {
+            files: ds.files.len(),
+            rows: ds.rows,
+            stations: e.stations,
+        },
+        AirMsg::EvaluationDays {
+            valid_days: e.valid_days,
+            good_days: e.good_days,
+            ratio: e.good_days_ratio.map(|r| r.to_string()),
+        },
+        AirMsg::DaysByCategory {
+            days: hj633::CATEGORIES
+                .iter()
+                .zip(e.days_by_category)
+                .map(|(c, n)| {
+                    let name = Phrase {
+                        zh: c.name_zh.into(),
+                        en: c.name_en.into(),
+                    };
+                    (name, n)
+                })
+                .collect(),
+        },
+    ];
+    for line in &lines {
+        outln!(o, "{}", line.text(lang));
     }
-    outln!(
-        o,
-        "{}",
-        tr(
-            lang,
-            &format!(
-                "文件 {} 个，数据行 {}，站点 {} 个",
-                ds.files.len(),
-                ds.rows,
-                e.stations
-            ),
-            &format!(
-                "{} files, {} rows, {} stations",
-                ds.files.len(),
-                ds.rows,
-                e.stations
-            )
-        )
-    );
-    let ratio = e
-        .good_days_ratio
-        .map_or("—".to_string(), |r| format!("{r}%"));
-    outln!(
-        o,
-        "{}",
-        tr(
-            lang,
-            &format!(
-                "有效天数 {}，优良天数 {}，优良天数比例 {ratio}",
-                e.valid_days, e.good_days
-            ),
-            &format!(
-                "valid days {}, good days {}, good-day ratio {ratio}",
-                e.valid_days, e.good_days
-            )
-        )
-    );
-    let cats: Vec<String> = hj633::CATEGORIES
-        .iter()
-        .zip(e.days_by_category)
-        .map(|(c, n)| {
-            format!(
-                "{} {n}",
-                if lang == Lang::En {
-                    c.name_en
-                } else {
-                    c.name_zh
-                }
-            )
-        })
-        .collect();
-    outln!(
-        o,
-        "{}{}",
-        tr(lang, "各类别天数：", "days by category: "),
-        cats.join(if lang == Lang::En { ", " } else { "，" })
-    );
     outln!(o);
     let widths = [8, 8, 10, 10, 8, 14, 8];
     let head = [
-        tr(lang, "污染物", "pollut."),
-        tr(lang, "有效天", "days"),
-        tr(lang, "年均值", "mean"),
-        tr(lang, "百分位", "pctile"),
-        tr(lang, "数值", "value"),
-        tr(lang, "限值(年/日)", "limits(a/d)"),
-        tr(lang, "达标", "meets"),
-    ];
+        l.pollutant,
+        l.valid_days,
+        l.annual_mean,
+        l.percentile,
+        l.value,
+        l.limits,
+        l.compliance,
+    ]
+    .map(String::from);
     outln!(o, "{}", row_text(&head, &widths));
     for p in &e.pollutants {
         let mean = p.annual_mean.map_or("—".into(), |m| m.to_string());
@@ -817,9 +752,9 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             p.percentile_limit.map_or("—".into(), |l| l.to_string())
         );
         let ok = match p.compliant {
-            Some(true) => tr(lang, "达标", "yes"),
-            Some(false) => tr(lang, "超标", "no"),
-            None => tr(lang, "无效", "n/a"),
+            Some(true) => l.met,
+            Some(false) => l.not_met,
+            None => l.invalid,
         };
         let cells = [
             p.pollutant.code().to_string(),
@@ -828,51 +763,27 @@ fn print_evaluation(e: &Evaluation, ds: &Dataset, notes: &[hj663::Note], lang: L
             format!("P{}", p.percentile),
             pct,
             lim,
-            ok,
+            ok.to_owned(),
         ];
         outln!(o, "{}", row_text(&cells, &widths));
     }
     if let Some(y) = &e.year_on_year {
         outln!(o);
-        let change = y.good_days_ratio_change.map_or("—".into(), |c| {
-            format!("{}{c}", if c.negative { "" } else { "+" })
-        });
-        let decline = y.pm25_decline_rate.map_or("—".into(), |c| format!("{c}%"));
-        outln!(
-            o,
-            "{}",
-            tr(
-                lang,
-                &format!(
-                    "同比（{} 年）：优良天数比例 {} 个百分点（上年 {}%），PM2.5 年均值上年 {}，下降率 {decline}",
-                    y.previous_year,
-                    change,
-                    y.previous_good_days_ratio
-                        .map_or("—".into(), |r| r.to_string()),
-                    y.previous_pm25_annual_mean
-                        .map_or("—".into(), |r| r.to_string()),
-                ),
-                &format!(
-                    "vs {}: good-day ratio {} points (was {}%), PM2.5 mean was {}, decline rate {decline}",
-                    y.previous_year,
-                    change,
-                    y.previous_good_days_ratio
-                        .map_or("—".into(), |r| r.to_string()),
-                    y.previous_pm25_annual_mean
-                        .map_or("—".into(), |r| r.to_string()),
-                )
-            )
-        );
+        let line = AirMsg::YearOnYear {
+            previous_year: y.previous_year,
+            change: y
+                .good_days_ratio_change
+                .map(|c| format!("{}{c}", if c.negative { "" } else { "+" })),
+            previous_ratio: y.previous_good_days_ratio.map(|r| r.to_string()),
+            previous_pm25: y.previous_pm25_annual_mean.map(|r| r.to_string()),
+            decline: y.pm25_decline_rate.map(|c| c.to_string()),
+        };
+        outln!(o, "{}", line.text(lang));
     }
     outln!(o);
-    outln!(o, "{}", tr(lang, "说明：", "Notes:"));
+    outln!(o, "{}", l.notes);
     for (i, n) in notes.iter().enumerate() {
-        outln!(
-            o,
-            "{:>2}. {}",
-            i + 1,
-            if lang == Lang::En { &n.en } else { &n.zh }
-        );
+        outln!(o, "{:>2}. {}", i + 1, n.text(lang));
     }
     o
 }
@@ -1034,6 +945,29 @@ mod tests {
         assert_eq!(conc_text(co, 25_000_000), "2.5");
         let pm = Item::new(Pollutant::Pm25, Averaging::H24);
         assert_eq!(conc_text(pm, 750_000), "75");
+    }
+
+    #[test]
+    fn lang_takes_the_codes_of_the_languages_only() {
+        let cmd = || {
+            clap::Command::new("t").arg(
+                clap::Arg::new("lang")
+                    .long("lang")
+                    .default_value("zh")
+                    .value_parser(LangParser),
+            )
+        };
+        let lang = |args: &[&str]| {
+            cmd()
+                .try_get_matches_from(args)
+                .map(|m| *m.get_one::<Lang>("lang").expect("defaulted"))
+        };
+        assert_eq!(lang(&["t"]).unwrap(), Lang::Zh);
+        assert_eq!(lang(&["t", "--lang", "en"]).unwrap(), Lang::En);
+        for bad in ["EN", "en-US", "fr", ""] {
+            let e = lang(&["t", "--lang", bad]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue, "{bad}");
+        }
     }
 
     #[test]

@@ -69,14 +69,7 @@ impl PeriodAction {
 
 /// A role from its identifier.
 pub fn parse_role(s: &str) -> AppResult<Role> {
-    Role::parse(s).ok_or_else(|| {
-        AppError::invalid(
-            "role",
-            Msg::UnknownRole {
-                role: s.to_owned(),
-            },
-        )
-    })
+    Role::parse(s).ok_or_else(|| AppError::invalid("role", Msg::UnknownRole { role: s.to_owned() }))
 }
 
 impl App {
@@ -102,8 +95,7 @@ impl App {
         let role = parse_role(&new.role)?;
         let generated = new
             .password
-            .as_deref()
-            .is_none_or(str::is_empty)
+            .is_none()
             .then(ecociv_store::user::generate_password);
         let user = self
             .store()
@@ -207,9 +199,7 @@ impl App {
         let s = self.store();
         Ok(match action {
             PeriodAction::Close { reason } => s.close_period(&actor, id, reason, version).await?,
-            PeriodAction::Reopen { reason } => {
-                s.reopen_period(&actor, id, reason, version).await?
-            }
+            PeriodAction::Reopen { reason } => s.reopen_period(&actor, id, reason, version).await?,
             PeriodAction::Publish(p) => s.set_period_published(&actor, id, *p, version).await?,
         })
     }
@@ -275,7 +265,8 @@ impl App {
         activate: bool,
     ) -> AppResult<PlanVersion> {
         policy::require(caller, Action::ManagePlan)?;
-        let text = std::str::from_utf8(bytes).map_err(|_| AppError::invalid("file", Msg::PlanNotUtf8))?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| AppError::invalid("file", Msg::PlanNotUtf8))?;
         let name = crate::evidence::clean_file_name(name, "plan.toml");
         Ok(self
             .store()

@@ -24,17 +24,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ecociv_core::{Catalogue, Evaluation, Period, Plan};
+use ecociv_i18n::Msg;
 use ecociv_report::chart::PngRenderer;
 use ecociv_report::completion::{self, UnknownVersion};
 use ecociv_report::docx::{self, ReportError, ReportInput, ReportMeta};
 use ecociv_report::open_data::{self, License, OpenDataError, OpenDataFile, OpenDataRequest};
-use ecociv_report::xlsx_import::{self, Blank, CellError, Expect, ImportBatch, Rejected};
+use ecociv_report::xlsx_import::{self, Blank, CellError, ImportBatch, Rejected};
 use ecociv_report::xlsx_template::{
     self, FIRST_DATA_ROW, Reporter, SHEET_INDICATORS, SHEET_TASKS, Template, TemplateError,
     TemplateRequest, previous_period, task_col,
 };
 use ecociv_report::{Date, History, TaskProgress, TaskState};
-use ecociv_i18n::Msg;
 use ecociv_store::{
     EvaluationInputs, EvidenceTarget, Model, Selection, Store, StoreError, TaskUpdateFilter,
     ValueFilter, WorkbookImport, WorkbookOptions, WorkbookSummary, WorkbookTask, WorkbookValue,
@@ -106,6 +106,7 @@ pub fn rejection(r: &Rejected) -> Rejection {
             .collect(),
         details: serde_json::to_value(r).unwrap_or_default(),
         workbook: true,
+        report: r.report(),
     }
 }
 
@@ -503,6 +504,9 @@ pub struct Imported {
     pub notices: Vec<CellError>,
 }
 
+/// What an upload expects the workbook to be: a period, for the command line also a reporter.
+pub use ecociv_report::xlsx_import::Expect;
+
 /// Checks a workbook cell by cell and converts it, without writing anything (`--check`).
 pub fn check_workbook(
     bytes: &[u8],
@@ -660,14 +664,18 @@ impl App {
         caller: &Caller,
         file: &str,
         bytes: &[u8],
-        period: Option<Period>,
+        expect: Expect,
         submit: bool,
     ) -> AppResult<Imported> {
         policy::require(caller, Action::UseTemplates)?;
         let ctx = self.ctx(caller).await?;
-        let expect = Expect {
-            reporter: workbook_reporter(caller, &ctx.model, None, None)?,
-            period,
+        // A bound reporter's own template, whatever it names; others get what they expect.
+        let expect = match workbook_reporter(caller, &ctx.model, None, None)? {
+            Some(own) => Expect {
+                reporter: Some(own),
+                ..expect
+            },
+            None => expect,
         };
         let scope = ctx.scope.clone();
         let unit_caller = caller.clone();

@@ -17,9 +17,29 @@ pub struct Rejection {
     pub details: Value,
     /// A workbook (cells) rather than a CSV file (rows).
     pub workbook: bool,
+    /// The whole report as the command line prints it: a summary line, then one line per
+    /// problem.
+    pub report: String,
+}
+
+/// A report as people read it: the summary, then each problem indented on its own line.
+pub(crate) fn report_text(summary: &str, problems: &[String]) -> String {
+    let mut s = format!("{summary}：\n");
+    for p in problems {
+        s.push_str(&format!("  {p}\n"));
+    }
+    s
 }
 
 impl Rejection {
+    /// 「工作簿有 3 处错误，未导入任何数据：」, to stand above the list of problems.
+    pub fn summary(&self) -> Msg {
+        Msg::RejectedSummary {
+            workbook: self.workbook,
+            count: self.problems.len(),
+        }
+    }
+
     /// 「f.xlsx 有 3 处错误，未导入任何数据：…」 with the first three problems.
     pub fn message(&self) -> Msg {
         let mut first = self
@@ -49,7 +69,7 @@ impl Rejection {
 }
 
 /// Why a use case did not do what was asked.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// Nobody is signed in and the use case needs someone.
     #[error("{}", Msg::SignInRequired)]
@@ -176,22 +196,37 @@ impl From<StoreError> for AppError {
                 message: f.message,
             },
             StoreError::State(m) => AppError::Workflow(m),
-            StoreError::Import(report) => AppError::Rejected(Rejection {
-                file: report
-                    .errors
-                    .first()
-                    .map(|e| e.file.clone())
-                    .unwrap_or_default(),
-                problems: report.errors.iter().map(ToString::to_string).collect(),
-                details: serde_json::to_value(&report).unwrap_or_default(),
-                workbook: false,
-            }),
-            StoreError::Workbook(report) => AppError::Rejected(Rejection {
-                file: report.file.clone(),
-                problems: report.errors.iter().map(ToString::to_string).collect(),
-                details: serde_json::to_value(&report).unwrap_or_default(),
-                workbook: true,
-            }),
+            StoreError::Import(report) => {
+                let problems: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+                AppError::Rejected(Rejection {
+                    file: report.file.clone(),
+                    report: report_text(
+                        &format!(
+                            "{} 有 {} 处错误，未导入任何数据（共 {} 行）",
+                            report.file,
+                            problems.len(),
+                            report.rows
+                        ),
+                        &problems,
+                    ),
+                    problems,
+                    details: serde_json::to_value(&report).unwrap_or_default(),
+                    workbook: false,
+                })
+            }
+            StoreError::Workbook(report) => {
+                let problems: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+                AppError::Rejected(Rejection {
+                    file: report.file.clone(),
+                    report: report_text(
+                        &format!("{} 有{}处错误，未导入任何数据", report.file, problems.len()),
+                        &problems,
+                    ),
+                    problems,
+                    details: serde_json::to_value(&report).unwrap_or_default(),
+                    workbook: true,
+                })
+            }
             StoreError::TooLarge { limit, .. } => AppError::TooLarge { limit },
             StoreError::Model(m) => AppError::invalid("file", m),
             StoreError::Database(_)

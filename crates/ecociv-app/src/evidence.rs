@@ -39,6 +39,29 @@ pub(crate) fn clean_file_name(name: &str, default: &str) -> String {
 }
 
 impl App {
+    /// Whether the caller may attach files to value `id` (checked again on attaching): the web
+    /// asks before reading an upload's body.
+    pub async fn may_attach_value_evidence(&self, caller: &Caller, id: i64) -> AppResult<()> {
+        policy::require(caller, Action::WriteValue)?;
+        let ctx = self.ctx(caller).await?;
+        let v = self.store().value(id).await?;
+        policy::require_value(
+            caller,
+            Action::WriteValue,
+            &ctx.scope,
+            &ctx.owners,
+            &v.indicator,
+            &v.region,
+        )
+    }
+
+    /// Whether the caller may attach files to task update `id` (checked again on attaching).
+    pub async fn may_attach_task_evidence(&self, caller: &Caller, id: i64) -> AppResult<()> {
+        policy::require(caller, Action::WriteTask)?;
+        let t = self.store().task_update(id).await?;
+        policy::require_unit(caller, Action::WriteTask, &t.unit)
+    }
+
     /// Attaches a file to a value the caller reports.
     pub async fn attach_value_evidence(
         &self,
@@ -70,7 +93,8 @@ impl App {
         policy::require(caller, Action::WriteTask)?;
         let t = self.store().task_update(id).await?;
         policy::require_unit(caller, Action::WriteTask, &t.unit)?;
-        self.attach(caller, EvidenceTarget::TaskUpdate(id), up).await
+        self.attach(caller, EvidenceTarget::TaskUpdate(id), up)
+            .await
     }
 
     async fn attach(

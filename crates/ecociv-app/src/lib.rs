@@ -45,30 +45,31 @@ pub mod visibility;
 
 pub use admin::{AssignedVersion, NewAccount, PeriodAction, UserChange, parse_role};
 pub use caller::Caller;
+pub use documents::parse_period;
 pub use error::{AppError, AppResult, Rejection};
 pub use evidence::{Download, Upload};
 pub use policy::{Action, Scope};
-pub use reading::{Approval, ApprovalOf, IndicatorFilter, IndicatorInfo, IndicatorList};
-pub use reporting::{
-    Inbox, InboxValue, Owed, OwedTask, OwedValue, Share, TaskBoard, TaskBoardRow,
-};
-pub use documents::parse_period;
+pub use reading::{Approval, ApprovalOf, IndicatorFilter, IndicatorInfo, IndicatorList, units_of};
+pub use reporting::{Inbox, InboxValue, Owed, OwedTask, OwedValue, Share, TaskBoard, TaskBoardRow};
 pub use tasks::{SaveTask, TaskQuery, parse_percent};
 pub use values::{Correction, SaveValue, ValueDetail, ValueQuery};
 
 // The store's records, as the adapters render them.
 pub use ecociv_core::calendar::{Missing, Reporter, TaskLate};
-pub use ecociv_store::model::{CatalogueFile, PlanVersion};
-pub use ecociv_store::{
-    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, DataValue, EvaluationSnapshot,
-    EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary, NewSession, PeriodState,
-    Provenance, Publication, ReviewEntry, Role, SessionInfo, StoreConfig, TaskState, TaskUpdate,
-    Transition, User, VerifyReport, WorkbookSummary, WorkflowStatus,
-};
+pub use ecociv_store::Model as PlanModel;
 /// The store itself, for the adapters that start the service or open a database for a
 /// command: they hand it to [`App::new`] and call nothing on it.
 pub use ecociv_store::Store as Database;
-pub use ecociv_store::Model as PlanModel;
+/// Opening and restoring databases, for the command line.
+pub use ecociv_store::backup::{BackupSummary, restore};
+pub use ecociv_store::model::{CatalogueFile, PlanVersion};
+pub use ecociv_store::redact_url;
+pub use ecociv_store::{
+    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, DataValue, EvaluationSnapshot,
+    EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary, NewSession, PeriodState, Provenance,
+    Publication, ReviewEntry, Role, SessionInfo, StoreConfig, TaskState, TaskUpdate, Transition,
+    User, VerifyReport, WorkbookSummary, WorkflowStatus,
+};
 
 /// The application: the store, the reporting calendar, and what is derived once per plan.
 /// Cheap to clone.
@@ -120,6 +121,11 @@ impl App {
         &self.inner.store
     }
 
+    /// Closes the database; clones stop working.
+    pub async fn close(&self) {
+        self.inner.store.close().await;
+    }
+
     /// The reporting calendar.
     pub fn calendar(&self) -> Calendar {
         self.inner.calendar
@@ -165,11 +171,7 @@ impl App {
     }
 
     pub(crate) fn owners_of(&self, model: &Model) -> Arc<Responsibilities> {
-        let mut slot = self
-            .inner
-            .owners
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.inner.owners.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(o) = slot.as_ref()
             && o.model_generation == model.generation
             && o.catalogue_version == model.catalogue_version

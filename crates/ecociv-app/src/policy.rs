@@ -243,7 +243,8 @@ pub fn covers_unit(caller: &Caller, unit: &str) -> bool {
 /// Whether a caller may see a task update: approved ones every signed-in user, the rest within
 /// the unit scope.
 pub fn can_see_task_update(caller: &Caller, t: &TaskUpdate) -> bool {
-    (caller.user().is_some() && t.status == WorkflowStatus::Approved) || covers_unit(caller, &t.unit)
+    (caller.user().is_some() && t.status == WorkflowStatus::Approved)
+        || covers_unit(caller, &t.unit)
 }
 
 /// `require` plus the value scope: the caller reports (indicator, region). A unit that only

@@ -96,7 +96,11 @@ pub struct TaskBoard {
 }
 
 /// The reporter a unit or region code names.
-fn reporter_of(model: &Model, unit: Option<&str>, region: Option<&str>) -> AppResult<Option<Reporter>> {
+fn reporter_of(
+    model: &Model,
+    unit: Option<&str>,
+    region: Option<&str>,
+) -> AppResult<Option<Reporter>> {
     if let Some(code) = unit {
         let u = model.unit(code).ok_or_else(|| {
             AppError::invalid(
@@ -137,6 +141,7 @@ impl App {
         unit: Option<&str>,
         region: Option<&str>,
     ) -> AppResult<Option<Reporter>> {
+        policy::require(caller, Action::ReadInternal)?;
         let model = self.model().await?;
         match caller.user() {
             Some(u) if !is_citywide(u) => {
@@ -147,7 +152,12 @@ impl App {
     }
 
     /// What `reporter` owes for `period` (a year, quarter or month), each item with its state.
-    pub async fn owed(&self, caller: &Caller, period: &str, reporter: &Reporter) -> AppResult<Owed> {
+    pub async fn owed(
+        &self,
+        caller: &Caller,
+        period: &str,
+        reporter: &Reporter,
+    ) -> AppResult<Owed> {
         policy::require(caller, Action::ReadInternal)?;
         let ctx = self.ctx(caller).await?;
         let model = &ctx.model;
@@ -301,7 +311,9 @@ impl App {
 
     /// Every key task with its latest update the caller may see and why it is late in `year`.
     pub async fn task_board(&self, caller: &Caller, year: i32) -> AppResult<TaskBoard> {
-        let updates = self.list_task_updates(caller, &TaskQuery::default()).await?;
+        let updates = self
+            .list_task_updates(caller, &TaskQuery::default())
+            .await?;
         let model = self.model().await?;
         let rows = model
             .plan
@@ -373,7 +385,9 @@ impl App {
                     .unwrap_or_default();
                 let previous = previous
                     .iter()
-                    .find(|p| p.indicator == v.indicator && p.region == v.region && p.period == prev)
+                    .find(|p| {
+                        p.indicator == v.indicator && p.region == v.region && p.period == prev
+                    })
                     .cloned();
                 inbox.values.push(InboxValue { value: v, previous });
             }

@@ -13,11 +13,19 @@ const MAX_PASSWORD: usize = 1024;
 impl App {
     /// Checks a user name and password and opens a session; `client` (an address) goes into the
     /// audit log. Unknown names and wrong passwords are refused alike.
-    pub async fn login(&self, username: &str, password: &str, client: &str) -> AppResult<NewSession> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> AppResult<NewSession> {
         if username.len() > MAX_USERNAME || password.len() > MAX_PASSWORD {
             return Err(AppError::invalid("username", Msg::CredentialsTooLong));
         }
-        Ok(self.store().login(username.trim(), password, client).await?)
+        Ok(self
+            .store()
+            .login(username.trim(), password, client)
+            .await?)
     }
 
     /// The live session of a token, if any.

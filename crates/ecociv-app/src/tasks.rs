@@ -66,7 +66,11 @@ impl App {
 
     /// Saves a progress update of a task the caller's unit leads or joins, and submits it when
     /// asked.
-    pub async fn save_task_update(&self, caller: &Caller, input: SaveTask) -> AppResult<TaskUpdate> {
+    pub async fn save_task_update(
+        &self,
+        caller: &Caller,
+        input: SaveTask,
+    ) -> AppResult<TaskUpdate> {
         policy::require(caller, Action::WriteTask)?;
         let unit = input
             .unit

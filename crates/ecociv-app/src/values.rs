@@ -3,8 +3,8 @@
 
 use ecociv_i18n::Msg;
 use ecociv_store::{
-    DataValue, EvidenceLink, EvidenceTarget, ImportOptions, ImportSummary, Provenance,
-    ReviewEntry, ValueFilter, ValueInput, WorkflowStatus,
+    DataValue, EvidenceLink, EvidenceTarget, ImportOptions, ImportSummary, Provenance, ReviewEntry,
+    ValueFilter, ValueInput, WorkflowStatus,
 };
 
 use crate::error::{AppError, AppResult};
@@ -256,7 +256,12 @@ impl App {
         Ok(v)
     }
 
-    pub async fn submit_value(&self, caller: &Caller, id: i64, version: i64) -> AppResult<DataValue> {
+    pub async fn submit_value(
+        &self,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+    ) -> AppResult<DataValue> {
         self.value_for(caller, id, Action::WriteValue).await?;
         Ok(self
             .store()
@@ -315,7 +320,12 @@ impl App {
 
     /// A remark on a value by a unit that takes part in it (or by whoever reports or reviews
     /// it): kept with its review history, it changes nothing.
-    pub async fn comment_value(&self, caller: &Caller, id: i64, text: &str) -> AppResult<ReviewEntry> {
+    pub async fn comment_value(
+        &self,
+        caller: &Caller,
+        id: i64,
+        text: &str,
+    ) -> AppResult<ReviewEntry> {
         policy::require(caller, Action::CommentValue)?;
         let ctx = self.ctx(caller).await?;
         let v = self.store().value(id).await?;

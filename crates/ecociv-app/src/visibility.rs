@@ -63,10 +63,25 @@ mod tests {
             status,
             live,
         };
-        assert!(public_sees(&v(WorkflowStatus::Approved, true, "a", "2024"), &p));
-        assert!(!public_sees(&v(WorkflowStatus::Approved, false, "a", "2024"), &p));
-        assert!(!public_sees(&v(WorkflowStatus::Submitted, true, "a", "2024"), &p));
-        assert!(!public_sees(&v(WorkflowStatus::Approved, true, "b", "2024"), &p));
-        assert!(!public_sees(&v(WorkflowStatus::Approved, true, "a", "2023"), &p));
+        assert!(public_sees(
+            &v(WorkflowStatus::Approved, true, "a", "2024"),
+            &p
+        ));
+        assert!(!public_sees(
+            &v(WorkflowStatus::Approved, false, "a", "2024"),
+            &p
+        ));
+        assert!(!public_sees(
+            &v(WorkflowStatus::Submitted, true, "a", "2024"),
+            &p
+        ));
+        assert!(!public_sees(
+            &v(WorkflowStatus::Approved, true, "b", "2024"),
+            &p
+        ));
+        assert!(!public_sees(
+            &v(WorkflowStatus::Approved, true, "a", "2023"),
+            &p
+        ));
     }
 }

@@ -28,7 +28,9 @@ pub struct Calendar {
 
 impl Default for Calendar {
     fn default() -> Calendar {
-        Calendar { annual_due: (3, 31) }
+        Calendar {
+            annual_due: (3, 31),
+        }
     }
 }
 
@@ -199,7 +201,10 @@ pub fn task_overdue(
     let completed = reports
         .iter()
         .any(|r| r.state == TaskState::Completed && r.approved);
-    if let Some(d) = task.deadline.as_deref().and_then(|d| d.parse::<Date>().ok())
+    if let Some(d) = task
+        .deadline
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
         && d < today
         && !completed
     {

@@ -1,8 +1,8 @@
 //! Indicators (指标): what is measured, in which unit, and which way is better.
 
-use ecociv_i18n::{Msg, Words};
 use crate::area::Area;
 use crate::measure::MeasureUnit;
+use ecociv_i18n::{Msg, Words};
 
 /// Which way is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -172,9 +172,8 @@ impl Indicator {
                         unit: self.unit.to_string(),
                     });
                 }
-                n.parse::<f64>().map_err(|_| Msg::NotANumber {
-                    text: t.to_owned(),
-                })?
+                n.parse::<f64>()
+                    .map_err(|_| Msg::NotANumber { text: t.to_owned() })?
             }
         };
         self.check_value(v)?;

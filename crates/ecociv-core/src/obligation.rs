@@ -140,6 +140,21 @@ pub fn for_unit(plan: &Plan, version: Option<&CatalogueVersion>, unit: &str) -> 
     }
 }
 
+/// What a department reports itself: [`for_unit`] without the values it only takes part in
+/// while another unit leads them (those its lead reports; see [`Responsibilities`]). The
+/// reporting template of a department holds these.
+pub fn reported_by_unit(
+    plan: &Plan,
+    version: Option<&CatalogueVersion>,
+    unit: &str,
+) -> Obligations {
+    let owners = Responsibilities::of(plan, version);
+    let mut owed = for_unit(plan, version, unit);
+    owed.indicators
+        .retain(|d| owners.reports(unit, &d.indicator, &d.region));
+    owed
+}
+
 /// What a county or district (by region code) owes: its own targets and the national rows that
 /// apply to it.
 pub fn for_region(plan: &Plan, version: Option<&CatalogueVersion>, region: &str) -> Obligations {
@@ -211,9 +226,7 @@ impl Responsibilities {
         let mut by_value: HashMap<(String, String), ValueOwners> = HashMap::new();
         for unit in &plan.units {
             for due in for_unit(plan, version, &unit.name).indicators {
-                let owners = by_value
-                    .entry((due.indicator, due.region))
-                    .or_default();
+                let owners = by_value.entry((due.indicator, due.region)).or_default();
                 let list = if due.responsibility == Responsibility::Participant {
                     &mut owners.participants
                 } else {

@@ -299,7 +299,11 @@ impl Threshold {
 }
 
 /// The strictest (all-of) or loosest (any-of) level in the indicator's better direction.
-pub(crate) fn pick_level(levels: Vec<(Op, f64)>, dir: Direction, strictest: bool) -> Option<(Op, f64)> {
+pub(crate) fn pick_level(
+    levels: Vec<(Op, f64)>,
+    dir: Direction,
+    strictest: bool,
+) -> Option<(Op, f64)> {
     let higher = dir == Direction::HigherIsBetter;
     levels.into_iter().reduce(|a, b| {
         let b_stricter = if higher { b.1 > a.1 } else { b.1 < a.1 };

@@ -52,44 +52,122 @@ crate::words!(Noun {
 pub enum Msg {
     // ---- lookups -------------------------------------------------------------------------
     /// A record asked for by id or key does not exist.
-    NotFound { what: Noun, key: String },
-    UnknownIndicator { code: String },
-    UnknownRegion { code: String },
-    UnknownRegionCode { code: String },
-    UnsupportedDatabase { url: String },
-    RestoreTargetNotEmpty { url: String, events: i64 },
-    UnknownUnit { code: String },
-    UnknownTask { number: String },
-    UnknownRole { role: String },
-    UnknownStatus { status: String, allowed: String },
-    UnknownProgress { progress: String },
-    UnknownProvenance { provenance: String },
-    UnknownAction { action: String },
-    UnknownCatalogueVersion { version: String, available: String },
-    YearOutsidePlan { year: i32, from: i32, to: i32 },
-    PeriodOutsidePlan { period: String, from: i32, to: i32 },
-    InvalidPeriod { text: String, reason: String },
-    NotAYear { text: String },
-    InvalidVersionNumber { text: String },
+    NotFound {
+        what: Noun,
+        key: String,
+    },
+    UnknownIndicator {
+        code: String,
+    },
+    UnknownRegion {
+        code: String,
+    },
+    UnknownRegionCode {
+        code: String,
+    },
+    UnsupportedDatabase {
+        url: String,
+    },
+    RestoreTargetNotEmpty {
+        url: String,
+        events: i64,
+    },
+    UnknownUnit {
+        code: String,
+    },
+    UnknownTask {
+        number: String,
+    },
+    UnknownRole {
+        role: String,
+    },
+    UnknownStatus {
+        status: String,
+        allowed: String,
+    },
+    UnknownProgress {
+        progress: String,
+    },
+    UnknownProvenance {
+        provenance: String,
+    },
+    UnknownAction {
+        action: String,
+    },
+    UnknownCatalogueVersion {
+        version: String,
+        available: String,
+    },
+    YearOutsidePlan {
+        year: i32,
+        from: i32,
+        to: i32,
+    },
+    PeriodOutsidePlan {
+        period: String,
+        from: i32,
+        to: i32,
+    },
+    InvalidPeriod {
+        text: String,
+        reason: String,
+    },
+    NotAYear {
+        text: String,
+    },
+    InvalidVersionNumber {
+        text: String,
+    },
     // ---- values ----------------------------------------------------------------------------
     /// A value that does not parse or lies outside the indicator's range; `reason` from the
     /// indicator's own check.
-    BadValue { indicator: String, reason: String },
-    CommentTooLong { max: usize },
+    BadValue {
+        indicator: String,
+        reason: String,
+    },
+    CommentTooLong {
+        max: usize,
+    },
     CommentEmpty,
     ValueNotFinite,
-    YesNoOnly { indicator: String },
-    YesNoExpected { indicator: String, got: String },
-    BelowMinimum { value: String, min: String, unit: String },
-    AboveMaximum { value: String, max: String, unit: String },
-    PercentForNonPercent { indicator: String, unit: String },
-    NotANumber { text: String },
-    ThresholdSyntax { detail: String },
-    TemplateProblem { detail: String },
+    YesNoOnly {
+        indicator: String,
+    },
+    YesNoExpected {
+        indicator: String,
+        got: String,
+    },
+    BelowMinimum {
+        value: String,
+        min: String,
+        unit: String,
+    },
+    AboveMaximum {
+        value: String,
+        max: String,
+        unit: String,
+    },
+    PercentForNonPercent {
+        indicator: String,
+        unit: String,
+    },
+    NotANumber {
+        text: String,
+    },
+    ThresholdSyntax {
+        detail: String,
+    },
+    TemplateProblem {
+        detail: String,
+    },
     NameUnitOrRegionParam,
     CommentNotAllowed,
-    NarrativeTooLong { max: usize },
-    PercentOutOfRange { percent: i64 },
+    NarrativeTooLong {
+        max: usize,
+    },
+    PercentOutOfRange {
+        percent: i64,
+    },
     PercentNotWhole,
     ReasonRequired,
     ReturnReasonRequired,
@@ -102,63 +180,148 @@ pub enum Msg {
         state: Option<Phrase>,
     },
     /// The record the caller edited is gone.
-    Gone { what: Noun },
+    Gone {
+        what: Noun,
+    },
     /// Someone created the same record a moment ago.
-    CreatedMeanwhile { what: Noun },
-    InReview { what: Noun },
-    Locked { what: Noun },
-    ValueLocked { indicator: String, region: String, period: String },
-    Superseded { by: i64, action: Phrase },
-    NotInState { what: Noun, state: Phrase, action: Phrase },
-    OwnSubmission { what: Noun },
-    OpenCorrection { id: i64, state: Phrase },
-    TaskNumberInvalid { number: i64 },
-    NotResponsibleForTask { unit: String, task: u32 },
-    PeriodClosed { period: String, reason: String, of: String },
-    PeriodAlreadyClosed { period: String },
-    PeriodNotClosed { period: String },
+    CreatedMeanwhile {
+        what: Noun,
+    },
+    InReview {
+        what: Noun,
+    },
+    Locked {
+        what: Noun,
+    },
+    ValueLocked {
+        indicator: String,
+        region: String,
+        period: String,
+    },
+    Superseded {
+        by: i64,
+        action: Phrase,
+    },
+    NotInState {
+        what: Noun,
+        state: Phrase,
+        action: Phrase,
+    },
+    OwnSubmission {
+        what: Noun,
+    },
+    OpenCorrection {
+        id: i64,
+        state: Phrase,
+    },
+    TaskNumberInvalid {
+        number: i64,
+    },
+    NotResponsibleForTask {
+        unit: String,
+        task: u32,
+    },
+    PeriodClosed {
+        period: String,
+        reason: String,
+        of: String,
+    },
+    PeriodAlreadyClosed {
+        period: String,
+    },
+    PeriodNotClosed {
+        period: String,
+    },
     // ---- assigned targets, plan, catalogue ------------------------------------------------
     AssignedThresholdKind,
     AssignedDocumentRequired,
     DictionaryNotAVersion,
-    VersionIdMismatch { name: String },
-    PlanNoLongerValid { detail: String },
+    VersionIdMismatch {
+        name: String,
+    },
+    PlanNoLongerValid {
+        detail: String,
+    },
     /// Located problems of a plan or catalogue file, listed in `detail`.
-    ModelProblems { what: Noun, count: usize, detail: String },
+    ModelProblems {
+        what: Noun,
+        count: usize,
+        detail: String,
+    },
     NoCatalogueDictionary,
     NoActivePlan,
     // ---- files ---------------------------------------------------------------------------------
     FileNameInvalid,
     FileEmpty,
-    FileTooLarge { size: usize, limit: usize },
-    BodyTooLarge { limit: usize },
-    NotUtf8 { file: String, at: usize },
+    FileTooLarge {
+        size: usize,
+        limit: usize,
+    },
+    BodyTooLarge {
+        limit: usize,
+    },
+    NotUtf8 {
+        file: String,
+        at: usize,
+    },
     NoFile,
     ChooseFile,
     ChooseCsvFile,
     ChoosePlanFile,
     PlanNotUtf8,
-    UploadMalformed { detail: String },
-    UploadUnreadable { detail: String },
+    UploadMalformed {
+        detail: String,
+    },
+    UploadUnreadable {
+        detail: String,
+    },
     MissingFileField,
     /// An all-or-nothing import refused: `count` problems, the first ones in `first`.
-    ImportRejected { file: String, count: usize, first: String },
-    WorkbookRejected { file: String, count: usize, first: String },
+    ImportRejected {
+        file: String,
+        count: usize,
+        first: String,
+    },
+    WorkbookRejected {
+        file: String,
+        count: usize,
+        first: String,
+    },
     NoDataRows,
-    ImportOutOfScope { indicator: String, region: String },
+    /// The line above a refused import's list of problems.
+    RejectedSummary {
+        workbook: bool,
+        count: usize,
+    },
+    ImportOutOfScope {
+        indicator: String,
+        region: String,
+    },
     // ---- accounts and sessions ---------------------------------------------------------------
-    PasswordTooShort { min: usize },
+    PasswordTooShort {
+        min: usize,
+    },
     PasswordIsUsername,
-    UsernameInvalid { name: String },
-    UsernameTaken { name: String },
+    UsernameInvalid {
+        name: String,
+    },
+    UsernameTaken {
+        name: String,
+    },
     DisplayNameEmpty,
-    BindingRequired { role: Phrase },
-    BindingNotAllowed { role: Phrase },
+    BindingRequired {
+        role: Phrase,
+    },
+    BindingNotAllowed {
+        role: Phrase,
+    },
     CannotDisableSelf,
     WrongCurrentPassword,
     CredentialsTooLong,
     InvalidCredentials,
-    AccountLocked { until: String },
+    AccountLocked {
+        until: String,
+    },
     AccountDisabled,
     // ---- policy ------------------------------------------------------------------------------
     SignInRequired,
@@ -181,36 +344,101 @@ pub enum Msg {
         indicator: String,
         lead: String,
     },
-    TaskOutOfScope { who: String, action: Phrase, unit: String },
+    TaskOutOfScope {
+        who: String,
+        action: Phrase,
+        unit: String,
+    },
     NotVisible,
     EvidenceOutOfScope,
-    TemplateOfOtherReporter { who: String, asked: String },
+    TemplateOfOtherReporter {
+        who: String,
+        asked: String,
+    },
     NameUnitOrRegion,
     UnitRequired,
     // ---- web layers ----------------------------------------------------------------------------
     CsrfMissing,
     CrossSite,
-    RateLimited { seconds: u64 },
-    JsonSyntax { detail: String },
+    RateLimited {
+        seconds: u64,
+    },
+    JsonSyntax {
+        detail: String,
+    },
     JsonContentType,
-    JsonUnreadable { detail: String },
-    JsonMissingField { field: String },
-    JsonUnknownField { field: String },
-    JsonWrongType { field: String, detail: String },
-    JsonOther { detail: String },
-    NoSuchPath { path: String },
-    MethodNotAllowed { method: String, path: String },
-    Internal { id: String },
-    FontsMissing { reason: String },
-    NotPublished { year: i32, range: Option<(i32, i32)> },
-    IndicatorNotPublished { code: String },
-    NoOpenDataFile { file: String, available: String },
+    JsonUnreadable {
+        detail: String,
+    },
+    JsonMissingField {
+        field: String,
+    },
+    JsonUnknownField {
+        field: String,
+    },
+    JsonWrongType {
+        field: String,
+        detail: String,
+    },
+    JsonOther {
+        detail: String,
+    },
+    NoSuchPath {
+        path: String,
+    },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+    },
+    Internal {
+        id: String,
+    },
+    FontsMissing {
+        reason: String,
+    },
+    NotPublished {
+        year: i32,
+        range: Option<(i32, i32)>,
+    },
+    IndicatorNotPublished {
+        code: String,
+    },
+    NoOpenDataFile {
+        file: String,
+        available: String,
+    },
     NothingPublished,
-    TaskNotInPlan { number: String },
-    IndicatorNotInPlan { code: String },
-    YearNotInRange { text: String, from: i32, to: i32 },
-    TaskDeadlinePassed { deadline: String },
-    TaskNoProgress { unit: String, year: i32 },
+    TaskNotInPlan {
+        number: String,
+    },
+    IndicatorNotInPlan {
+        code: String,
+    },
+    YearNotInRange {
+        text: String,
+        from: i32,
+        to: i32,
+    },
+    TaskDeadlinePassed {
+        deadline: String,
+    },
+    /// The record a stale edit met: 「。当前：95（待审核，版本 3）」, with who changed it when
+    /// known (「95（待审核，版本 3，张三 于 2026-01-02 10:00 修改）」 follows from `by`).
+    CurrentRecord {
+        value: String,
+        state: Option<Phrase>,
+        version: i64,
+        by: Option<(String, String)>,
+    },
+    /// The dashboard's note on the national standard evaluated against.
+    CatalogueNote {
+        title: String,
+        applicable: usize,
+    },
+    TaskNoProgress {
+        unit: String,
+        year: i32,
+    },
     // ---- plan check ----------------------------------------------------------------------------
     /// A plan target laxer than the national row of the version in force.
     TargetLaxerThanNational {
@@ -235,7 +463,11 @@ impl Msg {
         match self {
             NotFound { what, key } => {
                 let what = w(what);
-                tr!(lang, "{what}“{key}”不存在", "The {what} “{key}” does not exist")
+                tr!(
+                    lang,
+                    "{what}“{key}”不存在",
+                    "The {what} “{key}” does not exist"
+                )
             }
             UnknownIndicator { code } => {
                 tr!(lang, "未知的指标“{code}”", "Unknown indicator “{code}”")
@@ -353,16 +585,12 @@ impl Msg {
                 "Wrong unit: “{indicator}” is measured in “{unit}”, not %"
             ),
             NotANumber { text } => tr!(lang, "“{text}”不是数字", "“{text}” is not a number"),
-            ThresholdSyntax { detail } => tr!(
-                lang,
-                "{detail}",
-                "Invalid target expression: {detail}"
-            ),
-            TemplateProblem { detail } => tr!(
-                lang,
-                "{detail}",
-                "The template cannot be made: {detail}"
-            ),
+            ThresholdSyntax { detail } => {
+                tr!(lang, "{detail}", "Invalid target expression: {detail}")
+            }
+            TemplateProblem { detail } => {
+                tr!(lang, "{detail}", "The template cannot be made: {detail}")
+            }
             NameUnitOrRegionParam => tr!(
                 lang,
                 "请指定单位（unit）或行政区（region）",
@@ -551,11 +779,9 @@ impl Msg {
                     "This value already has a record in review (no. {id}, {state}); deal with it first"
                 )
             }
-            TaskNumberInvalid { number } => tr!(
-                lang,
-                "任务编号{number}无效",
-                "Invalid task number {number}"
-            ),
+            TaskNumberInvalid { number } => {
+                tr!(lang, "任务编号{number}无效", "Invalid task number {number}")
+            }
             NotResponsibleForTask { unit, task } => tr!(
                 lang,
                 "{unit}不是第{task}项任务的牵头或参与单位",
@@ -646,31 +872,11 @@ impl Msg {
                 "{file}不是 UTF-8 编码（第{at}字节处无效）；若为 Excel 导出的 GBK 文件，请另存为“CSV UTF-8”",
                 "{file} is not UTF-8 (invalid at byte {at}); save a GBK file from Excel as “CSV UTF-8”"
             ),
-            NoFile => tr!(
-                lang,
-                "请选择要上传的文件",
-                "Choose a file to upload"
-            ),
-            ChooseFile => tr!(
-                lang,
-                "请选择要上传的文件",
-                "Choose a file to upload"
-            ),
-            ChooseCsvFile => tr!(
-                lang,
-                "请选择要导入的 CSV 文件",
-                "Choose the file to import"
-            ),
-            ChoosePlanFile => tr!(
-                lang,
-                "请选择方案文件（TOML）",
-                "Choose a plan file (TOML)"
-            ),
-            PlanNotUtf8 => tr!(
-                lang,
-                "方案文件须为 UTF-8 编码",
-                "A plan file must be UTF-8"
-            ),
+            NoFile => tr!(lang, "请选择要上传的文件", "Choose a file to upload"),
+            ChooseFile => tr!(lang, "请选择要上传的文件", "Choose a file to upload"),
+            ChooseCsvFile => tr!(lang, "请选择要导入的 CSV 文件", "Choose the file to import"),
+            ChoosePlanFile => tr!(lang, "请选择方案文件（TOML）", "Choose a plan file (TOML)"),
+            PlanNotUtf8 => tr!(lang, "方案文件须为 UTF-8 编码", "A plan file must be UTF-8"),
             UploadMalformed { detail } => tr!(
                 lang,
                 "上传格式有误：{detail}",
@@ -702,6 +908,16 @@ impl Msg {
                 "{file} has {count} problem(s); nothing was imported: {first}"
             ),
             NoDataRows => tr!(lang, "文件中没有数据行", "The file has no data rows"),
+            RejectedSummary { workbook, count } => match (lang, workbook) {
+                (Lang::Zh, true) => format!("工作簿有 {count} 处错误，未导入任何数据："),
+                (Lang::Zh, false) => format!("导入文件有 {count} 处错误，未导入任何数据："),
+                (Lang::En, true) => {
+                    format!("The workbook has {count} problem(s); nothing was imported:")
+                }
+                (Lang::En, false) => {
+                    format!("The file has {count} problem(s); nothing was imported:")
+                }
+            },
             ImportOutOfScope { indicator, region } => tr!(
                 lang,
                 "无权填报“{indicator}”在“{region}”的数据",
@@ -749,21 +965,13 @@ impl Msg {
                 "不能停用自己的账户",
                 "You cannot disable your own account"
             ),
-            WrongCurrentPassword => tr!(
-                lang,
-                "当前密码不正确",
-                "The current password is wrong"
-            ),
+            WrongCurrentPassword => tr!(lang, "当前密码不正确", "The current password is wrong"),
             CredentialsTooLong => tr!(
                 lang,
                 "用户名或密码过长",
                 "The user name or password is too long"
             ),
-            InvalidCredentials => tr!(
-                lang,
-                "用户名或密码错误",
-                "Wrong user name or password"
-            ),
+            InvalidCredentials => tr!(lang, "用户名或密码错误", "Wrong user name or password"),
             AccountLocked { until } => tr!(
                 lang,
                 "连续登录失败次数过多，账户已锁定至 {until}，请稍后再试或联系管理员",
@@ -841,11 +1049,7 @@ impl Msg {
                 "请用 unit（单位代码）或 region（县区代码）指定要生成模板的单位或县区",
                 "Name the unit (unit code) or county (region code) whose template to make"
             ),
-            UnitRequired => tr!(
-                lang,
-                "请指定单位代码（unit）",
-                "Name the unit code (unit)"
-            ),
+            UnitRequired => tr!(lang, "请指定单位代码（unit）", "Name the unit code (unit)"),
             CsrfMissing => tr!(
                 lang,
                 "缺少或无效的 CSRF 令牌：已登录时修改数据的请求须带请求头 X-CSRF-Token 或表单字段 csrf_token（登录后由 GET /api/v1/session 返回）",
@@ -959,6 +1163,32 @@ impl Msg {
                 lang,
                 "年份“{text}”无效：应在{from}–{to}年之间",
                 "Invalid year “{text}”: it must lie between {from} and {to}"
+            ),
+            CurrentRecord {
+                value,
+                state,
+                version,
+                by,
+            } => {
+                let state = state
+                    .as_ref()
+                    .map(|s| s.get(lang).to_owned())
+                    .unwrap_or_default();
+                match (lang, by) {
+                    (Lang::Zh, None) => format!("。当前：{value}（{state}，版本 {version}）"),
+                    (Lang::En, None) => format!(". Now: {value} ({state}, version {version})"),
+                    (Lang::Zh, Some((who, when))) => {
+                        format!("{value}（{state}，版本 {version}，{who} 于 {when} 修改）")
+                    }
+                    (Lang::En, Some((who, when))) => {
+                        format!("{value} ({state}, version {version}, changed by {who} at {when})")
+                    }
+                }
+            }
+            CatalogueNote { title, applicable } => tr!(
+                lang,
+                "国家标准：{title}；适用的约束性指标共{applicable}项",
+                "National standard: {title}; {applicable} binding indicators apply"
             ),
             TaskDeadlinePassed { deadline } => tr!(
                 lang,

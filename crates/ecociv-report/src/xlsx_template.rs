@@ -291,7 +291,7 @@ impl Layout {
                     ));
                 }
                 (
-                    obligation::for_unit(plan, version, name),
+                    obligation::reported_by_unit(plan, version, name),
                     Reporter::Unit(name.to_owned()),
                 )
             }

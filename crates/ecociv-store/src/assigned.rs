@@ -128,7 +128,10 @@ pub(crate) fn check(
         return Err(StoreError::invalid("threshold", e));
     }
     if input.document.trim().is_empty() {
-        return Err(StoreError::invalid("document", Msg::AssignedDocumentRequired));
+        return Err(StoreError::invalid(
+            "document",
+            Msg::AssignedDocumentRequired,
+        ));
     }
     Ok((ind.code.clone(), reg.code.clone(), threshold.to_string()))
 }

@@ -58,4 +58,3 @@ pub(crate) async fn table_snapshots<T: serde::Serialize>(
         })
         .collect()
 }
-

@@ -195,12 +195,9 @@ impl Store {
         let plan = &model.plan;
         let version = check_year_version(&model, year, catalogue_version)?;
         let region_pos = match region {
-            Some(r) => Some(
-                plan.find_region(r)
-                    .ok_or_else(|| {
-                        StoreError::invalid("region", Msg::UnknownRegion { code: r.to_owned() })
-                    })?,
-            ),
+            Some(r) => Some(plan.find_region(r).ok_or_else(|| {
+                StoreError::invalid("region", Msg::UnknownRegion { code: r.to_owned() })
+            })?),
             None => None,
         };
         let key = Key {

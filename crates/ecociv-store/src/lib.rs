@@ -65,11 +65,11 @@ pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary};
 pub use model::Model;
 pub use period::PeriodState;
-pub use session::{NewSession, SessionInfo};
 pub use review::Transition;
+pub use review::WorkflowStatus;
+pub use session::{NewSession, SessionInfo};
 pub use task::{TaskState, TaskUpdate, TaskUpdateFilter, TaskUpdateInput};
 pub use user::{LoginError, NewUser, Role, User, UserUpdate};
-pub use review::WorkflowStatus;
 pub use value::{DataValue, Provenance, ReviewEntry, ValueFilter, ValueInput};
 pub use workbook::{
     WorkbookError, WorkbookImport, WorkbookOptions, WorkbookReport, WorkbookSummary, WorkbookTask,

@@ -125,25 +125,23 @@ fn build_catalogue(files: &[(String, String, String)]) -> Result<Catalogue> {
         .filter(|(_, k, _)| k == "version")
         .map(|(n, _, t)| (n.as_str(), t.as_str()))
         .collect();
-    Catalogue::load((&dict.0, &dict.2), &versions)
-        .map_err(|d| {
-            StoreError::Model(Msg::ModelProblems {
-                what: Noun::CatalogueVersion,
-                count: d.len(),
-                detail: d.to_string(),
-            })
+    Catalogue::load((&dict.0, &dict.2), &versions).map_err(|d| {
+        StoreError::Model(Msg::ModelProblems {
+            what: Noun::CatalogueVersion,
+            count: d.len(),
+            detail: d.to_string(),
         })
+    })
 }
 
 fn load_plan(name: &str, text: &str, catalogue: &Catalogue) -> Result<Plan> {
-    Plan::load(name, text, catalogue)
-        .map_err(|d| {
-            StoreError::Model(Msg::ModelProblems {
-                what: Noun::PlanVersion,
-                count: d.len(),
-                detail: d.to_string(),
-            })
+    Plan::load(name, text, catalogue).map_err(|d| {
+        StoreError::Model(Msg::ModelProblems {
+            what: Noun::PlanVersion,
+            count: d.len(),
+            detail: d.to_string(),
         })
+    })
 }
 
 /// File name of a built-in catalogue file as stored: `indicators`, `2019`, …
@@ -506,7 +504,6 @@ pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::Audited
     kinds: &["catalogue", "plan_version", "setting", "indicator"],
     rows: |c| Box::pin(audited_rows(c)),
 };
-
 
 impl Store {
     /// The active plan and catalogue as last loaded by this process (no database round trip).

@@ -197,7 +197,10 @@ pub(crate) const AUDITED: crate::audited::AuditedTable = crate::audited::Audited
 /// Checks a password against the policy: at least 10 characters, not the user name.
 pub fn check_password(username: &str, password: &str) -> Result<()> {
     if password.chars().count() < 10 {
-        return Err(StoreError::invalid("password", Msg::PasswordTooShort { min: 10 }));
+        return Err(StoreError::invalid(
+            "password",
+            Msg::PasswordTooShort { min: 10 },
+        ));
     }
     if password.eq_ignore_ascii_case(username) {
         return Err(StoreError::invalid("password", Msg::PasswordIsUsername));

@@ -13,8 +13,8 @@ use sqlx::{AnyConnection, Row};
 use ecociv_i18n::{Msg, Noun, Phrase};
 
 use crate::period::{check_period, ensure_open};
-use crate::review::{self, Reviewed, Transition, add_review};
 pub use crate::review::WorkflowStatus;
+use crate::review::{self, Reviewed, Transition, add_review};
 use crate::tx::WriteTx;
 use crate::{Actor, Result, Store, StoreError};
 
@@ -32,6 +32,13 @@ pub enum Provenance {
     /// 示例数据: never real.
     Demo,
 }
+
+ecociv_i18n::words!(Provenance {
+    Form => "表单填报", "form";
+    Import => "文件导入", "file import";
+    Engine => "监测计算", "computed from monitoring data";
+    Demo => "示例数据", "demo data";
+});
 
 impl Provenance {
     pub fn as_str(self) -> &'static str {

@@ -38,9 +38,7 @@ pub(crate) fn is_known_entity(entity: &str) -> bool {
 }
 
 /// Every registered table's rows.
-async fn audited_state(
-    conn: &mut sqlx::AnyConnection,
-) -> Result<Vec<(String, serde_json::Value)>> {
+async fn audited_state(conn: &mut sqlx::AnyConnection) -> Result<Vec<(String, serde_json::Value)>> {
     let mut out = Vec::new();
     for t in TABLES {
         out.extend((t.rows)(conn).await?);
@@ -182,9 +180,7 @@ impl Store {
         // Rows the log says exist but the database lost.
         let mut missing: Vec<(&String, i64)> = latest
             .iter()
-            .filter(|(e, (_, after))| {
-                after.is_some() && is_state_entity(e) && !seen.contains(*e)
-            })
+            .filter(|(e, (_, after))| after.is_some() && is_state_entity(e) && !seen.contains(*e))
             .map(|(e, (s, _))| (e, *s))
             .collect();
         missing.sort_by_key(|(_, s)| *s);
@@ -213,7 +209,10 @@ mod tests {
 
     #[test]
     fn no_kind_is_registered_twice_and_occurrences_are_not_rows() {
-        let mut kinds: Vec<&str> = TABLES.iter().flat_map(|t| t.kinds.iter().copied()).collect();
+        let mut kinds: Vec<&str> = TABLES
+            .iter()
+            .flat_map(|t| t.kinds.iter().copied())
+            .collect();
         let n = kinds.len();
         kinds.sort_unstable();
         kinds.dedup();

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ecociv_store::testing::TestDb;
 use ecociv_store::{
-    Actor, Selection, AuditFilter, ImportOptions, LoginError, ManualClock, NewUser, Provenance,
-    Role, StoreConfig, StoreError, ValueFilter, ValueInput, both_backends,
+    Actor, AuditFilter, ImportOptions, LoginError, ManualClock, NewUser, Provenance, Role,
+    Selection, StoreConfig, StoreError, ValueFilter, ValueInput, both_backends,
 };
 
 fn input(indicator: &str, period: &str, value: &str) -> ValueInput {
@@ -478,7 +478,8 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        s.evaluation(1900, None, None, &Selection::everything()).await,
+        s.evaluation(1900, None, None, &Selection::everything())
+            .await,
         Err(StoreError::Invalid(_))
     ));
 }

@@ -5,7 +5,7 @@
 
 use ecociv_store::testing::TestDb;
 use ecociv_store::{
-    Actor, Selection, AuditFilter, StoreError, TaskState, TaskUpdateFilter, ValueFilter,
+    Actor, AuditFilter, Selection, StoreError, TaskState, TaskUpdateFilter, ValueFilter,
     ValueInput, WorkbookImport, WorkbookOptions, WorkbookTask, WorkbookValue, WorkflowStatus,
     both_backends,
 };

@@ -142,7 +142,12 @@ async fn approved_values_are_locked_and_corrected_by_a_new_version_with_a_reason
 
     // Until the correction is approved the old value stays in force, unchanged.
     let eval = s
-        .evaluation(2023, None, Some("411700"), &ecociv_store::Selection::everything())
+        .evaluation(
+            2023,
+            None,
+            Some("411700"),
+            &ecociv_store::Selection::everything(),
+        )
         .await
         .unwrap();
     let r = eval
@@ -507,7 +512,12 @@ async fn two_app_servers_on_one_database_agree(db: &TestDb) {
         .await
         .unwrap();
     let before = b
-        .evaluation(2024, None, Some("411700"), &ecociv_store::Selection::everything())
+        .evaluation(
+            2024,
+            None,
+            Some("411700"),
+            &ecociv_store::Selection::everything(),
+        )
         .await
         .unwrap();
     let v = a
@@ -517,7 +527,12 @@ async fn two_app_servers_on_one_database_agree(db: &TestDb) {
     let v = a.submit_value(&reporter(), v.id, v.version).await.unwrap();
     a.approve_value(&reviewer(), v.id, v.version).await.unwrap();
     let after = b
-        .evaluation(2024, None, Some("411700"), &ecociv_store::Selection::everything())
+        .evaluation(
+            2024,
+            None,
+            Some("411700"),
+            &ecociv_store::Selection::everything(),
+        )
         .await
         .unwrap();
     assert!(after.generation > before.generation, "b sees a's writes");

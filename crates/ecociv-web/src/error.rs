@@ -1,22 +1,32 @@
-//! One error type for the whole API: `{"code", "message", "details"}`.
+//! Errors as HTTP answers: the application's [`AppError`] or one of the web layers' own (a
+//! missing CSRF token, a cross-site request, too many logins, a body that is not JSON).
 //!
-//! 4xx carry a clear Chinese message naming the field; 5xx carry a generic message, and the cause
-//! is logged once, here, with an id the user can quote.
+//! A handler or layer returns an [`ApiError`]; its response carries the error itself in its
+//! extensions, beside a JSON body in Chinese. The outer layer [`render_errors`] then renders it
+//! for whoever asked, in their language: the JSON `{"code", "message", "details"}` for the API
+//! and programs, an error page (or the login page) for browsers on pages. Nothing parses a
+//! rendered error back.
 
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ecociv_store::{LoginError, StoreError};
-
-use crate::documents::DocumentError;
+use ecociv_app::AppError;
+use ecociv_i18n::{Lang, Msg};
 use serde_json::{Value, json};
+
+use crate::state::AppState;
 
 /// The JSON body of every error response.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
-    /// `conflict`, `workflow`, `too_large`, `import_rejected`, `csrf`, `rate_limited`, `internal`.
+    /// `conflict`, `workflow`, `too_large`, `import_rejected`, `csrf`, `rate_limited`, `locked`,
+    /// `fonts_missing`, `method_not_allowed`, `internal`.
     pub code: String,
-    /// What went wrong, in Chinese, naming the field.
+    /// What went wrong, naming the field, in the language asked for (`?lang=en`, the `lang`
+    /// cookie or `Accept-Language`; Chinese by default).
     pub message: String,
     /// More: the field (`{"field": "value"}`), the current state on a conflict
     /// (`{"current": {...}}`), the per-row report of a refused import.
@@ -24,182 +34,218 @@ pub struct ErrorBody {
     pub details: Value,
 }
 
-/// An API error.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub details: Value,
+/// An error answer.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    App(AppError),
+    /// The session's CSRF token is missing or wrong.
+    Csrf,
+    /// A state-changing request from another site.
+    CrossSite,
+    /// Too many login attempts from one address.
+    RateLimited {
+        seconds: u64,
+    },
+    /// The body is not JSON (400), not declared as JSON (415), or lacks or mistypes a field
+    /// (422).
+    Body {
+        status: StatusCode,
+        field: String,
+        message: Msg,
+    },
+    NoSuchPath {
+        path: String,
+    },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+    },
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        ApiError::App(e)
+    }
+}
+
+impl From<ecociv_app::Rejection> for ApiError {
+    fn from(r: ecociv_app::Rejection) -> ApiError {
+        ApiError::App(AppError::Rejected(r))
+    }
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: Value::Null,
-        }
-    }
-
-    pub fn with_details(mut self, details: Value) -> ApiError {
-        self.details = details;
-        self
-    }
-
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "请先登录（POST /api/v1/session）",
-        )
-    }
-
-    pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
-    }
-
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
-    }
-
-    /// A bad field: 422 with the field named.
-    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
-            .with_details(json!({ "field": field }))
+        ApiError::App(AppError::Unauthenticated)
     }
 
     pub fn too_large(limit: usize) -> ApiError {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("请求体过大：上限为 {} 字节（可由管理员配置）", limit),
-        )
-        .with_details(json!({ "limit": limit }))
+        ApiError::App(AppError::TooLarge { limit })
     }
 
-    /// A server-side failure: logged once with an id; the user gets a generic message.
+    pub fn invalid(field: &str, message: Msg) -> ApiError {
+        ApiError::App(AppError::invalid(field, message))
+    }
+
+    pub fn not_found(message: Msg) -> ApiError {
+        ApiError::App(AppError::NotFound(message))
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        let id: u32 = rand_id();
-        tracing::error!(error_id = id, "internal error: {cause}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("服务器内部错误，请稍后重试；如持续出现，请联系管理员并提供错误编号 {id:08x}"),
-        )
+        ApiError::App(AppError::internal(cause))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::App(e) => match e {
+                AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Invalid { .. } | AppError::Rejected(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                AppError::Conflict { .. } | AppError::Workflow(_) => StatusCode::CONFLICT,
+                AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                AppError::Login { locked: false, .. } => StatusCode::UNAUTHORIZED,
+                AppError::Login { locked: true, .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Csrf | ApiError::CrossSite => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Body { status, .. } => *status,
+            ApiError::NoSuchPath { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::App(e) => e.code(),
+            ApiError::Csrf | ApiError::CrossSite => "csrf",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Body { .. } => "invalid",
+            ApiError::NoSuchPath { .. } => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ApiError::App(e) => e.message(lang),
+            ApiError::Csrf => Msg::CsrfMissing.text(lang),
+            ApiError::CrossSite => Msg::CrossSite.text(lang),
+            ApiError::RateLimited { seconds } => Msg::RateLimited { seconds: *seconds }.text(lang),
+            ApiError::Body { message, .. } => message.text(lang),
+            ApiError::NoSuchPath { path } => Msg::NoSuchPath { path: path.clone() }.text(lang),
+            ApiError::MethodNotAllowed { method, path } => Msg::MethodNotAllowed {
+                method: method.clone(),
+                path: path.clone(),
+            }
+            .text(lang),
+        }
+    }
+
+    pub fn details(&self) -> Value {
+        match self {
+            ApiError::App(e) => e.details(),
+            ApiError::Body { field, .. } => json!({ "field": field }),
+            _ => Value::Null,
+        }
+    }
+
+    /// The JSON answer in `lang`.
+    pub fn json(&self, lang: Lang) -> Response {
+        let body = ErrorBody {
+            code: self.code().to_owned(),
+            message: self.message(lang),
+            details: self.details(),
+        };
+        (self.status(), axum::Json(body)).into_response()
     }
 }
 
-fn rand_id() -> u32 {
-    // Not security relevant: only to correlate a report with the log line.
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-        .unwrap_or(0);
-    t.wrapping_mul(2_654_435_761)
-}
+/// The error behind a response, for [`render_errors`].
+#[derive(Debug, Clone)]
+pub(crate) struct Failed(pub ApiError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            code: self.code.to_owned(),
-            message: self.message,
-            details: self.details,
+        let mut resp = self.json(Lang::Zh);
+        resp.extensions_mut().insert(Failed(self));
+        resp
+    }
+}
+
+/// The language of a JSON error: `?lang=`, the `lang` cookie, `Accept-Language`, else Chinese.
+fn api_lang(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+    crate::pages::lang_from(uri.query(), headers)
+        .or_else(|| {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Whether an answer to this request should be a page: not the API, and for downloads and open
+/// data only when a browser asks (it accepts HTML).
+fn wants_page(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    let path = uri.path();
+    let browser = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    !path.starts_with("/api")
+        && (browser || !(path.starts_with("/reports/") || path.starts_with("/open-data")))
+}
+
+/// Renders the error a handler or a layer answered with, for whoever asked: JSON in the
+/// caller's language for the API and programs; for browsers on pages the login page (nobody
+/// signed in) or an error page inside the site's frame. Runs twice: inside the session layer,
+/// where the page knows who is signed in, and outermost, for the layers' own errors.
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let is_get = req.method() == axum::http::Method::GET;
+    let user = req.extensions().get::<crate::auth::CurrentUser>().cloned();
+    let mut resp = next.run(req).await;
+    let Some(Failed(err)) = resp.extensions_mut().remove::<Failed>() else {
+        return resp;
+    };
+    if !wants_page(&uri, &headers) {
+        let lang = api_lang(&uri, &headers);
+        return if lang == Lang::Zh {
+            resp
+        } else {
+            err.json(lang)
         };
-        (self.status, axum::Json(body)).into_response()
     }
+    let lang = crate::pages::lang_from(uri.query(), &headers).unwrap_or_default();
+    if matches!(err, ApiError::App(AppError::Unauthenticated)) {
+        // After login, come back to the page; a form posted without a session cannot be
+        // replayed, so it comes back to the start page.
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let back = if is_get { path } else { "/" };
+        let next_path: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", back)
+            .finish();
+        return crate::pages::see_other(&format!("/login?{next_path}"));
+    }
+    let demo = state.app.has_demo().await.unwrap_or(false);
+    let ctx = crate::pages::Ctx {
+        lang,
+        session: user.and_then(|u| u.0),
+        path: uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into()),
+    };
+    crate::pages::error_page(&ctx, err.status(), err.message(lang), demo)
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
-            StoreError::Conflict { message, current } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", message)
-                    .with_details(json!({ "current": current }))
-            }
-            StoreError::Invalid(f) => ApiError::invalid(&f.field, f.message),
-            StoreError::State(m) => ApiError::new(StatusCode::CONFLICT, "workflow", m),
-            StoreError::Import(report) => {
-                let message = format!(
-                    "导入文件有 {} 处错误，未导入任何数据：{}",
-                    report.errors.len(),
-                    report
-                        .errors
-                        .iter()
-                        .take(3)
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("；")
-                );
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", message)
-                    .with_details(serde_json::to_value(report).unwrap_or_default())
-            }
-            StoreError::Workbook(report) => rejected(
-                &report.file,
-                report.errors.iter().map(ToString::to_string).collect(),
-                serde_json::to_value(&report).unwrap_or_default(),
-            ),
-            StoreError::TooLarge { limit, .. } => ApiError::too_large(limit),
-            StoreError::Model(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
-            StoreError::Database(_)
-            | StoreError::Migrate(_)
-            | StoreError::Open(_)
-            | StoreError::Io(_) => ApiError::internal(e),
-        }
-    }
-}
-
-/// 422 `import_rejected` for a refused workbook: the first problems in the message, all of them
-/// in `details` (`{file, errors: [{sheet, cell, code, message}]}`).
-fn rejected(file: &str, lines: Vec<String>, details: Value) -> ApiError {
-    let mut message = format!("{file} 有 {} 处错误，未导入任何数据：", lines.len());
-    message.push_str(&lines.iter().take(3).cloned().collect::<Vec<_>>().join("；"));
-    if lines.len() > 3 {
-        message.push_str("……");
-    }
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", message)
-        .with_details(details)
-}
-
-impl From<DocumentError> for ApiError {
-    fn from(e: DocumentError) -> ApiError {
-        match e {
-            DocumentError::Store(s) => s.into(),
-            DocumentError::Rejected(r) => rejected(
-                &r.file,
-                r.errors.iter().map(ToString::to_string).collect(),
-                serde_json::to_value(&r).unwrap_or_default(),
-            ),
-            DocumentError::Template(t) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", t.to_string())
-            }
-            DocumentError::Version(v) => ApiError::invalid("catalogue_version", v.to_string()),
-            DocumentError::NotPublished(m) => ApiError::not_found(m),
-            DocumentError::Report(_) | DocumentError::OpenData(_) | DocumentError::Xlsx(_) => {
-                ApiError::internal(e)
-            }
-        }
-    }
-}
-
-impl From<LoginError> for ApiError {
-    fn from(e: LoginError) -> ApiError {
-        match e {
-            LoginError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
-            }
-            LoginError::Locked { .. } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string())
-            }
-            LoginError::Disabled => ApiError::forbidden(e.to_string()),
-            LoginError::Store(s) => s.into(),
-        }
-    }
-}
-
-/// Explains a JSON body error in Chinese, naming the field where serde says which.
+/// Explains a JSON body error, naming the field where serde says which.
 pub(crate) fn json_error(text: &str) -> ApiError {
     // axum: "Failed to deserialize the JSON body into the target type: <path>: <serde message>"
     let detail = text
@@ -216,23 +262,32 @@ pub(crate) fn json_error(text: &str) -> ApiError {
             .map(str::to_owned)
     };
     let (field, message) = if let Some(f) = quoted(&msg, "missing field") {
-        (f.clone(), format!("缺少字段“{f}”"))
+        (f.clone(), Msg::JsonMissingField { field: f })
     } else if let Some(f) = quoted(&msg, "unknown field") {
-        (f.clone(), format!("未知字段“{f}”"))
+        (f.clone(), Msg::JsonUnknownField { field: f })
     } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
         (
             path.clone(),
-            format!("字段“{path}”的类型或取值不正确（{msg}）"),
+            Msg::JsonWrongType {
+                field: path,
+                detail: msg,
+            },
         )
     } else {
-        (path.clone(), format!("JSON 格式错误：{msg}"))
+        (path, Msg::JsonOther { detail: msg })
     };
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid",
-        format!("请求体有误：{message}"),
-    )
-    .with_details(json!({ "field": field }))
+    ApiError::Body {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        field,
+        message,
+    }
+}
+
+/// The content type of a response, for tests and layers.
+pub(crate) fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
 }
 
 #[cfg(test)]
@@ -240,15 +295,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_errors_name_the_field_in_chinese() {
+    fn json_errors_name_the_field_in_both_languages() {
         let e = json_error(
             "Failed to deserialize the JSON body into the target type: missing field `version` at line 1 column 2",
         );
-        assert_eq!(e.details["field"], "version");
-        assert!(e.message.contains("缺少字段“version”"), "{}", e.message);
+        assert_eq!(e.details()["field"], "version");
+        assert!(
+            e.message(Lang::Zh).contains("缺少字段“version”"),
+            "{}",
+            e.message(Lang::Zh)
+        );
+        assert!(e.message(Lang::En).contains("lacks the field “version”"));
         let e = json_error(
             "Failed to deserialize the JSON body into the target type: version: invalid type: string \"x\", expected i64 at line 1 column 15",
         );
-        assert_eq!(e.details["field"], "version");
+        assert_eq!(e.details()["field"], "version");
     }
 }

@@ -1,18 +1,21 @@
-//! The ecociv web service: the JSON API under `/api/v1`, sessions, CSRF protection, login rate
-//! limiting and the authorization policy.
+//! The ecociv web service: the HTML pages and the JSON API under `/api/v1`, as two adapters of
+//! the application layer (`ecociv-app`), with sessions, CSRF protection and login rate limits.
 //!
-//! What belongs here: HTTP. Handlers parse requests, ask [`policy`] whether the signed-in user may
-//! act, call `ecociv-store`, and turn results and errors into JSON ([`error::ApiError`]). What
-//! does not: SQL (the store owns it) and domain rules (ecociv-core).
+//! What belongs here: HTTP. A handler turns a request into a call of one use case with the
+//! caller ([`auth::CurrentUser::caller`]) and typed input, and the result into JSON or HTML;
+//! errors are typed ([`error::ApiError`]) and rendered once, for whoever asked, by
+//! [`error::render_errors`]. What does not: SQL, the store (this crate does not depend on it),
+//! and every decision (who may, what a reader sees, what a status is, who is late): the
+//! application layer makes them.
 //!
 //! Layout: `api/` holds the JSON API, one module per resource; [`pages`] holds the HTML pages
-//! (templates in `templates/`, CSS and JS in `assets/`, both compiled in), which reuse
-//! [`state::AppState`], [`auth::CurrentUser`] and [`policy`]. [`app`] assembles the router;
-//! [`serve`] runs it.
+//! (templates in `templates/`, CSS and JS in `assets/`, both compiled in). [`app`] assembles the
+//! router; [`serve`] runs it.
 //!
-//! Request path, outside in: security headers → tower-http `CsrfLayer` (refuses cross-site
-//! requests by `Sec-Fetch-Site`/`Origin`) → body limits (413 with a JSON message) → login rate
-//! limit per client address → session lookup and per-session CSRF token check → handler.
+//! Request path, outside in: error rendering → security headers → tower-http `CsrfLayer`
+//! (refuses cross-site requests by `Sec-Fetch-Site`/`Origin`) → body limits (413) → login rate
+//! limit per client address → session lookup and per-session CSRF token check → error rendering
+//! with the session → routing → sign-in before writes (401 before a body is read) → handler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -31,10 +34,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub mod api;
 pub mod auth;
-pub mod documents;
 pub mod error;
+pub mod multipart;
 pub mod pages;
-pub mod policy;
 pub mod state;
 
 pub use auth::CurrentUser;
@@ -50,7 +52,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let (api_router, doc) = api::routes().split_for_parts();
     let login_limit = Arc::new(LoginLimiter::new(&state.config));
-    let upload_max = state.store.config().max_evidence_bytes + 64 * 1024;
+    let upload_max = state.app.limits().max_evidence_bytes + 64 * 1024;
 
     let mut csrf = tower_http::csrf::CsrfLayer::new();
     for origin in &state.config.trusted_origins {
@@ -59,32 +61,28 @@ pub fn app(state: AppState) -> Router {
             Err(e) => tracing::warn!("ignoring trusted origin {origin}: {e}"),
         }
     }
-    let csrf = csrf.with_rejection_response(|_| {
-        ApiError::forbidden("拒绝跨站请求：请求来自其他网站（Origin / Sec-Fetch-Site 不符）")
-            .with_code("csrf")
-            .into_response()
-    });
+    let csrf = csrf.with_rejection_response(|_| ApiError::CrossSite.into_response());
 
     Router::new()
-        .merge(pages::routes(&state))
+        .merge(pages::routes())
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
+        .route_layer(middleware::from_fn(auth::sign_in_before_writes))
         .fallback(|uri: axum::http::Uri| async move {
-            ApiError::not_found(format!(
-                "没有这个地址：{}（接口文档见 /api/docs/）",
-                uri.path()
-            ))
+            ApiError::NoSuchPath {
+                path: uri.path().to_owned(),
+            }
         })
         .method_not_allowed_fallback(|method: Method, uri: axum::http::Uri| async move {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!(
-                    "{} 不支持 {method} 请求（接口文档见 /api/docs/）",
-                    uri.path()
-                ),
-            )
+            ApiError::MethodNotAllowed {
+                method: method.to_string(),
+                path: uri.path().to_owned(),
+            }
         })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
@@ -108,7 +106,10 @@ pub fn app(state: AppState) -> Router {
             axum::http::header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(middleware::from_fn(pages::html_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -137,7 +138,7 @@ fn is_upload(req: &Request) -> bool {
 /// for streamed bodies as they are read.
 async fn body_limits(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = if is_upload(&req) {
-        state.store.config().max_evidence_bytes + 64 * 1024
+        state.app.limits().max_evidence_bytes + 64 * 1024
     } else {
         state.config.max_body_bytes
     };
@@ -153,10 +154,7 @@ async fn body_limits(State(state): State<AppState>, req: Request, next: Next) ->
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
     let resp = next.run(Request::from_parts(parts, body)).await;
     // Extractors outside our control answer an exceeded limit with a plain-text 413.
-    let plain = resp
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_none_or(|v| !v.as_bytes().starts_with(b"application/json"));
+    let plain = !error::is_json(&resp);
     if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
         return ApiError::too_large(limit).into_response();
     }
@@ -235,12 +233,7 @@ async fn login_rate_limit(
         && matches!(req.uri().path(), "/api/v1/session" | "/login")
         && let Err(wait) = limiter.check(&req)
     {
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("登录尝试过于频繁，请 {wait} 秒后再试"),
-        )
-        .into_response();
+        return ApiError::RateLimited { seconds: wait }.into_response();
     }
     next.run(req).await
 }

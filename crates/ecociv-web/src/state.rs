@@ -1,7 +1,7 @@
 //! The application state shared by every handler, and the web settings.
 
+use ecociv_app::{App, Database};
 use ecociv_report::chart::{ChartError, PngRenderer};
-use ecociv_store::Store;
 
 /// Web settings; [`WebConfig::default`] is what `ecociv serve` uses.
 #[derive(Debug, Clone)]
@@ -34,10 +34,11 @@ impl Default for WebConfig {
     }
 }
 
-/// What handlers share: the store, the settings and the chart renderer of the Word report.
+/// What handlers share: the application, the settings and the chart renderer of the Word
+/// report. Handlers call the application only.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub app: App,
     pub config: std::sync::Arc<WebConfig>,
     /// Rasterises the report's charts with a CJK font, loaded once at startup
     /// ([`AppState::with_renderer`]); `Err` says why there is none, and the report route answers
@@ -46,9 +47,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> AppState {
+    /// The state over a database (the application is made here; handlers never see the
+    /// database itself).
+    pub fn new(database: Database, config: WebConfig) -> AppState {
         AppState {
-            store,
+            app: App::new(database),
+            config: std::sync::Arc::new(config),
+            renderer: Err("服务启动时未加载中文字体".into()),
+        }
+    }
+
+    /// The state over an application made by the caller (the command line's `serve`).
+    pub fn with_app(app: App, config: WebConfig) -> AppState {
+        AppState {
+            app,
             config: std::sync::Arc::new(config),
             renderer: Err("服务启动时未加载中文字体".into()),
         }

@@ -1,13 +1,12 @@
 //! The audit log and its verification.
 
 use axum::extract::{Query, State};
-use ecociv_store::{AuditEvent, AuditFilter, VerifyReport};
+use ecociv_app::{AuditEvent, AuditFilter, VerifyReport};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -36,16 +35,18 @@ pub async fn list_events(
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<axum::Json<Vec<AuditEvent>>, ApiError> {
-    policy::require(user.user(), Action::ReadAudit)?;
     Ok(axum::Json(
         state
-            .store
-            .audit_events(&AuditFilter {
-                before_seq: q.before_seq,
-                entity: q.entity,
-                actor: q.actor,
-                limit: q.limit,
-            })
+            .app
+            .audit_events(
+                &user.caller(),
+                &AuditFilter {
+                    before_seq: q.before_seq,
+                    entity: q.entity,
+                    actor: q.actor,
+                    limit: q.limit,
+                },
+            )
             .await?,
     ))
 }
@@ -57,6 +58,5 @@ pub async fn verify(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<VerifyReport>, ApiError> {
-    policy::require(user.user(), Action::VerifyAudit)?;
-    Ok(axum::Json(state.store.verify_audit().await?))
+    Ok(axum::Json(state.app.verify_audit(&user.caller()).await?))
 }

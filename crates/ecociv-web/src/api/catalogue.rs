@@ -2,15 +2,13 @@
 //! assigned by the superior authority: read by signed-in users, changed by the coordinator.
 
 use axum::extract::{Path, State};
-use ecociv_store::model::{CatalogueFile, PlanVersion};
-use ecociv_store::{Actor, AssignedInput, AssignedRecord};
+use ecociv_app::{AssignedInput, AssignedRecord, AssignedVersion, CatalogueFile, PlanVersion};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,8 +27,7 @@ pub async fn list_catalogue(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<Vec<CatalogueFile>>, ApiError> {
-    policy::require(user.user(), Action::ReadInternal)?;
-    Ok(axum::Json(state.store.catalogue_files().await?))
+    Ok(axum::Json(state.app.catalogue_files(&user.caller()).await?))
 }
 
 /// 一个国家指标版本文件的 TOML 原文。
@@ -41,13 +38,12 @@ pub async fn get_catalogue(
     user: CurrentUser,
     Path(name): Path<String>,
 ) -> Result<([(axum::http::HeaderName, &'static str); 1], String), ApiError> {
-    policy::require(user.user(), Action::ReadInternal)?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; charset=utf-8",
         )],
-        state.store.catalogue_text(&name).await?,
+        state.app.catalogue_text(&user.caller(), &name).await?,
     ))
 }
 
@@ -70,11 +66,10 @@ pub async fn put_catalogue(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<CatalogueBody>,
 ) -> Result<axum::Json<CatalogueFile>, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePlan)?;
     Ok(axum::Json(
         state
-            .store
-            .put_catalogue_version(&Actor::user(u), &name, &body.toml, body.version)
+            .app
+            .put_catalogue_version(&user.caller(), &name, &body.toml, body.version)
             .await?,
     ))
 }
@@ -95,10 +90,9 @@ pub async fn set_catalogue_version(
     user: CurrentUser,
     ApiJson(body): ApiJson<CatalogueVersionBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePlan)?;
     state
-        .store
-        .set_catalogue_version(&Actor::user(u), &body.catalogue_version)
+        .app
+        .set_catalogue_version(&user.caller(), &body.catalogue_version)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -110,8 +104,7 @@ pub async fn list_plans(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<Vec<PlanVersion>>, ApiError> {
-    policy::require(user.user(), Action::ReadInternal)?;
-    Ok(axum::Json(state.store.plan_versions().await?))
+    Ok(axum::Json(state.app.plan_versions(&user.caller()).await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -134,10 +127,14 @@ pub async fn load_plan(
     user: CurrentUser,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> Result<(axum::http::StatusCode, axum::Json<PlanVersion>), ApiError> {
-    let u = policy::require(user.user(), Action::ManagePlan)?;
     let v = state
-        .store
-        .load_plan(&Actor::user(u), &body.name, &body.toml, body.activate)
+        .app
+        .load_plan(
+            &user.caller(),
+            &body.name,
+            body.toml.as_bytes(),
+            body.activate,
+        )
         .await?;
     Ok((axum::http::StatusCode::CREATED, axum::Json(v)))
 }
@@ -149,8 +146,9 @@ pub async fn list_assigned(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<Vec<AssignedRecord>>, ApiError> {
-    policy::require(user.user(), Action::ReadInternal)?;
-    Ok(axum::Json(state.store.assigned_targets().await?))
+    Ok(axum::Json(
+        state.app.assigned_targets(&user.caller()).await?,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -175,7 +173,6 @@ pub async fn put_assigned(
     user: CurrentUser,
     ApiJson(body): ApiJson<AssignedBody>,
 ) -> Result<axum::Json<AssignedRecord>, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePlan)?;
     let input = AssignedInput {
         indicator: body.indicator,
         region: body.region,
@@ -185,8 +182,8 @@ pub async fn put_assigned(
     };
     Ok(axum::Json(
         state
-            .store
-            .put_assigned(&Actor::user(u), &input, body.version)
+            .app
+            .put_assigned(&user.caller(), input, AssignedVersion::Read(body.version))
             .await?,
     ))
 }

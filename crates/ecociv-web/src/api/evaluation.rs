@@ -6,13 +6,12 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use ecociv_store::Audience;
+use ecociv_i18n::Msg;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -44,45 +43,28 @@ pub async fn evaluation(
 ) -> Result<Response, ApiError> {
     let year: i32 = year
         .parse()
-        .map_err(|_| ApiError::invalid("year", format!("“{year}”不是年份")))?;
-    let audience = match user.user() {
-        Some(u) => {
-            policy::require(Some(u), Action::ReadInternal)?;
-            Audience::Internal
-        }
-        None => Audience::Public,
-    };
-    // A signed-in request read the generations with its session a moment ago: serve from them
-    // rather than read them again (one query per request, signed in or not).
-    let (version, region) = (q.catalogue_version.as_deref(), q.region.as_deref());
-    let snap = match user.0.as_deref() {
-        Some(session) => {
-            state
-                .store
-                .evaluation_seen(session.seen, year, version, region, audience)
-                .await?
-        }
-        None => {
-            state
-                .store
-                .evaluation(year, version, region, audience)
-                .await?
-        }
-    };
+        .map_err(|_| ApiError::invalid("year", Msg::NotAYear { text: year.clone() }))?;
+    let caller = user.caller();
+    let snap = state
+        .app
+        .evaluation(
+            &caller,
+            year,
+            q.catalogue_version.as_deref(),
+            q.region.as_deref(),
+        )
+        .await?;
+    let public = caller.is_anonymous();
     let etag = format!(
         "\"e{}-{}-{}\"",
-        snap.generation,
-        snap.catalogue_version,
-        match audience {
-            Audience::Internal => "i",
-            Audience::Public => "p",
-        }
+        snap.generation, snap.catalogue_version, snap.selection
     );
     let etag = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
     // Signed-in users must not get each other's cached copies from a shared cache.
-    let cache = HeaderValue::from_static(match audience {
-        Audience::Internal => "private, no-cache",
-        Audience::Public => "public, no-cache",
+    let cache = HeaderValue::from_static(if public {
+        "public, no-cache"
+    } else {
+        "private, no-cache"
     });
     if headers.get(IF_NONE_MATCH) == Some(&etag) {
         return Ok((

@@ -1,13 +1,13 @@
 //! `POST /import/values`: a values CSV, all rows or none, with a per-row report.
 
 use axum::extract::{Query, State};
-use ecociv_store::{Actor, ImportOptions, ImportSummary, Provenance};
+use ecociv_app::{ImportSummary, Provenance};
+use ecociv_i18n::Msg;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -40,42 +40,29 @@ pub async fn import_values(
     Query(q): Query<ImportQuery>,
     body: axum::body::Body,
 ) -> Result<axum::Json<ImportSummary>, ApiError> {
-    let u = policy::require(user.user(), Action::WriteValue)?.clone();
-    let limit = state.config.max_body_bytes;
-    let body = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::too_large(limit))?;
-    let text = std::str::from_utf8(&body).map_err(|e| {
-        ApiError::invalid(
-            "file",
-            format!(
-                "文件不是 UTF-8 编码（第{}字节处无效；若为 GBK，请另存为 UTF-8）",
-                e.valid_up_to() + 1
-            ),
-        )
-    })?;
+    let caller = user.caller();
+    state.app.require(&caller, ecociv_app::Action::WriteValue)?;
     let provenance = match q.provenance.as_deref() {
         None | Some("import") => Provenance::Import,
         Some("engine") => Provenance::Engine,
         Some(other) => {
             return Err(ApiError::invalid(
                 "provenance",
-                format!("来源“{other}”无效，可用: import、engine"),
+                Msg::UnknownProvenance {
+                    provenance: other.to_owned(),
+                },
             ));
         }
     };
-    let model = state.store.current_model().await?;
-    let scope = policy::ValueScope::of(&u, &model);
-    let opts = ImportOptions {
-        provenance,
-        submit: q.submit,
-        allowed: Box::new(move |ind, reg| scope.covers(ind, reg)),
-    };
-    let file = q.file.unwrap_or_else(|| "上传文件.csv".into());
+    let limit = state.config.max_body_bytes;
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))?;
+    let file = q.file.unwrap_or_default();
     Ok(axum::Json(
         state
-            .store
-            .import_values_csv(&Actor::user(&u), &file, text, &opts)
+            .app
+            .import_values_csv(&caller, &file, &body, q.submit, provenance)
             .await?,
     ))
 }

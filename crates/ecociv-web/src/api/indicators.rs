@@ -1,8 +1,8 @@
 //! Indicators (with publication flags), the plan at a glance, and what a reporter owes.
 
 use axum::extract::{Path, Query, State};
-use ecociv_core::obligation;
-use ecociv_store::{Actor, TaskUpdateFilter, ValueFilter, WorkflowStatus};
+use ecociv_app::{IndicatorInfo, Missing, Share};
+use ecociv_i18n::Msg;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -10,7 +10,6 @@ use utoipa_axum::routes;
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -19,54 +18,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_published))
         .routes(routes!(plan))
         .routes(routes!(obligations))
-}
-
-/// An indicator as the API lists it.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct IndicatorBody {
-    pub code: String,
-    pub name: String,
-    pub unit: String,
-    /// `number` or `yes_no` (是/否).
-    pub kind: String,
-    pub area: Option<String>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub owner: Option<String>,
-    /// Visible to the public.
-    pub published: bool,
+        .routes(routes!(overdue))
+        .routes(routes!(findings))
 }
 
 /// 指标列表。未登录时只列出已公开的指标。
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators",
-    responses((status = 200, description = "指标", body = Vec<IndicatorBody>)))]
+    responses((status = 200, description = "指标", body = Vec<IndicatorInfo>)))]
 pub async fn list_indicators(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<axum::Json<Vec<IndicatorBody>>, ApiError> {
-    let model = state.store.current_model().await?;
-    let published = state.store.published_indicators().await?;
-    let out = model
-        .plan
-        .indicators
-        .iter()
-        .map(|i| IndicatorBody {
-            code: i.code.clone(),
-            name: i.name.clone(),
-            unit: i.unit.as_str().to_owned(),
-            kind: match i.kind {
-                ecociv_core::ValueKind::Number => "number".into(),
-                ecociv_core::ValueKind::YesNo => "yes_no".into(),
-            },
-            area: i.area.map(|a| a.name_zh().to_owned()),
-            min: i.min,
-            max: i.max,
-            owner: i.owner.clone(),
-            published: published.binary_search(&i.code).is_ok(),
-        })
-        .filter(|i| user.user().is_some() || i.published)
-        .collect();
-    Ok(axum::Json(out))
+) -> Result<axum::Json<Vec<IndicatorInfo>>, ApiError> {
+    Ok(axum::Json(state.app.indicators(&user.caller()).await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -85,10 +48,9 @@ pub async fn set_published(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<PublishBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePeriods)?;
     state
-        .store
-        .set_indicator_published(&Actor::user(u), &code, body.published)
+        .app
+        .set_indicator_published(&user.caller(), &code, body.published)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -97,7 +59,7 @@ pub async fn set_published(
 #[utoipa::path(get, path = "/api/v1/plan", tag = "indicators",
     responses((status = 200, description = "方案概要", body = Object)))]
 pub async fn plan(State(state): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let p = &model.plan;
     Ok(axum::Json(json!({
         "id": p.id, "name": p.name, "city": p.city,
@@ -133,78 +95,34 @@ pub async fn obligations(
     user: CurrentUser,
     Query(q): Query<ObligationQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let u = policy::require(user.user(), Action::ReadInternal)?;
-    let model = state.store.current_model().await?;
-    let period = ecociv_store::period::check_period(&model.plan, "period", &q.period)?.to_string();
-    let (unit, region) = if policy::is_citywide(u) {
-        (q.unit.clone(), q.region.clone())
-    } else {
-        (u.unit.clone(), u.region.clone())
-    };
-    let version = model.catalogue.version(&model.catalogue_version);
-    let owed = match (&unit, &region) {
-        (Some(code), _) => {
-            let unit = model.unit(code).ok_or_else(|| {
-                ApiError::invalid("unit", format!("单位代码“{code}”不在实施方案中"))
-            })?;
-            obligation::for_unit(&model.plan, version, &unit.name)
-        }
-        (None, Some(r)) => {
-            if model.plan.region(r).is_none() {
-                return Err(ApiError::invalid(
-                    "region",
-                    format!("行政区代码“{r}”不在实施方案中"),
-                ));
-            }
-            obligation::for_region(&model.plan, version, r)
-        }
-        (None, None) => {
-            return Err(ApiError::invalid(
-                "unit",
-                "请指定单位（unit）或行政区（region）",
-            ));
-        }
-    };
-    let values = state
-        .store
-        .values(&ValueFilter {
-            period: Some(period.clone()),
-            ..Default::default()
-        })
-        .await?;
-    let updates = match &unit {
-        Some(code) => {
-            state
-                .store
-                .task_updates(&TaskUpdateFilter {
-                    unit: Some(code.clone()),
-                    period: Some(period.clone()),
-                    ..Default::default()
-                })
-                .await?
-        }
-        None => Vec::new(),
+    let caller = user.caller();
+    let reporter = state
+        .app
+        .reporter_for(&caller, q.unit.as_deref(), q.region.as_deref())
+        .await?
+        .ok_or_else(|| ApiError::invalid("unit", Msg::NameUnitOrRegionParam))?;
+    let owed = state.app.owed(&caller, &q.period, &reporter).await?;
+    let model = state.app.model().await?;
+    let (unit, region) = match &owed.reporter {
+        ecociv_app::Reporter::Unit { code, .. } => (Some(code.clone()), None),
+        ecociv_app::Reporter::Region { code, .. } => (None, Some(code.clone())),
     };
     let indicators: Vec<Value> = owed
-        .indicators
+        .values
         .iter()
-        .map(|d| {
-            let rows: Vec<_> = values
-                .iter()
-                .filter(|v| v.indicator == d.indicator && v.region == d.region)
-                .collect();
-            let work = rows.iter().find(|v| v.status != WorkflowStatus::Approved);
-            let approved = rows.iter().find(|v| v.status == WorkflowStatus::Approved);
+        .map(|v| {
             json!({
-                "indicator": d.indicator,
-                "name": model.plan.indicator(&d.indicator).map(|i| i.name.clone()),
-                "region": d.region,
-                "responsibility": d.responsibility,
-                "tasks": d.tasks,
-                "computed": d.computed,
-                "approved": approved,
-                "in_work": work,
-                "status": work.map(|v| v.status).or(approved.map(|v| v.status)),
+                "indicator": v.due.indicator,
+                "name": model.plan.indicator(&v.due.indicator).map(|i| i.name.clone()),
+                "region": v.due.region,
+                "responsibility": v.due.responsibility,
+                "reports": v.share == Share::Reports,
+                "lead": match &v.share { Share::TakesPart { lead } => Some(lead), Share::Reports => None },
+                "tasks": v.due.tasks,
+                "computed": v.due.computed,
+                "approved": v.approved,
+                "in_work": v.work,
+                "status": v.status(),
             })
         })
         .collect();
@@ -213,15 +131,57 @@ pub async fn obligations(
         .iter()
         .map(|t| {
             json!({
-                "task": t.task,
-                "title": model.plan.task(t.task).map(|x| x.title.clone()),
-                "responsibility": t.responsibility,
-                "update": updates.iter().find(|u| u.task == i64::from(t.task)),
+                "task": t.due.task,
+                "title": model.plan.task(t.due.task).map(|x| x.title.clone()),
+                "responsibility": t.due.responsibility,
+                "update": t.update,
             })
         })
         .collect();
     Ok(axum::Json(json!({
-        "period": period, "unit": unit, "region": region,
+        "period": owed.period, "unit": unit, "region": region,
         "indicators": indicators, "tasks": tasks,
     })))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// 报告年份，默认为当前报告年度（上一年）
+    pub year: Option<i32>,
+}
+
+/// 未报送：各单位和县区在某年应填报而尚无已提交或已审核数据的指标，以及是否已过报送期限（次年3月31日）。
+#[utoipa::path(get, path = "/api/v1/overdue", tag = "indicators", params(OverdueQuery),
+    responses((status = 200, description = "未报送的单位和县区，缺报最多的在前", body = Vec<Object>), (status = 401, body = ErrorBody)))]
+pub async fn overdue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<OverdueQuery>,
+) -> Result<axum::Json<Vec<Missing>>, ApiError> {
+    let model = state.app.model().await?;
+    let year = q
+        .year
+        .unwrap_or_else(|| state.app.reporting_year(&model.plan));
+    Ok(axum::Json(
+        state.app.missing_reports(&user.caller(), year).await?,
+    ))
+}
+
+/// 方案检查发现：低于国家标准的方案目标等（公开文件，无需登录）。
+#[utoipa::path(get, path = "/api/v1/plan/findings", tag = "indicators",
+    responses((status = 200, description = "发现（含 message 中文说明）", body = Vec<Object>)))]
+pub async fn findings(State(state): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
+    let findings = state.app.plan_findings().await?;
+    Ok(axum::Json(json!(
+        findings
+            .iter()
+            .map(|f| {
+                let mut v = serde_json::to_value(f).unwrap_or_default();
+                v["message"] = json!(f.text(ecociv_i18n::Lang::Zh));
+                v["message_en"] = json!(f.text(ecociv_i18n::Lang::En));
+                v
+            })
+            .collect::<Vec<_>>()
+    )))
 }

@@ -8,6 +8,8 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use ecociv_i18n::Msg;
+
 use crate::error::{ApiError, json_error};
 use crate::state::AppState;
 
@@ -80,36 +82,35 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => Err(json_error(&e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                format!(
-                    "请求体不是有效的 JSON：{}",
-                    e.body_text().rsplit(": ").next().unwrap_or("")
-                ),
-            )),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "invalid",
-                "请求体须为 JSON（Content-Type: application/json）",
-            )),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "请求体过大，超过服务器设置的上限",
-            )),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                format!("无法读取请求体：{}", e.body_text()),
-            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Body {
+                status: StatusCode::BAD_REQUEST,
+                field: String::new(),
+                message: Msg::JsonSyntax {
+                    detail: e.body_text().rsplit(": ").next().unwrap_or("").to_owned(),
+                },
+            }),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::Body {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                field: String::new(),
+                message: Msg::JsonContentType,
+            }),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large(state.config.max_body_bytes))
+            }
+            Err(e) => Err(ApiError::Body {
+                status: StatusCode::BAD_REQUEST,
+                field: String::new(),
+                message: Msg::JsonUnreadable {
+                    detail: e.body_text(),
+                },
+            }),
         }
     }
 }

@@ -19,8 +19,10 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use ecociv_app::documents;
+use ecociv_i18n::Msg;
+
 use crate::api::reports::parse_year;
-use crate::documents;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -56,7 +58,7 @@ pub struct OpenDataIndex {
 #[utoipa::path(get, path = "/open-data", tag = "open-data",
     responses((status = 200, body = OpenDataIndex)))]
 pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let years = documents::published_years(&state.store).await?;
+    let years = state.app.published_years().await?;
     let body = OpenDataIndex {
         latest: years.last().copied(),
         years,
@@ -90,17 +92,15 @@ pub async fn file(
     Path((year, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     if !FILES.contains(&file.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "公开数据中没有文件“{file}”；可用：{}",
-            FILES.join("、")
-        )));
+        return Err(ApiError::not_found(Msg::NoOpenDataFile {
+            file,
+            available: FILES.join("、"),
+        }));
     }
     if year == "latest" {
-        let years = documents::published_years(&state.store).await?;
+        let years = state.app.published_years().await?;
         let Some(latest) = years.last() else {
-            return Err(ApiError::not_found(
-                "目前没有公开的年份（创建办公开报告期后可下载）",
-            ));
+            return Err(ApiError::not_found(Msg::NothingPublished));
         };
         let location = HeaderValue::from_str(&format!("/open-data/{latest}/{file}"))
             .map_err(ApiError::internal)?;
@@ -115,7 +115,7 @@ pub async fn file(
             .into_response());
     }
     let year = parse_year(&year)?;
-    let package = documents::open_data(&state.store, year, None, documents::today()).await?;
+    let package = state.app.open_data(year, None, documents::today()).await?;
     let f = package
         .into_iter()
         .find(|f| f.path == file)

@@ -1,14 +1,13 @@
 //! Reporting periods: list, close, reopen (coordinator, with a reason), publish.
 
 use axum::extract::{Path, State};
-use ecociv_store::{Actor, PeriodState};
+use ecociv_app::{PeriodAction, PeriodState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ApiJson, ReasonBody};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -25,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn list_periods(
     State(state): State<AppState>,
 ) -> Result<axum::Json<Vec<PeriodState>>, ApiError> {
-    Ok(axum::Json(state.store.periods().await?))
+    Ok(axum::Json(state.app.periods().await?))
 }
 
 /// 关闭报告期（创建办，须填写原因）：关闭后该期（及其季度、月份）的数据不能再修改。
@@ -39,11 +38,13 @@ pub async fn close_period(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<axum::Json<PeriodState>, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePeriods)?;
+    let action = PeriodAction::Close {
+        reason: body.reason,
+    };
     Ok(axum::Json(
         state
-            .store
-            .close_period(&Actor::user(u), &id, &body.reason, body.version)
+            .app
+            .change_period(&user.caller(), &id, &action, body.version)
             .await?,
     ))
 }
@@ -58,11 +59,13 @@ pub async fn reopen_period(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<axum::Json<PeriodState>, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePeriods)?;
+    let action = PeriodAction::Reopen {
+        reason: body.reason,
+    };
     Ok(axum::Json(
         state
-            .store
-            .reopen_period(&Actor::user(u), &id, &body.reason, body.version)
+            .app
+            .change_period(&user.caller(), &id, &action, body.version)
             .await?,
     ))
 }
@@ -84,11 +87,11 @@ pub async fn publish_period(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PublishPeriodBody>,
 ) -> Result<axum::Json<PeriodState>, ApiError> {
-    let u = policy::require(user.user(), Action::ManagePeriods)?;
+    let action = PeriodAction::Publish(body.published);
     Ok(axum::Json(
         state
-            .store
-            .set_period_published(&Actor::user(u), &id, body.published, body.version)
+            .app
+            .change_period(&user.caller(), &id, &action, body.version)
             .await?,
     ))
 }

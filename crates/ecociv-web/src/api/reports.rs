@@ -3,17 +3,18 @@
 //! `GET /reports/{year}/completion.xlsx` (指标完成情况表), made from the database on request.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use ecociv_app::AppError;
+use ecociv_app::documents;
+use ecociv_i18n::Msg;
+
 use crate::api::templates::{XLSX, attachment};
 use crate::auth::CurrentUser;
-use crate::documents;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 /// The media type of .docx documents.
@@ -36,8 +37,14 @@ pub struct ReportQuery {
 }
 
 pub(crate) fn parse_year(year: &str) -> Result<i32, ApiError> {
-    year.parse()
-        .map_err(|_| ApiError::invalid("year", format!("“{year}”不是年份")))
+    year.parse().map_err(|_| {
+        ApiError::invalid(
+            "year",
+            Msg::NotAYear {
+                text: year.to_owned(),
+            },
+        )
+    })
 }
 
 /// 年度自评估报告（Word）：封面、总体情况、分领域指标完成情况（含图表）、未达标及有风险指标、
@@ -54,18 +61,15 @@ pub async fn self_assessment(
     Path(year): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    policy::require(user.user(), Action::ReadReports)?;
+    let caller = user.caller();
+    state
+        .app
+        .require(&caller, ecociv_app::Action::ReadReports)?;
     let year = parse_year(&year)?;
     let renderer = state.renderer.clone().map_err(|why| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "fonts_missing",
-            format!(
-                "服务器缺少中文字体，暂不能生成自评估报告（报告中的图表需要中文字体）。\
-                 请管理员安装 fonts-noto-cjk（apt-get install fonts-noto-cjk），\
-                 或用 --font-dir 指定中文字体目录后重启服务。原因：{why}"
-            ),
-        )
+        AppError::Unavailable(Msg::FontsMissing {
+            reason: why.to_string(),
+        })
     })?;
     // Rendering charts is seconds of CPU: a burst of downloads queues here instead of taking
     // every core from the rest of the service.
@@ -73,15 +77,17 @@ pub async fn self_assessment(
         .acquire()
         .await
         .map_err(|e| ApiError::internal(format!("report queue closed: {e}")))?;
-    let report = documents::self_assessment(
-        &state.store,
-        year,
-        q.catalogue_version.as_deref(),
-        None,
-        documents::today(),
-        renderer,
-    )
-    .await?;
+    let report = state
+        .app
+        .self_assessment(
+            &caller,
+            year,
+            q.catalogue_version.as_deref(),
+            None,
+            documents::today(),
+            renderer,
+        )
+        .await?;
     Ok((
         [
             (CONTENT_TYPE, DOCX.to_owned()),
@@ -111,15 +117,16 @@ pub async fn completion(
     Path(year): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    policy::require(user.user(), Action::ReadReports)?;
     let year = parse_year(&year)?;
-    let table = documents::completion(
-        &state.store,
-        year,
-        q.catalogue_version.as_deref(),
-        documents::today(),
-    )
-    .await?;
+    let table = state
+        .app
+        .completion(
+            &user.caller(),
+            year,
+            q.catalogue_version.as_deref(),
+            documents::today(),
+        )
+        .await?;
     Ok((
         [
             (CONTENT_TYPE, XLSX.to_owned()),

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use ecociv_store::User;
+use ecociv_app::User;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -64,15 +64,12 @@ pub async fn login(
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    if body.username.len() > 64 || body.password.len() > 1024 {
-        return Err(ApiError::invalid("username", "用户名或密码过长"));
-    }
     let client = client_of(&headers, peer.map(|c| c.0.0), state.config.behind_proxy);
     let s = state
-        .store
-        .login(body.username.trim(), &body.password, &client)
+        .app
+        .login(&body.username, &body.password, &client)
         .await?;
-    let max_age = state.store.config().session_absolute.as_secs() as i64;
+    let max_age = state.app.session_seconds();
     let cookie = session_cookie(&s.token, state.config.secure_cookies, max_age);
     let body = SessionBody {
         user: s.user,
@@ -105,7 +102,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers) {
-        state.store.logout(&token).await?;
+        state.app.logout(&token).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,

@@ -1,16 +1,13 @@
 //! Key tasks (重点任务) and their progress updates (督办), reviewed like values.
 
 use axum::extract::{Path, Query, State};
-use ecociv_store::{
-    Actor, TaskProgress, TaskUpdate, TaskUpdateFilter, TaskUpdateInput, WorkflowStatus,
-};
+use ecociv_app::{SaveTask, TaskQuery, TaskUpdate};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{ApiJson, ReasonBody, VersionBody};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -47,7 +44,7 @@ pub struct TaskBody {
 pub async fn list_tasks(
     State(state): State<AppState>,
 ) -> Result<axum::Json<Vec<TaskBody>>, ApiError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     Ok(axum::Json(
         model
             .plan
@@ -94,27 +91,14 @@ pub async fn list_updates(
     user: CurrentUser,
     Query(q): Query<UpdateQuery>,
 ) -> Result<axum::Json<Vec<TaskUpdate>>, ApiError> {
-    let u = policy::require(user.user(), Action::ReadInternal)?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(
-            WorkflowStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid("status", format!("状态“{s}”无效")))?,
-        ),
+    let q = TaskQuery {
+        task: q.task,
+        unit: q.unit,
+        period: q.period,
+        status: q.status,
     };
-    let rows = state
-        .store
-        .task_updates(&TaskUpdateFilter {
-            task: q.task,
-            unit: q.unit,
-            period: q.period,
-            status,
-        })
-        .await?;
     Ok(axum::Json(
-        rows.into_iter()
-            .filter(|t| policy::can_see_task_update(u, t))
-            .collect(),
+        state.app.list_task_updates(&user.caller(), &q).await?,
     ))
 }
 
@@ -145,47 +129,19 @@ pub async fn save_update(
     user: CurrentUser,
     ApiJson(body): ApiJson<SaveUpdateBody>,
 ) -> Result<axum::Json<TaskUpdate>, ApiError> {
-    let u = policy::require(user.user(), Action::WriteTask)?;
-    let unit = body
-        .unit
-        .clone()
-        .or_else(|| u.unit.clone())
-        .ok_or_else(|| ApiError::invalid("unit", "请指定单位代码（unit）"))?;
-    let u = policy::require_unit(Some(u), Action::WriteTask, &unit)?;
-    let progress = TaskProgress::parse(&body.progress).ok_or_else(|| {
-        ApiError::invalid(
-            "progress",
-            format!(
-                "进展状态“{}”无效，可用: not_started、in_progress、completed、delayed",
-                body.progress
-            ),
-        )
-    })?;
-    let input = TaskUpdateInput {
+    let input = SaveTask {
         task: body.task,
-        unit,
+        unit: body.unit,
         period: body.period,
-        progress,
+        progress: body.progress,
         percent: body.percent,
         narrative: body.narrative,
+        version: body.version,
+        submit: false,
     };
     Ok(axum::Json(
-        state
-            .store
-            .save_task_update(&Actor::user(u), &input, body.version)
-            .await?,
+        state.app.save_task_update(&user.caller(), input).await?,
     ))
-}
-
-async fn scoped(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    action: Action,
-) -> Result<Actor, ApiError> {
-    let u = policy::require(user.user(), action)?;
-    let t = state.store.task_update(id).await?;
-    Ok(Actor::user(policy::require_unit(Some(u), action, &t.unit)?))
 }
 
 /// 提交任务进展审核。
@@ -198,11 +154,10 @@ pub async fn submit_update(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> Result<axum::Json<TaskUpdate>, ApiError> {
-    let actor = scoped(&state, &user, id, Action::WriteTask).await?;
     Ok(axum::Json(
         state
-            .store
-            .submit_task_update(&actor, id, body.version)
+            .app
+            .submit_task_update(&user.caller(), id, body.version)
             .await?,
     ))
 }
@@ -217,11 +172,10 @@ pub async fn approve_update(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> Result<axum::Json<TaskUpdate>, ApiError> {
-    let actor = scoped(&state, &user, id, Action::ReviewTask).await?;
     Ok(axum::Json(
         state
-            .store
-            .approve_task_update(&actor, id, body.version)
+            .app
+            .approve_task_update(&user.caller(), id, body.version)
             .await?,
     ))
 }
@@ -236,11 +190,10 @@ pub async fn return_update(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<axum::Json<TaskUpdate>, ApiError> {
-    let actor = scoped(&state, &user, id, Action::ReviewTask).await?;
     Ok(axum::Json(
         state
-            .store
-            .return_task_update(&actor, id, body.version, &body.reason)
+            .app
+            .return_task_update(&user.caller(), id, body.version, &body.reason)
             .await?,
     ))
 }

@@ -3,20 +3,16 @@
 //! by cell and imported all or nothing as drafts or submissions).
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use ecociv_core::Period;
-use ecociv_report::xlsx_import::Expect;
-use ecociv_store::{Actor, WorkbookOptions};
+use ecociv_app::documents::{self, Imported};
+use ecociv_app::parse_period;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::evidence::over_limit;
-use crate::auth::{CSRF_FIELD, CsrfPending, CurrentUser};
-use crate::documents::{self, Imported};
+use crate::auth::{CsrfPending, CurrentUser};
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
+use crate::multipart;
 use crate::state::AppState;
 
 /// The media type of .xlsx workbooks.
@@ -43,12 +39,6 @@ pub fn attachment(ascii: &str, utf8: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn parse_period(text: &str) -> Result<Period, ApiError> {
-    text.parse().map_err(|e: ecociv_core::period::PeriodError| {
-        ApiError::invalid("period", format!("报告期“{text}”无效：{e}"))
-    })
-}
-
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
@@ -70,17 +60,17 @@ pub async fn download_template(
     Path(period): Path<String>,
     Query(q): Query<TemplateQuery>,
 ) -> Result<Response, ApiError> {
-    let u = policy::require(user.user(), Action::UseTemplates)?;
-    let model = state.store.current_model().await?;
-    let reporter = policy::workbook_reporter(u, &model, q.unit.as_deref(), q.region.as_deref())?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "unit",
-                "请用 unit（单位代码）或 region（县区代码）指定要生成模板的单位或县区",
-            )
-        })?;
     let period = parse_period(&period)?;
-    let template = documents::template(&state.store, reporter, period, documents::today()).await?;
+    let template = state
+        .app
+        .template(
+            &user.caller(),
+            period,
+            q.unit.as_deref(),
+            q.region.as_deref(),
+            documents::today(),
+        )
+        .await?;
     let ascii = format!("template-{period}.xlsx");
     Ok((
         [
@@ -94,11 +84,6 @@ pub async fn download_template(
         template.bytes,
     )
         .into_response())
-}
-
-/// Whether a form or query flag is set (`1`, `true`, `on`).
-fn flag(v: Option<&str>) -> bool {
-    matches!(v.map(str::trim), Some("1" | "true" | "on" | "yes"))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -124,73 +109,36 @@ pub async fn import_xlsx(
     user: CurrentUser,
     pending: Option<axum::Extension<CsrfPending>>,
     Query(q): Query<ImportXlsxQuery>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<axum::Json<Imported>, ApiError> {
-    let u = policy::require(user.user(), Action::UseTemplates)?.clone();
-    let limit = state.config.max_body_bytes;
-    let (mut file, mut csrf, mut submit, mut period) = (None, None, q.submit, q.period);
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&e) => {
-                return Err(ApiError::too_large(limit));
-            }
-            Err(e) => {
-                return Err(ApiError::invalid(
-                    "file",
-                    format!("上传格式有误：{}", e.body_text()),
-                ));
-            }
-        };
-        match field.name().unwrap_or("") {
-            "file" => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&e) {
-                        ApiError::too_large(limit)
-                    } else {
-                        ApiError::invalid("file", format!("读取上传文件失败：{}", e.body_text()))
-                    }
-                })?;
-                file = Some((name, bytes));
-            }
-            CSRF_FIELD => csrf = field.text().await.ok(),
-            "submit" => submit = field.text().await.ok(),
-            "period" => period = field.text().await.ok().filter(|p| !p.trim().is_empty()),
-            _ => {}
-        }
-    }
-    if let Some(p) = pending.as_deref() {
-        p.check(csrf.as_deref())?;
-    }
-    let (name, bytes) = file.ok_or_else(|| ApiError::invalid("file", "缺少文件字段“file”"))?;
-    let name = if name.trim().is_empty() {
-        "上传的填报模板.xlsx".to_owned()
-    } else {
-        name
-    };
-    let model = state.store.current_model().await?;
-    let expect = Expect {
-        // A bound reporter may upload only its own template; a coordinator any.
-        reporter: policy::workbook_reporter(&u, &model, None, None)?,
-        period: period.as_deref().map(parse_period).transpose()?,
-    };
-    let scope = policy::ValueScope::of(&u, &model);
-    let unit_user = u.clone();
-    let opts = WorkbookOptions {
-        submit: flag(submit.as_deref()),
-        values: Box::new(move |ind, reg| scope.covers(ind, reg)),
-        units: Box::new(move |unit| policy::covers_unit(&unit_user, unit)),
-    };
-    let done = documents::import_workbook(
-        &state.store,
-        &Actor::user(&u),
-        &bytes,
-        &name,
-        &expect,
-        &opts,
-    )
-    .await?;
+    let caller = user.caller();
+    state
+        .app
+        .require(&caller, ecociv_app::Action::UseTemplates)?;
+    let form = multipart::read(form, pending.as_deref(), state.config.max_body_bytes).await?;
+    let file = form
+        .file
+        .as_ref()
+        .ok_or_else(|| ApiError::invalid("file", ecociv_i18n::Msg::MissingFileField))?;
+    let submit = form.field("submit").or(q.submit.as_deref());
+    let period = form
+        .field("period")
+        .filter(|p| !p.trim().is_empty())
+        .or(q.period.as_deref().filter(|p| !p.trim().is_empty()))
+        .map(parse_period)
+        .transpose()?;
+    let done = state
+        .app
+        .import_workbook(
+            &caller,
+            &file.filename,
+            &file.bytes,
+            documents::Expect {
+                reporter: None,
+                period,
+            },
+            multipart::flag(submit),
+        )
+        .await?;
     Ok(axum::Json(done))
 }

@@ -2,14 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use ecociv_store::{Actor, NewUser, Role, User, UserUpdate};
+use ecociv_app::{NewAccount, User, UserChange};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -26,17 +25,7 @@ pub async fn list_users(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<axum::Json<Vec<User>>, ApiError> {
-    policy::require(user.user(), Action::ManageUsers)?;
-    Ok(axum::Json(state.store.users().await?))
-}
-
-fn parse_role(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).ok_or_else(|| {
-        ApiError::invalid(
-            "role",
-            format!("角色“{s}”无效，可用: admin、coordinator、reporter、reviewer、viewer"),
-        )
-    })
+    Ok(axum::Json(state.app.users(&user.caller()).await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -69,20 +58,20 @@ pub async fn create_user(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, axum::Json<CreatedUser>), ApiError> {
-    let admin = policy::require(user.user(), Action::ManageUsers)?;
-    let generated = body
-        .password
-        .is_none()
-        .then(ecociv_store::user::generate_password);
-    let new = NewUser {
-        username: body.username,
-        display_name: body.display_name,
-        role: parse_role(&body.role)?,
-        unit: body.unit,
-        region: body.region,
-        password: body.password.or(generated.clone()).unwrap_or_default(),
-    };
-    let created = state.store.create_user(&Actor::user(admin), new).await?;
+    let (created, generated) = state
+        .app
+        .create_user(
+            &user.caller(),
+            NewAccount {
+                username: body.username,
+                display_name: body.display_name,
+                role: body.role,
+                unit: body.unit,
+                region: body.region,
+                password: body.password,
+            },
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CreatedUser {
@@ -126,22 +115,16 @@ pub async fn update_user(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<UpdateUserBody>,
 ) -> Result<axum::Json<User>, ApiError> {
-    let admin = policy::require(user.user(), Action::ManageUsers)?;
-    if admin.id == id && body.disabled == Some(true) {
-        return Err(ApiError::invalid("disabled", "不能停用自己的账户"));
-    }
-    let update = UserUpdate {
+    let change = UserChange {
+        version: body.version,
         display_name: body.display_name,
-        role: body.role.as_deref().map(parse_role).transpose()?,
+        role: body.role,
         unit: body.unit,
         region: body.region,
         disabled: body.disabled,
     };
     Ok(axum::Json(
-        state
-            .store
-            .update_user(&Actor::user(admin), id, update, body.version)
-            .await?,
+        state.app.update_user(&user.caller(), id, change).await?,
     ))
 }
 
@@ -164,18 +147,17 @@ pub async fn set_password(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    let me = user.user().ok_or_else(ApiError::unauthorized)?;
-    if me.id == id {
-        let current = body.current_password.as_deref().unwrap_or("");
-        if !state.store.password_matches(id, current).await? {
-            return Err(ApiError::invalid("current_password", "当前密码不正确"));
-        }
-    } else {
-        policy::require(Some(me), Action::ManageUsers)?;
+    if user.user().is_none() {
+        return Err(ApiError::unauthorized());
     }
     state
-        .store
-        .set_password(&Actor::user(me), id, &body.new_password)
+        .app
+        .set_password(
+            &user.caller(),
+            id,
+            body.current_password.as_deref(),
+            &body.new_password,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,9 +2,8 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use ecociv_store::{
-    Actor, DataValue, EvidenceLink, EvidenceTarget, Provenance, ReviewEntry, ValueFilter,
-    ValueInput, WorkflowStatus,
+use ecociv_app::{
+    Correction, DataValue, ReviewEntry, SaveValue, ValueDetail, ValueQuery as AppQuery,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -12,7 +11,6 @@ use utoipa_axum::routes;
 use crate::api::{ApiJson, ReasonBody, VersionBody};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -23,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_value))
         .routes(routes!(return_value))
         .routes(routes!(correct_value))
+        .routes(routes!(comment_value))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -49,93 +48,15 @@ pub async fn list_values(
     user: CurrentUser,
     Query(q): Query<ValueQuery>,
 ) -> Result<axum::Json<Vec<DataValue>>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(WorkflowStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                format!("状态“{s}”无效，可用: draft、submitted、approved、returned"),
-            )
-        })?),
+    let q = AppQuery {
+        indicator: q.indicator,
+        region: q.region,
+        period: q.period,
+        status: q.status,
+        history: q.history,
+        limit: q.limit,
     };
-    let mut filter = ValueFilter {
-        indicator: q.indicator.clone(),
-        region: q.region.clone(),
-        period: q.period.clone(),
-        status,
-        include_superseded: q.history,
-        limit: Some(q.limit.unwrap_or(10_000)),
-    };
-    let model = state.store.current_model().await?;
-    let rows = match user.user() {
-        None => {
-            filter.status = Some(WorkflowStatus::Approved);
-            let published = state.store.published_indicators().await?;
-            let periods: Vec<String> = state
-                .store
-                .periods()
-                .await?
-                .into_iter()
-                .filter(|p| p.published)
-                .map(|p| p.id)
-                .collect();
-            state
-                .store
-                .values(&filter)
-                .await?
-                .into_iter()
-                .filter(|v| {
-                    published.binary_search(&v.indicator).is_ok() && periods.contains(&v.period)
-                })
-                .collect()
-        }
-        Some(u) => {
-            let scope = policy::ValueScope::of(u, &model);
-            state
-                .store
-                .values(&filter)
-                .await?
-                .into_iter()
-                .filter(|v| scope.can_see(v))
-                .collect()
-        }
-    };
-    Ok(axum::Json(rows))
-}
-
-/// A value with its review history and evidence.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct ValueDetail {
-    pub value: DataValue,
-    pub reviews: Vec<ReviewEntry>,
-    pub evidence: Vec<EvidenceLink>,
-}
-
-async fn visible(state: &AppState, user: &CurrentUser, id: i64) -> Result<DataValue, ApiError> {
-    let v = state.store.value(id).await?;
-    let model = state.store.current_model().await?;
-    let ok = match user.user() {
-        Some(u) => policy::can_see_value(u, &model, &v),
-        None => {
-            v.status == WorkflowStatus::Approved
-                && state
-                    .store
-                    .published_indicators()
-                    .await?
-                    .binary_search(&v.indicator)
-                    .is_ok()
-                && state.store.period(&v.period).await?.published
-        }
-    };
-    if ok {
-        Ok(v)
-    } else if user.user().is_none() {
-        Err(ApiError::unauthorized())
-    } else {
-        Err(ApiError::forbidden(
-            "该数据不在本单位（地区）范围内，且尚未审核通过",
-        ))
-    }
+    Ok(axum::Json(state.app.list_values(&user.caller(), &q).await?))
 }
 
 /// 一条数据及其审核记录和佐证材料。
@@ -146,23 +67,9 @@ pub async fn get_value(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ValueDetail>, ApiError> {
-    let value = visible(&state, &user, id).await?;
-    let (reviews, evidence) = if user.user().is_some() {
-        (
-            state.store.reviews("value", id).await?,
-            state
-                .store
-                .evidence_links(EvidenceTarget::Value(id))
-                .await?,
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    Ok(axum::Json(ValueDetail {
-        value,
-        reviews,
-        evidence,
-    }))
+    Ok(axum::Json(
+        state.app.value_detail(&user.caller(), id).await?,
+    ))
 }
 
 /// A number or 是/否 as JSON: `93.1`, `"93.1"`, `"是"`, `true`.
@@ -211,50 +118,18 @@ pub async fn save_value(
     user: CurrentUser,
     ApiJson(body): ApiJson<SaveValueBody>,
 ) -> Result<axum::Json<DataValue>, ApiError> {
-    let model = state.store.current_model().await?;
-    // Resolve names to codes first so the scope check sees codes.
-    let indicator = model
-        .plan
-        .find_indicator(&body.indicator)
-        .map(|i| model.plan.indicators[i].code.clone())
-        .ok_or_else(|| ApiError::invalid("indicator", format!("未知的指标“{}”", body.indicator)))?;
-    let region = model
-        .plan
-        .find_region(&body.region)
-        .map(|i| model.plan.regions[i].code.clone())
-        .ok_or_else(|| ApiError::invalid("region", format!("未知的行政区“{}”", body.region)))?;
-    let u = policy::require_value(user.user(), Action::WriteValue, &model, &indicator, &region)?;
-    if body.comment.chars().count() > 2000 {
-        return Err(ApiError::invalid("comment", "说明不能超过2000字"));
-    }
-    let input = ValueInput {
-        indicator,
-        region,
+    let input = SaveValue {
+        indicator: body.indicator,
+        region: body.region,
         period: body.period,
         value: body.value.into_text(),
         comment: body.comment,
-        provenance: Provenance::Form,
-        provenance_detail: String::new(),
+        version: body.version,
+        submit: false,
     };
     Ok(axum::Json(
-        state
-            .store
-            .save_value(&Actor::user(u), &input, body.version)
-            .await?,
+        state.app.save_value(&user.caller(), input).await?,
     ))
-}
-
-async fn scoped(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    action: Action,
-) -> Result<(DataValue, Actor), ApiError> {
-    let model = state.store.current_model().await?;
-    let actor_user = policy::require(user.user(), action)?;
-    let v = state.store.value(id).await?;
-    let u = policy::require_value(Some(actor_user), action, &model, &v.indicator, &v.region)?;
-    Ok((v, Actor::user(u)))
 }
 
 /// 提交审核。
@@ -267,13 +142,15 @@ pub async fn submit_value(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> Result<axum::Json<DataValue>, ApiError> {
-    let (_, actor) = scoped(&state, &user, id, Action::WriteValue).await?;
     Ok(axum::Json(
-        state.store.submit_value(&actor, id, body.version).await?,
+        state
+            .app
+            .submit_value(&user.caller(), id, body.version)
+            .await?,
     ))
 }
 
-/// 审核通过（审核员在本单位范围内，或创建办）。审核通过后数据锁定。
+/// 审核通过（牵头单位的审核员在本单位范围内，或创建办）。审核通过后数据锁定。
 #[utoipa::path(post, path = "/api/v1/values/{id}/approve", tag = "values", params(("id" = i64, Path)),
     request_body = VersionBody,
     responses((status = 200, body = DataValue), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -283,9 +160,11 @@ pub async fn approve_value(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> Result<axum::Json<DataValue>, ApiError> {
-    let (_, actor) = scoped(&state, &user, id, Action::ReviewValue).await?;
     Ok(axum::Json(
-        state.store.approve_value(&actor, id, body.version).await?,
+        state
+            .app
+            .approve_value(&user.caller(), id, body.version)
+            .await?,
     ))
 }
 
@@ -299,11 +178,10 @@ pub async fn return_value(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<axum::Json<DataValue>, ApiError> {
-    let (_, actor) = scoped(&state, &user, id, Action::ReviewValue).await?;
     Ok(axum::Json(
         state
-            .store
-            .return_value(&actor, id, body.version, &body.reason)
+            .app
+            .return_value(&user.caller(), id, body.version, &body.reason)
             .await?,
     ))
 }
@@ -331,17 +209,36 @@ pub async fn correct_value(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<CorrectBody>,
 ) -> Result<(StatusCode, axum::Json<DataValue>), ApiError> {
-    let (_, actor) = scoped(&state, &user, id, Action::CorrectValue).await?;
-    let v = state
-        .store
-        .correct_value(
-            &actor,
-            id,
-            body.version,
-            &body.value.into_text(),
-            &body.comment,
-            &body.reason,
-        )
-        .await?;
+    let c = Correction {
+        version: body.version,
+        value: body.value.into_text(),
+        comment: body.comment,
+        reason: body.reason,
+    };
+    let v = state.app.correct_value(&user.caller(), id, c).await?;
     Ok((StatusCode::CREATED, axum::Json(v)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    /// 留言（不超过2000字）
+    pub text: String,
+}
+
+/// 对数据留言：参与单位（以及填报、审核该数据的单位）可对共同负责的数据留言；留言随审核记录保存，不改变数据。
+#[utoipa::path(post, path = "/api/v1/values/{id}/comments", tag = "values", params(("id" = i64, Path)),
+    request_body = CommentBody,
+    responses((status = 201, body = ReviewEntry), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn comment_value(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<(StatusCode, axum::Json<ReviewEntry>), ApiError> {
+    let c = state
+        .app
+        .comment_value(&user.caller(), id, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(c)))
 }

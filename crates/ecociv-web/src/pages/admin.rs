@@ -9,16 +9,18 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
+use ecociv_app::policy::Action;
+use ecociv_app::{
+    AppError, AssignedInput, AssignedVersion, NewAccount, PeriodAction, PlanModel, Role, UserChange,
+};
 use ecociv_core::obligation;
-use ecociv_store::{Actor, AssignedInput, NewUser, Role, StoreError, User, UserUpdate};
+use ecociv_i18n::{Msg, Words};
 
 use super::{
-    Choice, Ctx, Layout, PageError, Section, fmt_time, non_empty, render, see_other, today,
-    with_done,
+    Choice, Ctx, Layout, PageError, Section, fmt_time, non_empty, render, see_other, with_done,
 };
-use crate::auth::{CSRF_FIELD, CsrfPending};
-use crate::error::ApiError;
-use crate::policy::{self, Action};
+use crate::auth::CsrfPending;
+use crate::multipart;
 use crate::state::AppState;
 
 const ADMIN: [Action; 3] = [
@@ -36,17 +38,12 @@ fn notice(ctx: &Ctx, q: &DoneQuery) -> Option<String> {
     non_empty(&q.done).map(|_| ctx.t().adm_done.to_owned())
 }
 
-/// Turns a refused change into a message for the page; server failures stay errors.
-fn refusal(e: StoreError) -> Result<String, PageError> {
-    if e.is_client_error() {
-        let e = ApiError::from(e);
-        let mut m = e.message;
-        if let Some(c) = e.details.get("current").filter(|c| c.is_object()) {
-            m.push_str(&format!("（当前版本 {}）", c["version"]));
-        }
-        Ok(m)
-    } else {
-        Err(e.into())
+/// Turns a refused change into a message for the page; refusals of who may and server
+/// failures stay error pages.
+fn refusal(e: AppError, ctx: &Ctx) -> Result<String, PageError> {
+    match e {
+        AppError::Unauthenticated | AppError::Forbidden(_) | AppError::Internal(_) => Err(e.into()),
+        e => Ok(e.message(ctx.lang)),
     }
 }
 
@@ -85,11 +82,11 @@ struct IndexPage {
 }
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let user = ctx.require_any(&ADMIN)?.clone();
-    let model = state.store.current_model().await?;
+    ctx.require_any(&ADMIN)?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
     let t = ctx.t();
-    let can = |a| policy::role_allows(user.role, a);
+    let can = |a| ctx.can(a);
     let mut links = Vec::new();
     if can(Action::ManageUsers) {
         links.push(Link {
@@ -137,7 +134,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
         .map(|r| RegionRow {
             code: r.code.clone(),
             name: r.name.clone(),
-            level: r.level.name_zh().to_owned(),
+            level: r.level.word(ctx.lang).to_owned(),
             parent: r
                 .parent
                 .as_deref()
@@ -186,9 +183,10 @@ struct UsersPage {
     password: Option<(String, String)>,
 }
 
-/// Binding choices: none, every unit, every county or district.
+/// Binding choices: none, every unit, every county and district (the plan's reporters).
 fn binding_choices(
-    model: &ecociv_store::Model,
+    model: &PlanModel,
+    t: &super::Texts,
     unit: Option<&str>,
     region: Option<&str>,
 ) -> Vec<Choice> {
@@ -196,31 +194,24 @@ fn binding_choices(
     out.extend(model.plan.units.iter().map(|u| {
         Choice::new(
             format!("unit:{}", u.code),
-            format!("单位：{}", u.name),
+            format!("{}{}{}", t.unit, t.colon, u.name),
             unit == Some(u.code.as_str()),
         )
     }));
-    out.extend(
-        model
-            .plan
-            .regions
-            .iter()
-            .filter(|r| r.level.is_county())
-            .map(|r| {
-                Choice::new(
-                    format!("region:{}", r.code),
-                    format!("地区：{}", r.name),
-                    region == Some(r.code.as_str()),
-                )
-            }),
-    );
+    out.extend(model.plan.reporting_regions().map(|r| {
+        Choice::new(
+            format!("region:{}", r.code),
+            format!("{}{}{}", t.region, t.colon, r.name),
+            region == Some(r.code.as_str()),
+        )
+    }));
     out
 }
 
 fn role_choices(lang: super::Lang, selected: Option<Role>) -> Vec<Choice> {
     Role::ALL
         .iter()
-        .map(|r| Choice::new(r.as_str(), lang.role(*r), Some(*r) == selected))
+        .map(|r| Choice::new(r.as_str(), r.word(lang), Some(*r) == selected))
         .collect()
 }
 
@@ -232,11 +223,12 @@ async fn users_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let lang = ctx.lang;
+    let t = ctx.t();
     let users = state
-        .store
-        .users()
+        .app
+        .users(&ctx.caller())
         .await?
         .into_iter()
         .map(|u| UserRow {
@@ -253,11 +245,11 @@ async fn users_page(
                 _ => String::new(),
             },
             roles: role_choices(lang, Some(u.role)),
-            bindings: binding_choices(&model, u.unit.as_deref(), u.region.as_deref()),
+            bindings: binding_choices(&model, t, u.unit.as_deref(), u.region.as_deref()),
             id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: lang.role(u.role).to_owned(),
+            role: u.role.word(lang).to_owned(),
             disabled: u.disabled,
             version: u.version,
             locked: u.locked_until.as_deref().map(fmt_time).unwrap_or_default(),
@@ -272,7 +264,7 @@ async fn users_page(
             page,
             users,
             roles: role_choices(lang, Some(Role::Reporter)),
-            bindings: binding_choices(&model, None, None),
+            bindings: binding_choices(&model, t, None, None),
             problem,
             password,
         },
@@ -312,48 +304,31 @@ pub async fn create_user(
     ctx: Ctx,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, PageError> {
-    let admin = ctx.require(Action::ManageUsers)?.clone();
-    let Some(role) = Role::parse(&f.role) else {
-        return users_page(
-            &state,
-            &ctx,
-            Some(format!("角色“{}”无效", f.role)),
-            None,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
+    ctx.require(Action::ManageUsers)?;
     let (unit, region) = split_binding(&f.binding);
-    let generated = f
-        .password
-        .is_empty()
-        .then(ecociv_store::user::generate_password);
-    let new = NewUser {
-        username: f.username.trim().to_owned(),
-        display_name: f.display_name.trim().to_owned(),
-        role,
+    let new = NewAccount {
+        username: f.username,
+        display_name: f.display_name,
+        role: f.role,
         unit,
         region,
-        password: generated.clone().unwrap_or(f.password),
+        password: Some(f.password).filter(|p| !p.is_empty()),
     };
-    match state.store.create_user(&Actor::user(&admin), new).await {
-        Ok(u) => match generated {
-            Some(pw) => {
-                users_page(
-                    &state,
-                    &ctx,
-                    None,
-                    Some((u.username, pw)),
-                    None,
-                    StatusCode::OK,
-                )
-                .await
-            }
-            None => Ok(see_other("/admin/users?done=created")),
-        },
+    match state.app.create_user(&ctx.caller(), new).await {
+        Ok((u, Some(pw))) => {
+            users_page(
+                &state,
+                &ctx,
+                None,
+                Some((u.username, pw)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Ok((_, None)) => Ok(see_other("/admin/users?done=created")),
         Err(e) => {
-            let m = refusal(e)?;
+            let m = refusal(e, &ctx)?;
             users_page(
                 &state,
                 &ctx,
@@ -385,38 +360,24 @@ pub async fn update_user(
     Path(id): Path<i64>,
     Form(f): Form<UpdateUserForm>,
 ) -> Result<Response, PageError> {
-    let admin = ctx.require(Action::ManageUsers)?.clone();
-    let disabled = f.disabled.is_some();
-    if admin.id == id && disabled {
-        return users_page(
-            &state,
-            &ctx,
-            Some("不能停用自己的账户".into()),
-            None,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let role =
-        Role::parse(&f.role).ok_or_else(|| PageError::invalid(format!("角色“{}”无效", f.role)))?;
+    ctx.require(Action::ManageUsers)?;
     let (unit, region) = split_binding(&f.binding);
-    let update = UserUpdate {
+    let change = UserChange {
+        version: f.version,
         display_name: non_empty(&Some(f.display_name.clone())).map(str::to_owned),
-        role: Some(role),
+        role: Some(f.role.clone()),
         unit: Some(unit),
         region: Some(region),
-        disabled: Some(disabled),
+        disabled: Some(f.disabled.is_some()),
     };
-    match state
-        .store
-        .update_user(&Actor::user(&admin), id, update, f.version)
-        .await
-    {
+    match state.app.update_user(&ctx.caller(), id, change).await {
         Ok(_) => Ok(see_other("/admin/users?done=updated")),
         Err(e) => {
-            let m = refusal(e)?;
-            let status = StatusCode::CONFLICT;
+            let status = match &e {
+                AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let m = refusal(e, &ctx)?;
             users_page(&state, &ctx, Some(m), None, None, status).await
         }
     }
@@ -427,12 +388,7 @@ pub async fn reset_password(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let admin = ctx.require(Action::ManageUsers)?.clone();
-    let password = ecociv_store::user::generate_password();
-    let u = state
-        .store
-        .set_password(&Actor::user(&admin), id, &password)
-        .await?;
+    let (u, password) = state.app.reset_password(&ctx.caller(), id).await?;
     users_page(
         &state,
         &ctx,
@@ -477,6 +433,8 @@ struct PlanPage {
     versions: Vec<Choice>,
     current: String,
     problem: Option<String>,
+    /// Plan-check findings (targets laxer than the national threshold).
+    findings: Vec<String>,
 }
 
 async fn plan_page(
@@ -486,10 +444,11 @@ async fn plan_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let caller = ctx.caller();
+    let model = state.app.model().await?;
     let plans = state
-        .store
-        .plan_versions()
+        .app
+        .plan_versions(&caller)
         .await?
         .into_iter()
         .map(|p| PlanRow {
@@ -506,8 +465,8 @@ async fn plan_page(
         })
         .collect();
     let files = state
-        .store
-        .catalogue_files()
+        .app
+        .catalogue_files(&caller)
         .await?
         .into_iter()
         .map(|f| CatalogueRow {
@@ -547,6 +506,13 @@ async fn plan_page(
             versions,
             current: model.catalogue_version.clone(),
             problem,
+            findings: state
+                .app
+                .plan_findings()
+                .await?
+                .iter()
+                .map(|f| f.text(ctx.lang))
+                .collect(),
         },
     ))
 }
@@ -570,15 +536,14 @@ pub async fn set_version(
     ctx: Ctx,
     Form(f): Form<VersionForm>,
 ) -> Result<Response, PageError> {
-    let u = ctx.require(Action::ManagePlan)?.clone();
     match state
-        .store
-        .set_catalogue_version(&Actor::user(&u), &f.catalogue_version)
+        .app
+        .set_catalogue_version(&ctx.caller(), &f.catalogue_version)
         .await
     {
         Ok(()) => Ok(see_other("/admin/plan?done=version")),
         Err(e) => {
-            let m = refusal(e)?;
+            let m = refusal(e, &ctx)?;
             plan_page(
                 &state,
                 &ctx,
@@ -595,61 +560,34 @@ pub async fn load_plan(
     State(state): State<AppState>,
     ctx: Ctx,
     pending: Option<Extension<CsrfPending>>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, PageError> {
-    let u = ctx.require(Action::ManagePlan)?.clone();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut activate = false;
-    let mut csrf = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| PageError::invalid(format!("上传格式有误：{}", e.body_text())))?
-    {
-        match field.name() {
-            Some("file") => {
-                let name = field.file_name().unwrap_or("plan.toml").to_owned();
-                let bytes = field.bytes().await.map_err(|e| {
-                    PageError::invalid(format!("读取上传文件失败：{}", e.body_text()))
-                })?;
-                file = Some((name, bytes.to_vec()));
-            }
-            Some("activate") => activate = true,
-            Some(CSRF_FIELD) => csrf = field.text().await.ok(),
-            _ => {}
-        }
-    }
-    if let Some(p) = pending.as_deref() {
-        p.check(csrf.as_deref())?;
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let caller = ctx.caller();
+    state.app.require(&caller, Action::ManagePlan)?;
+    let up = multipart::read(form, pending.as_deref(), state.config.max_body_bytes).await?;
+    let Some(file) = up.file.as_ref().filter(|f| !f.bytes.is_empty()) else {
         return plan_page(
             &state,
             &ctx,
-            Some("请选择方案文件（TOML）".into()),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return plan_page(
-            &state,
-            &ctx,
-            Some("方案文件须为 UTF-8 编码".into()),
+            Some(Msg::ChoosePlanFile.text(ctx.lang)),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     };
     match state
-        .store
-        .load_plan(&Actor::user(&u), &name, &text, activate)
+        .app
+        .load_plan(
+            &caller,
+            &file.filename,
+            &file.bytes,
+            up.field("activate").is_some(),
+        )
         .await
     {
         Ok(_) => Ok(see_other("/admin/plan?done=loaded")),
         Err(e) => {
-            let m = refusal(e)?;
+            let m = refusal(e, &ctx)?;
             plan_page(
                 &state,
                 &ctx,
@@ -693,11 +631,11 @@ async fn targets_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
     let rows = state
-        .store
-        .assigned_targets()
+        .app
+        .assigned_targets(&ctx.caller())
         .await?
         .into_iter()
         .map(|a| TargetRow {
@@ -764,30 +702,22 @@ pub async fn put_target(
     ctx: Ctx,
     Form(f): Form<TargetForm>,
 ) -> Result<Response, PageError> {
-    let u = ctx.require(Action::ManagePlan)?.clone();
-    // A form edits whatever is stored now: the version read is the current one.
-    let version = state
-        .store
-        .assigned_targets()
-        .await?
-        .into_iter()
-        .find(|a| a.indicator == f.indicator && a.region == f.region && a.year == f.year)
-        .map(|a| a.version);
     let input = AssignedInput {
         indicator: f.indicator,
         region: f.region,
         year: f.year,
-        threshold: f.threshold.trim().to_owned(),
-        document: f.document.trim().to_owned(),
+        threshold: f.threshold,
+        document: f.document,
     };
+    // A form edits whatever is stored now: the version read is the current one.
     match state
-        .store
-        .put_assigned(&Actor::user(&u), &input, version)
+        .app
+        .put_assigned(&ctx.caller(), input, AssignedVersion::Latest)
         .await
     {
         Ok(_) => Ok(see_other("/admin/targets?done=saved")),
         Err(e) => {
-            let m = refusal(e)?;
+            let m = refusal(e, &ctx)?;
             targets_page(
                 &state,
                 &ctx,
@@ -828,10 +758,10 @@ async fn periods_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let stored = state.store.periods().await?;
-    let last = super::reporting_year(plan, today(state));
+    let stored = state.app.periods().await?;
+    let last = state.app.reporting_year(plan);
     let mut ids: Vec<String> = (plan.base_year - 1..=last)
         .rev()
         .map(|y| y.to_string())
@@ -901,43 +831,19 @@ pub async fn change_period(
     Path(id): Path<String>,
     Form(f): Form<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let u: User = ctx.require(Action::ManagePeriods)?.clone();
-    let actor = Actor::user(&u);
-    let result = match f.action.as_str() {
-        "publish" => {
-            state
-                .store
-                .set_period_published(&actor, &id, true, f.version)
-                .await
-        }
-        "unpublish" => {
-            state
-                .store
-                .set_period_published(&actor, &id, false, f.version)
-                .await
-        }
-        "close" => {
-            state
-                .store
-                .close_period(&actor, &id, &f.reason, f.version)
-                .await
-        }
-        "reopen" => {
-            state
-                .store
-                .reopen_period(&actor, &id, &f.reason, f.version)
-                .await
-        }
-        other => return Err(PageError::invalid(format!("未知的操作“{other}”"))),
-    };
-    match result {
+    let action = PeriodAction::parse(&f.action, &f.reason)?;
+    match state
+        .app
+        .change_period(&ctx.caller(), &id, &action, f.version)
+        .await
+    {
         Ok(_) => Ok(see_other(&with_done("/admin/periods", &f.action))),
         Err(e) => {
-            let m = refusal(e)?;
+            let m = refusal(e, &ctx)?;
             periods_page(
                 &state,
                 &ctx,
-                Some(format!("{id}：{m}")),
+                Some(format!("{id}{}{m}", ctx.t().colon)),
                 None,
                 StatusCode::CONFLICT,
             )

@@ -5,11 +5,13 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use ecociv_store::AuditFilter;
+use ecociv_app::AuditFilter;
+use ecociv_app::policy::Action;
+use ecociv_i18n::Msg;
 use serde_json::Value;
 
 use super::{Ctx, Layout, PageError, Section, fmt_time, non_empty, render};
-use crate::policy::Action;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Events per page.
@@ -114,20 +116,22 @@ pub async fn log(
 ) -> Result<Response, PageError> {
     ctx.require(Action::ReadAudit)?;
     let before = match non_empty(&q.before) {
-        Some(b) => Some(
-            b.parse::<i64>()
-                .map_err(|_| PageError::invalid(format!("序号“{b}”无效")))?,
-        ),
+        Some(b) => Some(b.parse::<i64>().map_err(|_| {
+            ApiError::invalid("before", Msg::InvalidVersionNumber { text: b.to_owned() })
+        })?),
         None => None,
     };
     let events = state
-        .store
-        .audit_events(&AuditFilter {
-            before_seq: before,
-            entity: non_empty(&q.entity).map(str::to_owned),
-            actor: non_empty(&q.actor).map(str::to_owned),
-            limit: Some(PAGE_SIZE),
-        })
+        .app
+        .audit_events(
+            &ctx.caller(),
+            &AuditFilter {
+                before_seq: before,
+                entity: non_empty(&q.entity).map(str::to_owned),
+                actor: non_empty(&q.actor).map(str::to_owned),
+                limit: Some(PAGE_SIZE),
+            },
+        )
         .await?;
     let older = (events.len() as i64 == PAGE_SIZE)
         .then(|| events.last().map(|e| e.seq))

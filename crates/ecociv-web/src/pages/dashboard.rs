@@ -4,23 +4,21 @@
 //! (chart and table); the indicators most at risk with their explanation; the units and counties
 //! whose reports for the period are missing; the latest approvals; the report downloads.
 
-use std::collections::HashSet;
-
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecociv_app::policy::{Action, is_citywide};
+use ecociv_app::{ApprovalOf, DataValue, Reporter};
 use ecociv_core::evaluate::AreaSummary;
-use ecociv_core::obligation::{self, Obligations};
 use ecociv_core::{Evaluation, IndicatorResult, Status};
+use ecociv_i18n::{Msg, Words};
 use ecociv_report::chart::{StatusChart, StatusGroup, status_svg};
-use ecociv_store::{Audience, DataValue, ValueFilter, WorkflowStatus};
 
 use super::{
-    Choice, Ctx, Lang, Layout, PageError, Section, StatusView, due_date, fmt_result, fmt_stored,
-    fmt_time, non_empty, render, status_key, today, year_choices, year_param,
+    Choice, Ctx, Lang, Layout, PageError, Section, StatusView, fmt_result, fmt_stored, fmt_time,
+    non_empty, render, status_key, year_choices, year_param,
 };
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 /// How many at-risk indicators the dashboard lists.
@@ -109,18 +107,18 @@ pub(super) fn area_chart(
     shown: &[Status],
     lang: Lang,
 ) -> String {
-    let t = lang.texts();
+    let t = super::texts(lang);
     status_svg(&StatusChart {
         id: id.into(),
         title: format!("{year}{}{}", t.year_suffix, t.dash_by_area),
         groups: by_area
             .iter()
             .map(|a| StatusGroup {
-                label: lang.area(a.area).to_owned(),
+                label: a.area.word(lang).to_owned(),
                 counts: shown.iter().map(|s| (*s, a.counts.get(*s))).collect(),
             })
             .collect(),
-        lang: lang.chart(),
+        lang,
     })
     .unwrap_or_default()
 }
@@ -138,22 +136,24 @@ pub async fn page(
     ctx: Ctx,
     Query(q): Query<DashQuery>,
 ) -> Result<Response, PageError> {
-    let user = ctx.require(Action::ReadInternal)?.clone();
-    let model = state.store.current_model().await?;
+    let user = ctx.require(Action::ReadInternal)?;
+    let caller = ctx.caller();
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let today = today(&state);
-    let year = year_param(plan, today, non_empty(&q.year))?;
+    let year = year_param(&state, plan, non_empty(&q.year))?;
     // Readiness, areas and risks are the city's: evaluating the city alone is a fraction of the
     // work of every region, which matters for the first request after a write.
     let snap = state
-        .store
-        .evaluation(year, None, Some(&plan.city), Audience::Internal)
+        .app
+        .evaluation(&caller, year, None, Some(&plan.city))
         .await?;
     let e: &Evaluation = &snap.evaluation;
     let r = &e.readiness;
     let lang = ctx.lang;
     let t = ctx.t();
 
+    // Each tile counts the binding national rows with a status; its link lists exactly those
+    // (the indicator filter with attribute=binding compares the national status).
     let tiles: Vec<Tile> = SHOWN
         .iter()
         .map(|s| Tile {
@@ -170,7 +170,7 @@ pub async fn page(
         .by_area
         .iter()
         .map(|a| AreaRow {
-            name: lang.area(a.area).to_owned(),
+            name: a.area.word(lang).to_owned(),
             href: format!("/indicators?year={year}&area={}", a.area.name_zh()),
             counts: SHOWN.iter().map(|s| a.counts.get(*s)).collect(),
             total: a.counts.total(),
@@ -180,70 +180,37 @@ pub async fn page(
 
     let at_risk = most_at_risk(plan, e, year, lang);
 
-    // Reports owed for the year: every unit and county, against what is submitted or approved.
-    let values = state
-        .store
-        .values(&ValueFilter {
-            period: Some(year.to_string()),
-            ..Default::default()
+    // Reports owed for the year and not made: every unit, county and district (the calendar and
+    // the rule are the application's).
+    let overdue: Vec<OverdueRow> = state
+        .app
+        .missing_reports(&caller, year)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let (kind, href) = match &m.reporter {
+                Reporter::Unit { code, .. } => {
+                    (t.unit, format!("/report?period={year}&unit={code}"))
+                }
+                Reporter::Region { code, .. } => {
+                    (t.region, format!("/report?period={year}&region={code}"))
+                }
+            };
+            OverdueRow {
+                name: m.reporter.name().to_owned(),
+                kind,
+                owed: m.owed,
+                missing: m.missing.len(),
+                href,
+            }
         })
-        .await?;
-    let reported: HashSet<(&str, &str)> = values
-        .iter()
-        .filter(|v| {
-            matches!(
-                v.status,
-                WorkflowStatus::Submitted | WorkflowStatus::Approved
-            )
-        })
-        .map(|v| (v.indicator.as_str(), v.region.as_str()))
         .collect();
-    let version = model.catalogue.version(&model.catalogue_version);
-    let mut overdue = Vec::new();
-    for unit in &plan.units {
-        let owed = obligation::for_unit(plan, version, &unit.name);
-        let missing = missing(&owed, &reported);
-        if missing > 0 {
-            overdue.push(OverdueRow {
-                name: unit.name.clone(),
-                kind: t.unit,
-                owed: owed.indicators.len(),
-                missing,
-                href: format!("/report?period={year}&unit={}", unit.code),
-            });
-        }
-    }
-    for region in plan.regions.iter().filter(|r| r.level.is_county()) {
-        let owed = obligation::for_region(plan, version, &region.code);
-        let missing = missing(&owed, &reported);
-        if missing > 0 {
-            overdue.push(OverdueRow {
-                name: region.name.clone(),
-                kind: t.region,
-                owed: owed.indicators.len(),
-                missing,
-                href: format!("/report?period={year}&region={}", region.code),
-            });
-        }
-    }
-    overdue.sort_by(|a, b| b.missing.cmp(&a.missing).then(a.name.cmp(&b.name)));
 
     let mut approvals = Vec::new();
-    for rev in state
-        .store
-        .recent_reviews("approve", APPROVALS_SHOWN)
-        .await?
-    {
-        let row = match rev.entity_kind.as_str() {
-            "value" => {
-                let v = state.store.value(rev.entity_id).await?;
-                if !policy::can_see_value(&user, &model, &v) {
-                    continue;
-                }
-                approval_of_value(plan, &v, &rev.actor, &rev.at)
-            }
-            _ => {
-                let u = state.store.task_update(rev.entity_id).await?;
+    for a in state.app.recent_approvals(&caller, APPROVALS_SHOWN).await? {
+        approvals.push(match &a.of {
+            ApprovalOf::Value(v) => approval_of_value(plan, v, &a.actor, &a.at),
+            ApprovalOf::Task(u) => {
                 let title = plan
                     .task(u32::try_from(u.task).unwrap_or(0))
                     .map(|t| t.title.clone())
@@ -251,16 +218,16 @@ pub async fn page(
                 ApprovalRow {
                     what: format!("任务{} {title}（{}）", u.task, u.period),
                     href: format!("/tasks/{}", u.task),
-                    value: format!("{}，{}%", lang.progress(u.progress), u.percent),
-                    actor: rev.actor.clone(),
-                    at: fmt_time(&rev.at),
+                    value: format!("{}，{}%", u.progress.word(lang), u.percent),
+                    actor: a.actor.clone(),
+                    at: fmt_time(&a.at),
                 }
             }
-        };
-        approvals.push(row);
+        });
     }
 
-    let due = due_date(year);
+    let calendar = state.app.calendar();
+    let due = calendar.due_date(year);
     let title = format!("{} {year}{}", t.dash_title, t.year_suffix);
     let page = Layout::new(&state, &ctx, Section::Dashboard, title).await?;
     Ok(render(
@@ -268,19 +235,12 @@ pub async fn page(
         &DashboardPage {
             page,
             year,
-            years: year_choices(plan, plan.base_year - 1, today, year),
-            catalogue_note: match lang {
-                super::Lang::Zh => format!(
-                    "国家标准：{}；适用的约束性指标共{}项",
-                    r.catalogue_title,
-                    r.binding.total() - r.binding.not_applicable
-                ),
-                super::Lang::En => format!(
-                    "National standard: {}; {} binding indicators apply",
-                    r.catalogue_title,
-                    r.binding.total() - r.binding.not_applicable
-                ),
-            },
+            years: year_choices(&state, plan, plan.base_year - 1, year),
+            catalogue_note: Msg::CatalogueNote {
+                title: r.catalogue_title.clone(),
+                applicable: r.binding.total() - r.binding.not_applicable,
+            }
+            .text(lang),
             ready: r.ready,
             summary: r.summary.clone(),
             tiles,
@@ -289,22 +249,13 @@ pub async fn page(
             chart,
             at_risk,
             due: due.to_string(),
-            past_due: today > due,
+            past_due: calendar.past_due(year, state.app.today()),
             overdue,
             approvals,
-            can_report_links: policy::role_allows(user.role, Action::WriteValue)
-                && policy::is_citywide(&user),
-            reports: policy::role_allows(user.role, Action::ReadReports),
+            can_report_links: ctx.can(Action::WriteValue) && is_citywide(&user),
+            reports: ctx.can(Action::ReadReports),
         },
     ))
-}
-
-/// Indicators owed with no value submitted or approved.
-fn missing(owed: &Obligations, reported: &HashSet<(&str, &str)>) -> usize {
-    owed.indicators
-        .iter()
-        .filter(|d| !reported.contains(&(d.indicator.as_str(), d.region.as_str())))
-        .count()
 }
 
 /// The city's indicators not met or at risk: binding national ones first, then not met before

@@ -1,853 +1,263 @@
-//! The interface language: Simplified Chinese by default, English on request (`?lang=en`, then
-//! the `lang` cookie).
-//!
-//! The message catalogue is a struct with one field per message, so a message missing in one
-//! language is a compile error, not a blank on a page. Only the interface is translated: the
-//! plan, the indicator names, the units and the explanations are official Chinese text and stay
-//! as written.
+//! The interface language of the pages: Simplified Chinese by default, English on request
+//! (`?lang=en`, then the `lang` cookie). The language is ecociv-i18n's [`Lang`]; the pages'
+//! labels are one `labels!` table, each label written once in both languages, so a label
+//! missing in one language does not compile. Words for states (statuses, review states, roles,
+//! areas) come from their types' `Words`; messages with arguments from `ecociv_i18n::Msg`. Only
+//! the interface is translated: the plan, the indicator names, the units and the explanations
+//! are official Chinese text and stay as written.
 
-use ecociv_core::{Area, Status};
-use ecociv_store::{Role, TaskProgress, WorkflowStatus};
+pub use ecociv_i18n::{Lang, Words};
 
 /// The cookie that remembers the language.
 pub const LANG_COOKIE: &str = "lang";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" | "zh-CN" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The `lang` attribute of the page.
-    pub fn html(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Zh => Lang::En,
-            Lang::En => Lang::Zh,
-        }
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::Zh => &ZH,
-            Lang::En => &EN,
-        }
-    }
-
-    /// The language of the charts' own words.
-    pub fn chart(self) -> ecociv_report::chart::ChartLang {
-        match self {
-            Lang::Zh => ecociv_report::chart::ChartLang::Zh,
-            Lang::En => ecociv_report::chart::ChartLang::En,
-        }
-    }
-
-    pub fn status(self, s: Status) -> &'static str {
-        match self {
-            Lang::Zh => s.name_zh(),
-            Lang::En => ecociv_i18n::Words::word(&s, ecociv_i18n::Lang::En),
-        }
-    }
-
-    pub fn area(self, a: Area) -> &'static str {
-        match self {
-            Lang::Zh => a.name_zh(),
-            Lang::En => ecociv_i18n::Words::word(&a, ecociv_i18n::Lang::En),
-        }
-    }
-
-    pub fn workflow(self, w: WorkflowStatus) -> &'static str {
-        match self {
-            Lang::Zh => w.name_zh(),
-            Lang::En => match w {
-                WorkflowStatus::Draft => "Draft",
-                WorkflowStatus::Submitted => "Submitted",
-                WorkflowStatus::Approved => "Approved",
-                WorkflowStatus::Returned => "Returned",
-            },
-        }
-    }
-
-    pub fn progress(self, p: TaskProgress) -> &'static str {
-        match self {
-            Lang::Zh => p.name_zh(),
-            Lang::En => match p {
-                TaskProgress::NotStarted => "Not started",
-                TaskProgress::InProgress => "In progress",
-                TaskProgress::Completed => "Completed",
-                TaskProgress::Delayed => "Delayed",
-            },
-        }
-    }
-
-    pub fn role(self, r: Role) -> &'static str {
-        match self {
-            Lang::Zh => r.name_zh(),
-            Lang::En => match r {
-                Role::Admin => "Administrator",
-                Role::Coordinator => "Creation office",
-                Role::Reporter => "Reporter",
-                Role::Reviewer => "Reviewer",
-                Role::Viewer => "Viewer",
-            },
-        }
-    }
-}
-
-/// Every interface message, in one language.
-#[derive(Debug)]
-pub struct Texts {
-    pub site: &'static str,
-    pub site_short: &'static str,
-    pub skip: &'static str,
-    pub nav_label: &'static str,
-    pub nav_dashboard: &'static str,
-    pub nav_indicators: &'static str,
-    pub nav_tasks: &'static str,
-    pub nav_report: &'static str,
-    pub nav_review: &'static str,
-    pub nav_audit: &'static str,
-    pub nav_admin: &'static str,
-    pub nav_public: &'static str,
-    pub switch_lang: &'static str,
-    pub logout: &'static str,
-    pub login: &'static str,
-    pub signed_in_as: &'static str,
-    pub demo_label: &'static str,
-    pub demo_banner: &'static str,
-    pub footer: &'static str,
-    pub api_docs: &'static str,
-    // login
-    pub login_title: &'static str,
-    pub username: &'static str,
-    pub password: &'static str,
-    pub login_button: &'static str,
-    pub login_public_hint: &'static str,
-    // common
-    pub year: &'static str,
-    /// After a year number: 2025年 / 2025.
-    pub year_suffix: &'static str,
-    /// After a label: ：/ ": ".
-    pub colon: &'static str,
-    pub period: &'static str,
-    pub region: &'static str,
-    pub area: &'static str,
-    pub unit: &'static str,
-    pub status: &'static str,
-    pub all: &'static str,
-    pub filter: &'static str,
-    pub indicator: &'static str,
-    pub value: &'static str,
-    pub target: &'static str,
-    pub national: &'static str,
-    pub explanation: &'static str,
-    pub attribute: &'static str,
-    pub binding: &'static str,
-    pub reference: &'static str,
-    pub unverified: &'static str,
-    pub forecast: &'static str,
-    pub none: &'static str,
-    pub count: &'static str,
-    pub data_table: &'static str,
-    pub chart_and_table: &'static str,
-    pub download_csv: &'static str,
-    pub responsible: &'static str,
-    pub lead: &'static str,
-    pub participants: &'static str,
-    pub deadline: &'static str,
-    pub due: &'static str,
-    pub overdue: &'static str,
-    pub version: &'static str,
-    pub provenance: &'static str,
-    pub evidence: &'static str,
-    pub no_evidence: &'static str,
-    pub by: &'static str,
-    pub at: &'static str,
-    pub reason: &'static str,
-    pub comment: &'static str,
-    pub back: &'static str,
-    pub details: &'static str,
-    pub actions: &'static str,
-    pub save: &'static str,
-    pub print: &'static str,
-    // dashboard
-    pub dash_title: &'static str,
-    pub dash_binding: &'static str,
-    pub dash_ready: &'static str,
-    pub dash_not_ready: &'static str,
-    pub dash_by_area: &'static str,
-    pub dash_at_risk: &'static str,
-    pub dash_at_risk_none: &'static str,
-    pub dash_overdue: &'static str,
-    pub dash_overdue_none: &'static str,
-    pub dash_owed: &'static str,
-    pub dash_missing: &'static str,
-    pub dash_approvals: &'static str,
-    pub dash_approvals_none: &'static str,
-    pub dash_reports: &'static str,
-    pub dash_report_docx: &'static str,
-    pub dash_report_xlsx: &'static str,
-    pub dash_plan_targets: &'static str,
-    // indicators
-    pub ind_title: &'static str,
-    pub ind_count: &'static str,
-    pub ind_quick_filter: &'static str,
-    pub ind_none: &'static str,
-    pub ind_history: &'static str,
-    pub ind_values: &'static str,
-    pub ind_values_none: &'static str,
-    pub ind_methodology: &'static str,
-    pub ind_definition: &'static str,
-    pub ind_direction: &'static str,
-    pub ind_method: &'static str,
-    pub ind_method_reported: &'static str,
-    pub ind_method_computed: &'static str,
-    pub ind_range: &'static str,
-    pub ind_rows: &'static str,
-    pub ind_standard: &'static str,
-    pub ind_source: &'static str,
-    pub ind_confidence: &'static str,
-    pub ind_other_regions: &'static str,
-    pub ind_no_chart: &'static str,
-    pub ind_required: &'static str,
-    pub ind_method_used: &'static str,
-    pub ind_correction: &'static str,
-    pub ind_superseded: &'static str,
-    pub ind_state: &'static str,
-    // tasks
-    pub task_title: &'static str,
-    pub task_group: &'static str,
-    pub task_by_area: &'static str,
-    pub task_by_unit: &'static str,
-    pub task_latest: &'static str,
-    pub task_no_update: &'static str,
-    pub task_progress: &'static str,
-    pub task_percent: &'static str,
-    pub task_narrative: &'static str,
-    pub task_timeline: &'static str,
-    pub task_text: &'static str,
-    pub task_targets: &'static str,
-    pub task_shared: &'static str,
-    pub task_truncated: &'static str,
-    // report
-    pub rep_title: &'static str,
-    pub rep_intro: &'static str,
-    pub rep_for: &'static str,
-    pub rep_pick_unit: &'static str,
-    pub rep_indicators: &'static str,
-    pub rep_tasks: &'static str,
-    pub rep_nothing: &'static str,
-    pub rep_allowed: &'static str,
-    pub rep_last: &'static str,
-    pub rep_current: &'static str,
-    pub rep_save_draft: &'static str,
-    pub rep_submit: &'static str,
-    pub rep_locked: &'static str,
-    pub rep_returned: &'static str,
-    pub rep_missing: &'static str,
-    pub rep_todo: &'static str,
-    pub rep_done: &'static str,
-    pub rep_waiting: &'static str,
-    pub rep_computed: &'static str,
-    pub rep_csv: &'static str,
-    pub rep_csv_hint: &'static str,
-    pub rep_csv_file: &'static str,
-    pub rep_csv_submit: &'static str,
-    pub rep_template: &'static str,
-    pub rep_upload: &'static str,
-    pub rep_file: &'static str,
-    pub rep_yes: &'static str,
-    pub rep_no: &'static str,
-    pub rep_correct: &'static str,
-    pub rep_correct_reason: &'static str,
-    pub rep_saved: &'static str,
-    pub rep_submitted: &'static str,
-    pub rep_imported: &'static str,
-    pub rep_uploaded: &'static str,
-    pub rep_corrected: &'static str,
-    pub rep_error: &'static str,
-    pub rep_conflict: &'static str,
-    pub rep_conflict_current: &'static str,
-    // review
-    pub rev_title: &'static str,
-    pub rev_values: &'static str,
-    pub rev_tasks: &'static str,
-    pub rev_empty: &'static str,
-    pub rev_previous: &'static str,
-    pub rev_submitted_by: &'static str,
-    pub rev_approve: &'static str,
-    pub rev_return: &'static str,
-    pub rev_return_reason: &'static str,
-    pub rev_approved: &'static str,
-    pub rev_returned: &'static str,
-    // audit
-    pub aud_title: &'static str,
-    pub aud_entity: &'static str,
-    pub aud_actor: &'static str,
-    pub aud_action: &'static str,
-    pub aud_changes: &'static str,
-    pub aud_older: &'static str,
-    pub aud_newest: &'static str,
-    pub aud_seq: &'static str,
-    pub aud_empty: &'static str,
-    // admin
-    pub adm_title: &'static str,
-    pub adm_users: &'static str,
-    pub adm_units: &'static str,
-    pub adm_regions: &'static str,
-    pub adm_plan: &'static str,
-    pub adm_targets: &'static str,
-    pub adm_periods: &'static str,
-    pub adm_new_user: &'static str,
-    pub adm_display_name: &'static str,
-    pub adm_role: &'static str,
-    pub adm_binding: &'static str,
-    pub adm_disabled: &'static str,
-    pub adm_password_hint: &'static str,
-    pub adm_create: &'static str,
-    pub adm_update: &'static str,
-    pub adm_reset_password: &'static str,
-    pub adm_password_once: &'static str,
-    pub adm_code: &'static str,
-    pub adm_name: &'static str,
-    pub adm_level: &'static str,
-    pub adm_parent: &'static str,
-    pub adm_plan_versions: &'static str,
-    pub adm_active: &'static str,
-    pub adm_loaded: &'static str,
-    pub adm_catalogue_files: &'static str,
-    pub adm_catalogue_version: &'static str,
-    pub adm_set_version: &'static str,
-    pub adm_load_plan: &'static str,
-    pub adm_plan_file: &'static str,
-    pub adm_activate: &'static str,
-    pub adm_threshold: &'static str,
-    pub adm_document: &'static str,
-    pub adm_target_form: &'static str,
-    pub adm_closed: &'static str,
-    pub adm_open: &'static str,
-    pub adm_published: &'static str,
-    pub adm_unpublished: &'static str,
-    pub adm_publish: &'static str,
-    pub adm_unpublish: &'static str,
-    pub adm_close: &'static str,
-    pub adm_reopen: &'static str,
-    pub adm_done: &'static str,
-    pub adm_kind: &'static str,
-    // public
-    pub pub_title: &'static str,
-    pub pub_intro: &'static str,
-    pub pub_latest: &'static str,
-    pub pub_none: &'static str,
-    pub pub_all_data: &'static str,
-    pub pub_published_years: &'static str,
-    pub pub_approved_only: &'static str,
-    // errors
-    pub err_title: &'static str,
-    pub err_forbidden: &'static str,
-    pub err_not_found: &'static str,
-    pub err_home: &'static str,
-}
-
-pub static ZH: Texts = Texts {
-    site: "国家生态文明建设示范市创建管理平台",
-    site_short: "生态文明示范创建",
-    skip: "跳到正文",
-    nav_label: "主导航",
-    nav_dashboard: "总览",
-    nav_indicators: "指标",
-    nav_tasks: "任务",
-    nav_report: "填报",
-    nav_review: "审核",
-    nav_audit: "审计",
-    nav_admin: "管理",
-    nav_public: "公开",
-    switch_lang: "English",
-    logout: "退出",
-    login: "登录",
-    signed_in_as: "当前用户",
-    demo_label: "示例数据",
-    demo_banner: "本库载有虚构的示例数据（非真实数据），仅供演示，不得用于申报或公开。",
-    footer: "数据以审核通过的为准；状态同时以文字和符号标示（✓ 达标 · ⚠ 有风险 · ✗ 未达标 · ? 无数据 · … 待审核 · – 不适用）。",
-    api_docs: "接口文档",
-    login_title: "登录",
-    username: "用户名",
-    password: "密码",
-    login_button: "登录",
-    login_public_hint: "无需登录即可查看已公开的指标数据：",
-    year: "年份",
-    year_suffix: "年",
-    colon: "：",
-    period: "报告期",
-    region: "地区",
-    area: "领域",
-    unit: "单位",
-    status: "状态",
-    all: "全部",
-    filter: "筛选",
-    indicator: "指标",
-    value: "数值",
-    target: "方案目标",
-    national: "国家标准",
-    explanation: "说明",
-    attribute: "属性",
-    binding: "约束性",
-    reference: "参考性",
-    unverified: "待核实",
-    forecast: "预测",
-    none: "无",
-    count: "项数",
-    data_table: "数据表",
-    chart_and_table: "图表与数据表",
-    download_csv: "下载 CSV",
-    responsible: "责任单位",
-    lead: "牵头单位",
-    participants: "参与单位",
-    deadline: "期限",
-    due: "截止日期",
-    overdue: "逾期",
-    version: "版本",
-    provenance: "来源",
-    evidence: "佐证材料",
-    no_evidence: "无佐证材料",
-    by: "操作人",
-    at: "时间",
-    reason: "原因",
-    comment: "说明",
-    back: "返回",
-    details: "详情",
-    actions: "操作",
-    save: "保存",
-    print: "打印",
-    dash_title: "总览",
-    dash_binding: "约束性国家指标",
-    dash_ready: "全部约束性指标达标",
-    dash_not_ready: "尚未全部达标",
-    dash_by_area: "各领域方案指标状态",
-    dash_at_risk: "风险最大的指标",
-    dash_at_risk_none: "没有未达标或有风险的指标。",
-    dash_overdue: "逾期未报的单位",
-    dash_overdue_none: "没有逾期未报的单位。",
-    dash_owed: "应报",
-    dash_missing: "未报",
-    dash_approvals: "最近审核通过",
-    dash_approvals_none: "暂无审核记录。",
-    dash_reports: "报告下载",
-    dash_report_docx: "年度自评估报告（Word）",
-    dash_report_xlsx: "指标完成情况表（Excel）",
-    dash_plan_targets: "方案目标",
-    ind_title: "指标",
-    ind_count: "条结果",
-    ind_quick_filter: "按名称快速筛选",
-    ind_none: "没有符合条件的指标。",
-    ind_history: "历年数值",
-    ind_values: "填报记录",
-    ind_values_none: "尚无填报记录。",
-    ind_methodology: "计算方法与标准",
-    ind_definition: "指标解释",
-    ind_direction: "方向",
-    ind_method: "取得方式",
-    ind_method_reported: "部门填报（附佐证材料）",
-    ind_method_computed: "由监测数据按国家技术标准计算",
-    ind_range: "允许范围",
-    ind_rows: "国家指标中的对应条目",
-    ind_standard: "标准版本",
-    ind_source: "出处",
-    ind_confidence: "可信度",
-    ind_other_regions: "其他地区",
-    ind_no_chart: "数值少于一年，暂无图表。",
-    ind_required: "仍需年均变化",
-    ind_method_used: "判定方法",
-    ind_correction: "更正",
-    ind_superseded: "已被更正",
-    ind_state: "审核状态",
-    task_title: "重点任务",
-    task_group: "分组",
-    task_by_area: "按领域",
-    task_by_unit: "按牵头单位",
-    task_latest: "最新进展",
-    task_no_update: "本期尚未报送进展",
-    task_progress: "进展",
-    task_percent: "完成百分比",
-    task_narrative: "进展说明",
-    task_timeline: "进展记录",
-    task_text: "任务原文",
-    task_targets: "任务目标",
-    task_shared: "按职责分工负责",
-    task_truncated: "原文在此处中断",
-    rep_title: "填报",
-    rep_intro: "本期应报的指标与任务进展。保存草稿后可继续修改；提交后由审核员审核，审核通过即锁定。",
-    rep_for: "填报对象",
-    rep_pick_unit: "选择单位或地区",
-    rep_indicators: "应报指标",
-    rep_tasks: "应报任务进展",
-    rep_nothing: "本期没有应报事项。",
-    rep_allowed: "允许范围",
-    rep_last: "上期数值",
-    rep_current: "本期",
-    rep_save_draft: "保存草稿",
-    rep_submit: "提交审核",
-    rep_locked: "已审核通过，已锁定",
-    rep_returned: "已退回",
-    rep_missing: "未填报",
-    rep_todo: "待填报或修改",
-    rep_done: "已提交或已审核",
-    rep_waiting: "已提交，等待审核",
-    rep_computed: "此指标由监测数据计算，请核对后确认",
-    rep_csv: "批量导入（Excel 模板或 CSV）",
-    rep_csv_hint: "可上传本单位本期的 Excel 填报模板（逐格校验），或 UTF-8 编码、表头为 indicator,region,period,value[,source] 的 CSV；全部通过校验才导入，否则逐格（逐行）列出错误，不导入任何数据。",
-    rep_csv_file: "Excel 模板或 CSV 文件",
-    rep_csv_submit: "导入后直接提交审核",
-    rep_template: "下载本期 Excel 填报模板",
-    rep_upload: "上传佐证材料",
-    rep_file: "文件",
-    rep_yes: "是",
-    rep_no: "否",
-    rep_correct: "更正已审核数据",
-    rep_correct_reason: "更正原因",
-    rep_saved: "已保存草稿。",
-    rep_submitted: "已提交审核。",
-    rep_imported: "已导入。",
-    rep_uploaded: "已上传佐证材料。",
-    rep_corrected: "已提交更正，审核通过前原数据继续有效。",
-    rep_error: "未保存",
-    rep_conflict: "数据已被他人修改，未保存您的输入",
-    rep_conflict_current: "当前数值",
-    rev_title: "审核",
-    rev_values: "待审核数据",
-    rev_tasks: "待审核任务进展",
-    rev_empty: "没有待审核的事项。",
-    rev_previous: "上期",
-    rev_submitted_by: "提交人",
-    rev_approve: "审核通过",
-    rev_return: "退回",
-    rev_return_reason: "退回原因（必填，将告知填报人）",
-    rev_approved: "已审核通过。",
-    rev_returned: "已退回。",
-    aud_title: "审计日志",
-    aud_entity: "对象",
-    aud_actor: "操作人",
-    aud_action: "动作",
-    aud_changes: "变更",
-    aud_older: "更早的记录",
-    aud_newest: "最新记录",
-    aud_seq: "序号",
-    aud_empty: "没有符合条件的记录。",
-    adm_title: "管理",
-    adm_users: "用户",
-    adm_units: "单位",
-    adm_regions: "行政区",
-    adm_plan: "方案与国家指标版本",
-    adm_targets: "上级下达目标",
-    adm_periods: "报告期与公开",
-    adm_new_user: "新建用户",
-    adm_display_name: "姓名或单位名称",
-    adm_role: "角色",
-    adm_binding: "绑定",
-    adm_disabled: "已停用",
-    adm_password_hint: "初始密码（至少10个字符；留空则自动生成并只显示一次）",
-    adm_create: "创建",
-    adm_update: "修改",
-    adm_reset_password: "重设密码",
-    adm_password_once: "新密码（只显示这一次，请转交本人并提醒其登录后修改）",
-    adm_code: "代码",
-    adm_name: "名称",
-    adm_level: "级别",
-    adm_parent: "上级",
-    adm_plan_versions: "实施方案版本",
-    adm_active: "启用中",
-    adm_loaded: "载入",
-    adm_catalogue_files: "国家指标文件",
-    adm_catalogue_version: "评估采用的国家指标版本",
-    adm_set_version: "设为评估版本",
-    adm_load_plan: "载入新的方案版本",
-    adm_plan_file: "方案文件（TOML）",
-    adm_activate: "载入后立即启用",
-    adm_threshold: "目标值",
-    adm_document: "下达文件（文号）",
-    adm_target_form: "新增或修改上级下达目标",
-    adm_closed: "已关闭",
-    adm_open: "开放",
-    adm_published: "已公开",
-    adm_unpublished: "未公开",
-    adm_publish: "公开",
-    adm_unpublish: "撤回公开",
-    adm_close: "关闭",
-    adm_reopen: "重新开放",
-    adm_done: "已完成。",
-    adm_kind: "类型",
-    pub_title: "公开数据",
-    pub_intro: "本页公开经审核通过的指标数据（仅限已公开的指标和年份），无需登录。",
-    pub_latest: "最新公开年份",
-    pub_none: "尚无公开的数据。",
-    pub_all_data: "全部公开数据",
-    pub_published_years: "已公开年份",
-    pub_approved_only: "仅含审核通过的数据",
-    err_title: "无法完成请求",
-    err_forbidden: "无权访问",
-    err_not_found: "未找到",
-    err_home: "返回首页",
-};
-
-pub static EN: Texts = Texts {
-    site: "Ecological Civilization Demonstration City Platform",
-    site_short: "Eco-civilization campaign",
-    skip: "Skip to content",
-    nav_label: "Main navigation",
-    nav_dashboard: "Dashboard",
-    nav_indicators: "Indicators",
-    nav_tasks: "Tasks",
-    nav_report: "Report",
-    nav_review: "Review",
-    nav_audit: "Audit",
-    nav_admin: "Admin",
-    nav_public: "Public",
-    switch_lang: "中文",
-    logout: "Log out",
-    login: "Log in",
-    signed_in_as: "Signed in as",
-    demo_label: "Demo data",
-    demo_banner: "This database holds fictitious demo data (not real data), for demonstration only.",
-    footer: "Only approved data count; statuses are shown in words and symbols (✓ Met · ⚠ At risk · ✗ Not met · ? No data · … Pending · – Not applicable).",
-    api_docs: "API documentation",
-    login_title: "Log in",
-    username: "User name",
-    password: "Password",
-    login_button: "Log in",
-    login_public_hint: "Published indicators are open without logging in:",
-    year: "Year",
-    year_suffix: " ",
-    colon: ": ",
-    period: "Period",
-    region: "Region",
-    area: "Area",
-    unit: "Unit",
-    status: "Status",
-    all: "All",
-    filter: "Filter",
-    indicator: "Indicator",
-    value: "Value",
-    target: "Plan target",
-    national: "National standard",
-    explanation: "Explanation",
-    attribute: "Attribute",
-    binding: "Binding",
-    reference: "Reference",
-    unverified: "unverified",
-    forecast: "Forecast",
-    none: "none",
-    count: "Count",
-    data_table: "Data table",
-    chart_and_table: "Chart and data table",
-    download_csv: "Download CSV",
-    responsible: "Responsible units",
-    lead: "Lead units",
-    participants: "Participating units",
-    deadline: "Deadline",
-    due: "Due",
-    overdue: "Overdue",
-    version: "Version",
-    provenance: "Source",
-    evidence: "Evidence",
-    no_evidence: "No evidence",
-    by: "By",
-    at: "At",
-    reason: "Reason",
-    comment: "Comment",
-    back: "Back",
-    details: "Details",
-    actions: "Actions",
-    save: "Save",
-    print: "Print",
-    dash_title: "Dashboard",
-    dash_binding: "Binding national indicators",
-    dash_ready: "All binding indicators met",
-    dash_not_ready: "Not all binding indicators met",
-    dash_by_area: "Plan indicators by area",
-    dash_at_risk: "Indicators most at risk",
-    dash_at_risk_none: "No indicator is not met or at risk.",
-    dash_overdue: "Units with overdue reports",
-    dash_overdue_none: "No unit is overdue.",
-    dash_owed: "Owed",
-    dash_missing: "Missing",
-    dash_approvals: "Latest approvals",
-    dash_approvals_none: "No reviews yet.",
-    dash_reports: "Reports",
-    dash_report_docx: "Annual self-assessment (Word)",
-    dash_report_xlsx: "Indicator completion table (Excel)",
-    dash_plan_targets: "Plan targets",
-    ind_title: "Indicators",
-    ind_count: "results",
-    ind_quick_filter: "Quick filter by name",
-    ind_none: "No indicator matches.",
-    ind_history: "History",
-    ind_values: "Reported values",
-    ind_values_none: "Nothing reported yet.",
-    ind_methodology: "Method and standard",
-    ind_definition: "Definition",
-    ind_direction: "Direction",
-    ind_method: "Obtained by",
-    ind_method_reported: "Reported by the department, with evidence",
-    ind_method_computed: "Computed from monitoring data by the national technical standards",
-    ind_range: "Allowed range",
-    ind_rows: "Rows of the national catalogue",
-    ind_standard: "Standard version",
-    ind_source: "Source",
-    ind_confidence: "Confidence",
-    ind_other_regions: "Other regions",
-    ind_no_chart: "Less than a year of values: no chart yet.",
-    ind_required: "Change still needed per year",
-    ind_method_used: "Decided by",
-    ind_correction: "Correction",
-    ind_superseded: "Superseded",
-    ind_state: "Review state",
-    task_title: "Key tasks",
-    task_group: "Group",
-    task_by_area: "By area",
-    task_by_unit: "By lead unit",
-    task_latest: "Latest update",
-    task_no_update: "No update for this period",
-    task_progress: "Progress",
-    task_percent: "Percent done",
-    task_narrative: "Narrative",
-    task_timeline: "Updates",
-    task_text: "Text of the task",
-    task_targets: "Targets",
-    task_shared: "Shared by responsibility",
-    task_truncated: "the source text stops here",
-    rep_title: "Report",
-    rep_intro: "What you owe this period. Drafts can be edited; submitted values are reviewed and locked once approved.",
-    rep_for: "Reporting for",
-    rep_pick_unit: "Choose a unit or region",
-    rep_indicators: "Indicators owed",
-    rep_tasks: "Task progress owed",
-    rep_nothing: "Nothing is owed this period.",
-    rep_allowed: "Allowed range",
-    rep_last: "Last period",
-    rep_current: "This period",
-    rep_save_draft: "Save draft",
-    rep_submit: "Submit for review",
-    rep_locked: "Approved and locked",
-    rep_returned: "Returned",
-    rep_missing: "Missing",
-    rep_todo: "To enter or fix",
-    rep_done: "Submitted or approved",
-    rep_waiting: "Submitted, awaiting review",
-    rep_computed: "Computed from monitoring data: check and confirm",
-    rep_csv: "Bulk import (Excel template or CSV)",
-    rep_csv_hint: "Upload this unit's Excel reporting template for the period (checked cell by cell), or a UTF-8 CSV with the header indicator,region,period,value[,source]; all or nothing, every bad cell or row listed.",
-    rep_csv_file: "Excel template or CSV file",
-    rep_csv_submit: "Submit for review after import",
-    rep_template: "Download this period's Excel reporting template",
-    rep_upload: "Upload evidence",
-    rep_file: "File",
-    rep_yes: "Yes",
-    rep_no: "No",
-    rep_correct: "Correct an approved value",
-    rep_correct_reason: "Reason for the correction",
-    rep_saved: "Draft saved.",
-    rep_submitted: "Submitted for review.",
-    rep_imported: "Imported.",
-    rep_uploaded: "Evidence uploaded.",
-    rep_corrected: "Correction submitted; the approved value stays in force until it is approved.",
-    rep_error: "Not saved",
-    rep_conflict: "Someone else changed this value; your input was not saved",
-    rep_conflict_current: "Current value",
-    rev_title: "Review",
-    rev_values: "Values awaiting review",
-    rev_tasks: "Task updates awaiting review",
-    rev_empty: "Nothing awaits review.",
-    rev_previous: "Previous",
-    rev_submitted_by: "Submitted by",
-    rev_approve: "Approve",
-    rev_return: "Return",
-    rev_return_reason: "Reason (required, shown to the reporter)",
-    rev_approved: "Approved.",
-    rev_returned: "Returned.",
-    aud_title: "Audit log",
-    aud_entity: "Entity",
-    aud_actor: "Actor",
-    aud_action: "Action",
-    aud_changes: "Changes",
-    aud_older: "Older events",
-    aud_newest: "Newest events",
-    aud_seq: "No.",
-    aud_empty: "No event matches.",
-    adm_title: "Administration",
-    adm_users: "Users",
-    adm_units: "Units",
-    adm_regions: "Regions",
-    adm_plan: "Plan and catalogue versions",
-    adm_targets: "Assigned targets",
-    adm_periods: "Periods and publication",
-    adm_new_user: "New user",
-    adm_display_name: "Name or unit",
-    adm_role: "Role",
-    adm_binding: "Bound to",
-    adm_disabled: "Disabled",
-    adm_password_hint: "Initial password (10+ characters; leave empty to generate one, shown once)",
-    adm_create: "Create",
-    adm_update: "Update",
-    adm_reset_password: "Reset password",
-    adm_password_once: "New password (shown only this once)",
-    adm_code: "Code",
-    adm_name: "Name",
-    adm_level: "Level",
-    adm_parent: "Parent",
-    adm_plan_versions: "Plan versions",
-    adm_active: "active",
-    adm_loaded: "Loaded",
-    adm_catalogue_files: "National catalogue files",
-    adm_catalogue_version: "Catalogue version used for evaluation",
-    adm_set_version: "Use for evaluation",
-    adm_load_plan: "Load a new plan version",
-    adm_plan_file: "Plan file (TOML)",
-    adm_activate: "Activate after loading",
-    adm_threshold: "Target",
-    adm_document: "Issuing document",
-    adm_target_form: "Add or change an assigned target",
-    adm_closed: "Closed",
-    adm_open: "Open",
-    adm_published: "Published",
-    adm_unpublished: "Not published",
-    adm_publish: "Publish",
-    adm_unpublish: "Withdraw",
-    adm_close: "Close",
-    adm_reopen: "Reopen",
-    adm_done: "Done.",
-    adm_kind: "Kind",
-    pub_title: "Open data",
-    pub_intro: "Approved values of published indicators and years, open to everyone.",
-    pub_latest: "Latest published year",
-    pub_none: "Nothing is published yet.",
-    pub_all_data: "All published data",
-    pub_published_years: "Published years",
-    pub_approved_only: "approved values only",
-    err_title: "The request could not be completed",
-    err_forbidden: "Forbidden",
-    err_not_found: "Not found",
-    err_home: "Home",
-};
+ecociv_i18n::labels!(pub Texts, texts {
+    site => "国家生态文明建设示范市创建管理平台", "Ecological Civilization Demonstration City Platform";
+    site_short => "生态文明示范创建", "Eco-civilization campaign";
+    skip => "跳到正文", "Skip to content";
+    nav_label => "主导航", "Main navigation";
+    nav_dashboard => "总览", "Dashboard";
+    nav_indicators => "指标", "Indicators";
+    nav_tasks => "任务", "Tasks";
+    nav_report => "填报", "Report";
+    nav_review => "审核", "Review";
+    nav_audit => "审计", "Audit";
+    nav_admin => "管理", "Admin";
+    nav_public => "公开", "Public";
+    switch_lang => "English", "中文";
+    logout => "退出", "Log out";
+    login => "登录", "Log in";
+    signed_in_as => "当前用户", "Signed in as";
+    demo_label => "示例数据", "Demo data";
+    demo_banner => "本库载有虚构的示例数据（非真实数据），仅供演示，不得用于申报或公开。", "This database holds fictitious demo data (not real data), for demonstration only.";
+    footer => "数据以审核通过的为准；状态同时以文字和符号标示（✓ 达标 · ⚠ 有风险 · ✗ 未达标 · ? 无数据 · … 待审核 · – 不适用）。", "Only approved data count; statuses are shown in words and symbols (✓ Met · ⚠ At risk · ✗ Not met · ? No data · … Pending · – Not applicable).";
+    api_docs => "接口文档", "API documentation";
+    login_title => "登录", "Log in";
+    username => "用户名", "User name";
+    password => "密码", "Password";
+    login_button => "登录", "Log in";
+    login_public_hint => "无需登录即可查看已公开的指标数据：", "Published indicators are open without logging in:";
+    year => "年份", "Year";
+    year_suffix => "年", " ";
+    colon => "：", ": ";
+    period => "报告期", "Period";
+    region => "地区", "Region";
+    area => "领域", "Area";
+    unit => "单位", "Unit";
+    status => "状态", "Status";
+    all => "全部", "All";
+    filter => "筛选", "Filter";
+    indicator => "指标", "Indicator";
+    value => "数值", "Value";
+    target => "方案目标", "Plan target";
+    national => "国家标准", "National standard";
+    explanation => "说明", "Explanation";
+    attribute => "属性", "Attribute";
+    binding => "约束性", "Binding";
+    reference => "参考性", "Reference";
+    unverified => "待核实", "unverified";
+    forecast => "预测", "Forecast";
+    none => "无", "none";
+    count => "项数", "Count";
+    data_table => "数据表", "Data table";
+    chart_and_table => "图表与数据表", "Chart and data table";
+    download_csv => "下载 CSV", "Download CSV";
+    responsible => "责任单位", "Responsible units";
+    lead => "牵头单位", "Lead units";
+    participants => "参与单位", "Participating units";
+    deadline => "期限", "Deadline";
+    due => "截止日期", "Due";
+    overdue => "逾期", "Overdue";
+    version => "版本", "Version";
+    provenance => "来源", "Source";
+    evidence => "佐证材料", "Evidence";
+    no_evidence => "无佐证材料", "No evidence";
+    by => "操作人", "By";
+    at => "时间", "At";
+    reason => "原因", "Reason";
+    comment => "说明", "Comment";
+    back => "返回", "Back";
+    details => "详情", "Details";
+    actions => "操作", "Actions";
+    save => "保存", "Save";
+    print => "打印", "Print";
+    dash_title => "总览", "Dashboard";
+    dash_binding => "约束性国家指标", "Binding national indicators";
+    dash_ready => "全部约束性指标达标", "All binding indicators met";
+    dash_not_ready => "尚未全部达标", "Not all binding indicators met";
+    dash_by_area => "各领域方案指标状态", "Plan indicators by area";
+    dash_at_risk => "风险最大的指标", "Indicators most at risk";
+    dash_at_risk_none => "没有未达标或有风险的指标。", "No indicator is not met or at risk.";
+    dash_overdue => "逾期未报的单位", "Units with overdue reports";
+    dash_overdue_none => "没有逾期未报的单位。", "No unit is overdue.";
+    dash_owed => "应报", "Owed";
+    dash_missing => "未报", "Missing";
+    dash_approvals => "最近审核通过", "Latest approvals";
+    dash_approvals_none => "暂无审核记录。", "No reviews yet.";
+    dash_reports => "报告下载", "Reports";
+    dash_report_docx => "年度自评估报告（Word）", "Annual self-assessment (Word)";
+    dash_report_xlsx => "指标完成情况表（Excel）", "Indicator completion table (Excel)";
+    dash_plan_targets => "方案目标", "Plan targets";
+    ind_title => "指标", "Indicators";
+    ind_count => "条结果", "results";
+    ind_quick_filter => "按名称快速筛选", "Quick filter by name";
+    ind_none => "没有符合条件的指标。", "No indicator matches.";
+    ind_history => "历年数值", "History";
+    ind_values => "填报记录", "Reported values";
+    ind_values_none => "尚无填报记录。", "Nothing reported yet.";
+    ind_methodology => "计算方法与标准", "Method and standard";
+    ind_definition => "指标解释", "Definition";
+    ind_direction => "方向", "Direction";
+    ind_method => "取得方式", "Obtained by";
+    ind_method_reported => "部门填报（附佐证材料）", "Reported by the department, with evidence";
+    ind_method_computed => "由监测数据按国家技术标准计算", "Computed from monitoring data by the national technical standards";
+    ind_range => "允许范围", "Allowed range";
+    ind_rows => "国家指标中的对应条目", "Rows of the national catalogue";
+    ind_standard => "标准版本", "Standard version";
+    ind_source => "出处", "Source";
+    ind_confidence => "可信度", "Confidence";
+    ind_other_regions => "其他地区", "Other regions";
+    ind_no_chart => "数值少于一年，暂无图表。", "Less than a year of values: no chart yet.";
+    ind_required => "仍需年均变化", "Change still needed per year";
+    ind_method_used => "判定方法", "Decided by";
+    ind_correction => "更正", "Correction";
+    ind_superseded => "已被更正", "Superseded";
+    ind_state => "审核状态", "Review state";
+    task_title => "重点任务", "Key tasks";
+    task_group => "分组", "Group";
+    task_by_area => "按领域", "By area";
+    task_by_unit => "按牵头单位", "By lead unit";
+    task_latest => "最新进展", "Latest update";
+    task_no_update => "本期尚未报送进展", "No update for this period";
+    task_progress => "进展", "Progress";
+    task_percent => "完成百分比", "Percent done";
+    task_narrative => "进展说明", "Narrative";
+    task_timeline => "进展记录", "Updates";
+    task_text => "任务原文", "Text of the task";
+    task_targets => "任务目标", "Targets";
+    task_shared => "按职责分工负责", "Shared by responsibility";
+    task_truncated => "原文在此处中断", "the source text stops here";
+    rep_title => "填报", "Report";
+    rep_intro => "本期应报的指标与任务进展。保存草稿后可继续修改；提交后由审核员审核，审核通过即锁定。", "What you owe this period. Drafts can be edited; submitted values are reviewed and locked once approved.";
+    rep_for => "填报对象", "Reporting for";
+    rep_pick_unit => "选择单位或地区", "Choose a unit or region";
+    rep_indicators => "应报指标", "Indicators owed";
+    rep_tasks => "应报任务进展", "Task progress owed";
+    rep_nothing => "本期没有应报事项。", "Nothing is owed this period.";
+    rep_allowed => "允许范围", "Allowed range";
+    rep_last => "上期数值", "Last period";
+    rep_current => "本期", "This period";
+    rep_save_draft => "保存草稿", "Save draft";
+    rep_submit => "提交审核", "Submit for review";
+    rep_locked => "已审核通过，已锁定", "Approved and locked";
+    rep_returned => "已退回", "Returned";
+    rep_missing => "未填报", "Missing";
+    rep_todo => "待填报或修改", "To enter or fix";
+    rep_done => "已提交或已审核", "Submitted or approved";
+    rep_waiting => "已提交，等待审核", "Submitted, awaiting review";
+    rep_computed => "此指标由监测数据计算，请核对后确认", "Computed from monitoring data: check and confirm";
+    rep_csv => "批量导入（Excel 模板或 CSV）", "Bulk import (Excel template or CSV)";
+    rep_csv_hint => "可上传本单位本期的 Excel 填报模板（逐格校验），或 UTF-8 编码、表头为 indicator,region,period,value[,source] 的 CSV；全部通过校验才导入，否则逐格（逐行）列出错误，不导入任何数据。", "Upload this unit's Excel reporting template for the period (checked cell by cell), or a UTF-8 CSV with the header indicator,region,period,value[,source]; all or nothing, every bad cell or row listed.";
+    rep_csv_file => "Excel 模板或 CSV 文件", "Excel template or CSV file";
+    rep_csv_submit => "导入后直接提交审核", "Submit for review after import";
+    rep_template => "下载本期 Excel 填报模板", "Download this period's Excel reporting template";
+    rep_upload => "上传佐证材料", "Upload evidence";
+    rep_file => "文件", "File";
+    rep_yes => "是", "Yes";
+    rep_no => "否", "No";
+    rep_correct => "更正已审核数据", "Correct an approved value";
+    rep_correct_reason => "更正原因", "Reason for the correction";
+    rep_saved => "已保存草稿。", "Draft saved.";
+    rep_submitted => "已提交审核。", "Submitted for review.";
+    rep_imported => "已导入。", "Imported.";
+    rep_uploaded => "已上传佐证材料。", "Evidence uploaded.";
+    rep_corrected => "已提交更正，审核通过前原数据继续有效。", "Correction submitted; the approved value stays in force until it is approved.";
+    rep_error => "未保存", "Not saved";
+    rep_conflict => "数据已被他人修改，未保存您的输入", "Someone else changed this value; your input was not saved";
+    rep_conflict_current => "当前数值", "Current value";
+    rev_title => "审核", "Review";
+    rev_values => "待审核数据", "Values awaiting review";
+    rev_tasks => "待审核任务进展", "Task updates awaiting review";
+    rev_empty => "没有待审核的事项。", "Nothing awaits review.";
+    rev_previous => "上期", "Previous";
+    rev_submitted_by => "提交人", "Submitted by";
+    rev_approve => "审核通过", "Approve";
+    rev_return => "退回", "Return";
+    rev_return_reason => "退回原因（必填，将告知填报人）", "Reason (required, shown to the reporter)";
+    rev_approved => "已审核通过。", "Approved.";
+    rev_returned => "已退回。", "Returned.";
+    aud_title => "审计日志", "Audit log";
+    aud_entity => "对象", "Entity";
+    aud_actor => "操作人", "Actor";
+    aud_action => "动作", "Action";
+    aud_changes => "变更", "Changes";
+    aud_older => "更早的记录", "Older events";
+    aud_newest => "最新记录", "Newest events";
+    aud_seq => "序号", "No.";
+    aud_empty => "没有符合条件的记录。", "No event matches.";
+    adm_title => "管理", "Administration";
+    adm_users => "用户", "Users";
+    adm_units => "单位", "Units";
+    adm_regions => "行政区", "Regions";
+    adm_plan => "方案与国家指标版本", "Plan and catalogue versions";
+    adm_targets => "上级下达目标", "Assigned targets";
+    adm_periods => "报告期与公开", "Periods and publication";
+    adm_new_user => "新建用户", "New user";
+    adm_display_name => "姓名或单位名称", "Name or unit";
+    adm_role => "角色", "Role";
+    adm_binding => "绑定", "Bound to";
+    adm_disabled => "已停用", "Disabled";
+    adm_password_hint => "初始密码（至少10个字符；留空则自动生成并只显示一次）", "Initial password (10+ characters; leave empty to generate one, shown once)";
+    adm_create => "创建", "Create";
+    adm_update => "修改", "Update";
+    adm_reset_password => "重设密码", "Reset password";
+    adm_password_once => "新密码（只显示这一次，请转交本人并提醒其登录后修改）", "New password (shown only this once)";
+    adm_code => "代码", "Code";
+    adm_name => "名称", "Name";
+    adm_level => "级别", "Level";
+    adm_parent => "上级", "Parent";
+    adm_plan_versions => "实施方案版本", "Plan versions";
+    adm_active => "启用中", "active";
+    adm_loaded => "载入", "Loaded";
+    adm_catalogue_files => "国家指标文件", "National catalogue files";
+    adm_catalogue_version => "评估采用的国家指标版本", "Catalogue version used for evaluation";
+    adm_set_version => "设为评估版本", "Use for evaluation";
+    adm_load_plan => "载入新的方案版本", "Load a new plan version";
+    adm_plan_file => "方案文件（TOML）", "Plan file (TOML)";
+    adm_activate => "载入后立即启用", "Activate after loading";
+    adm_threshold => "目标值", "Target";
+    adm_document => "下达文件（文号）", "Issuing document";
+    adm_target_form => "新增或修改上级下达目标", "Add or change an assigned target";
+    adm_closed => "已关闭", "Closed";
+    adm_open => "开放", "Open";
+    adm_published => "已公开", "Published";
+    adm_unpublished => "未公开", "Not published";
+    adm_publish => "公开", "Publish";
+    adm_unpublish => "撤回公开", "Withdraw";
+    adm_close => "关闭", "Close";
+    adm_reopen => "重新开放", "Reopen";
+    adm_done => "已完成。", "Done.";
+    adm_kind => "类型", "Kind";
+    pub_title => "公开数据", "Open data";
+    pub_intro => "本页公开经审核通过的指标数据（仅限已公开的指标和年份），无需登录。", "Approved values of published indicators and years, open to everyone.";
+    pub_latest => "最新公开年份", "Latest published year";
+    pub_none => "尚无公开的数据。", "Nothing is published yet.";
+    pub_all_data => "全部公开数据", "All published data";
+    pub_published_years => "已公开年份", "Published years";
+    pub_approved_only => "仅含审核通过的数据", "approved values only";
+    err_title => "无法完成请求", "The request could not be completed";
+    err_forbidden => "无权访问", "Forbidden";
+    err_not_found => "未找到", "Not found";
+    err_home => "返回首页", "Home";
+    ind_laxer => "低于国家标准", "laxer than the national threshold";
+    ind_laxer_note => "方案目标低于国家标准：达到方案目标不等于达到国家标准", "The plan target asks less than the national threshold: meeting it does not meet the national standard";
+    ind_linear => "线性趋势", "Linear trend";
+    ind_still_needed => "仍需", "Still needed";
+    ind_no_forecast => "无法预测", "No forecast";
+    rep_takes_part => "参与单位：由牵头单位填报和审核，可留言", "Taking part: reported and approved by the lead unit; you may comment";
+    rep_comment => "留言", "Comment";
+    rep_comment_send => "发送留言", "Send comment";
+    rep_commented => "留言已保存。", "Comment saved.";
+    adm_findings => "方案检查", "Plan check";
+    adm_findings_none => "未发现方案目标低于国家标准。", "No plan target asks less than the national threshold.";
+});

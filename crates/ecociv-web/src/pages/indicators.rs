@@ -6,16 +6,18 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecociv_app::policy::Action;
+use ecociv_app::{Caller, DataValue, EvidenceTarget, IndicatorFilter, WorkflowStatus};
 use ecociv_core::indicator::Method;
-use ecociv_core::{Direction, IndicatorResult, Plan, Status, ValueKind};
+use ecociv_core::{IndicatorResult, Plan, Status, ValueKind};
+use ecociv_i18n::{Msg, Words};
 use ecociv_report::chart::{HistoryChart, history_svg};
-use ecociv_store::{Audience, DataValue, EvidenceTarget, ValueFilter, WorkflowStatus};
 
 use super::{
     Choice, Ctx, Lang, Layout, PageError, Section, StatusView, fmt_result, fmt_stored, fmt_time,
-    fmt_value, non_empty, render, status_key, today, year_choices, year_param,
+    fmt_value, non_empty, render, status_key, year_choices, year_param,
 };
-use crate::policy::{self, Action};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -42,6 +44,11 @@ struct Row {
     unverified: bool,
     binding: Option<bool>,
     status: StatusView,
+    /// The plan and the national status, each where it applies (the overall status is the worse).
+    plan_status: Option<StatusView>,
+    national_status: Option<StatusView>,
+    /// The plan target asks less than the national threshold.
+    laxer: bool,
     units: String,
     explanation: String,
 }
@@ -61,21 +68,7 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-/// The units responsible for an indicator: the leads of the tasks that target it, else its usual
-/// reporting department.
-fn units_of(plan: &Plan, code: &str) -> Vec<String> {
-    let mut out: Vec<String> = plan
-        .units_for_indicator(code)
-        .into_iter()
-        .map(|(u, _)| u.to_owned())
-        .collect();
-    if let Some(owner) = plan.indicator(code).and_then(|i| i.owner.clone())
-        && !out.contains(&owner)
-    {
-        out.push(owner);
-    }
-    out
-}
+use ecociv_app::units_of;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -83,62 +76,49 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     ctx.require(Action::ReadInternal)?;
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let today = today(&state);
-    let year = year_param(plan, today, non_empty(&q.year))?;
+    let year = year_param(&state, plan, non_empty(&q.year))?;
     let lang = ctx.lang;
     let t = ctx.t();
-
-    let area = non_empty(&q.area).and_then(ecociv_core::Area::parse);
-    let status = non_empty(&q.status).and_then(Status::parse);
-    let unit = non_empty(&q.unit).and_then(|c| model.unit(c));
-    let region = match non_empty(&q.region) {
-        Some("all") => None,
-        Some(r) => Some(
-            plan.region(r)
-                .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?
-                .code
-                .clone(),
-        ),
-        None => Some(plan.city.clone()),
-    };
-    let attribute = non_empty(&q.attribute);
-    let text = non_empty(&q.q).unwrap_or("").to_owned();
-    let snap = state
-        .store
-        .evaluation(year, None, region.as_deref(), Audience::Internal)
+    let filter = IndicatorFilter::parse(
+        plan,
+        non_empty(&q.region),
+        non_empty(&q.area),
+        non_empty(&q.status),
+        non_empty(&q.attribute),
+        non_empty(&q.unit),
+        non_empty(&q.q),
+    )?;
+    let list = state
+        .app
+        .indicator_list(&ctx.caller(), year, &filter)
         .await?;
-
-    let rows: Vec<Row> = snap
-        .evaluation
-        .results
+    let results = &list.snapshot.evaluation.results;
+    let rows: Vec<Row> = list
+        .rows
         .iter()
-        .filter(|r| region.as_ref().is_none_or(|g| &r.region == g))
-        .filter(|r| area.is_none_or(|a| r.area == Some(a)))
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| match attribute {
-            Some("binding") => r.national.as_ref().is_some_and(|n| n.binding),
-            Some("reference") => r.national.as_ref().is_some_and(|n| !n.binding),
-            _ => true,
-        })
-        .filter(|r| unit.is_none_or(|u| units_of(plan, &r.indicator).contains(&u.name)))
-        .filter(|r| text.is_empty() || r.name.contains(&text) || r.indicator.contains(&text))
-        .map(|r| row(plan, r, year, lang))
+        .map(|&i| row(plan, &results[i], year, lang))
         .collect();
+    let area = filter.results.area;
+    let status = filter.results.status;
+    let unit = filter.unit.as_deref().and_then(|c| model.unit(c));
+    let region = filter.results.region.clone();
+    let attribute = non_empty(&q.attribute);
+    let text = filter.text.clone();
 
     let sel = |v: &Option<String>, x: &str| non_empty(v) == Some(x);
     let mut areas = vec![Choice::new("", t.all, area.is_none())];
     areas.extend(
         ecociv_core::Area::ALL
             .iter()
-            .map(|a| Choice::new(a.name_zh(), lang.area(*a), area == Some(*a))),
+            .map(|a| Choice::new(a.name_zh(), a.word(lang), area == Some(*a))),
     );
     let mut statuses = vec![Choice::new("", t.all, status.is_none())];
     statuses.extend(Status::ALL.iter().map(|s| {
         Choice::new(
             status_key(*s),
-            format!("{} {}", s.symbol(), lang.status(*s)),
+            format!("{} {}", s.symbol(), s.word(lang)),
             status == Some(*s),
         )
     }));
@@ -165,7 +145,7 @@ pub async fn list(
         &ListPage {
             page,
             year,
-            years: year_choices(plan, plan.base_year - 1, today, year),
+            years: year_choices(&state, plan, plan.base_year - 1, year),
             areas,
             statuses,
             units,
@@ -184,7 +164,7 @@ fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
             "/indicators/{}?region={}&year={year}",
             r.indicator, r.region
         ),
-        area: r.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+        area: r.area.map(|a| a.word(lang)).unwrap_or("").to_owned(),
         region: r.region_name.clone(),
         value: fmt_result(plan, r),
         target: r
@@ -200,6 +180,9 @@ fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
         unverified: r.national.as_ref().is_some_and(|n| !n.verified),
         binding: r.national.as_ref().map(|n| n.binding),
         status: StatusView::new(r.status, lang),
+        plan_status: r.target.as_ref().map(|t| StatusView::new(t.status, lang)),
+        national_status: r.national.as_ref().map(|n| StatusView::new(n.status, lang)),
+        laxer: r.target_laxer_than_national,
         units: short_list(&units_of(plan, &r.indicator)),
         explanation: r.explanation.clone(),
     }
@@ -258,11 +241,12 @@ pub(crate) struct EvidenceRow {
 /// The files attached to a value or a task update, as links.
 pub(crate) async fn evidence_rows(
     state: &AppState,
+    caller: &Caller,
     target: EvidenceTarget,
 ) -> Result<Vec<EvidenceRow>, PageError> {
     Ok(state
-        .store
-        .evidence_links(target)
+        .app
+        .evidence_of(caller, target)
         .await?
         .into_iter()
         .map(|l| EvidenceRow {
@@ -339,23 +323,23 @@ pub async fn detail(
     Path(code): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
-    let user = ctx.require(Action::ReadInternal)?.clone();
-    let model = state.store.current_model().await?;
+    ctx.require(Action::ReadInternal)?;
+    let caller = ctx.caller();
+    let model = state.app.model().await?;
     let plan = &model.plan;
     let ind = plan
         .indicator(&code)
-        .ok_or_else(|| PageError::not_found(format!("指标“{code}”不在实施方案中")))?;
+        .ok_or_else(|| ApiError::not_found(Msg::IndicatorNotInPlan { code: code.clone() }))?;
     let region = match non_empty(&q.region) {
-        Some(r) => plan
-            .region(r)
-            .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?,
+        Some(r) => plan.region(r).ok_or_else(|| {
+            ApiError::invalid("region", Msg::UnknownRegion { code: r.to_owned() })
+        })?,
         None => plan.city_region(),
     };
-    let today = today(&state);
-    let year = year_param(plan, today, non_empty(&q.year))?;
+    let year = year_param(&state, plan, non_empty(&q.year))?;
     let snap = state
-        .store
-        .evaluation(year, None, Some(&region.code), Audience::Internal)
+        .app
+        .evaluation(&caller, year, None, Some(&region.code))
         .await?;
     let lang = ctx.lang;
     let t = ctx.t();
@@ -365,19 +349,10 @@ pub async fn detail(
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
 
-    // Every region's rows of the indicator: this region's history, and which regions have any.
-    let rows = state
-        .store
-        .values(&ValueFilter {
-            indicator: Some(ind.code.clone()),
-            include_superseded: true,
-            ..Default::default()
-        })
-        .await?;
-    let visible: Vec<&DataValue> = rows
-        .iter()
-        .filter(|v| v.region == region.code && policy::can_see_value(&user, &model, v))
-        .collect();
+    // Every region's rows of the indicator the caller may see: this region's history, and
+    // which regions have any.
+    let rows = state.app.value_history(&caller, &ind.code, None).await?;
+    let visible: Vec<&DataValue> = rows.iter().filter(|v| v.region == region.code).collect();
 
     let series = annual_series(&visible, year);
     let (chart, chart_desc, target_label, national_label) =
@@ -388,19 +363,19 @@ pub async fn detail(
         .map(|(y, v, approved)| HistoryRow {
             year: *y,
             value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
-            state: lang
-                .workflow(if *approved {
-                    WorkflowStatus::Approved
-                } else {
-                    WorkflowStatus::Submitted
-                })
-                .to_owned(),
+            state: if *approved {
+                WorkflowStatus::Approved
+            } else {
+                WorkflowStatus::Submitted
+            }
+            .word(lang)
+            .to_owned(),
         })
         .collect();
 
     let mut values = Vec::new();
     for v in visible.iter().rev() {
-        let evidence = evidence_rows(&state, EvidenceTarget::Value(v.id)).await?;
+        let evidence = evidence_rows(&state, &caller, EvidenceTarget::Value(v.id)).await?;
         values.push(value_row(v, ind, lang, evidence));
     }
 
@@ -414,10 +389,10 @@ pub async fn detail(
             name: ind.name.clone(),
             code: ind.code.clone(),
             year,
-            years: year_choices(plan, plan.base_year - 1, today, year),
+            years: year_choices(&state, plan, plan.base_year - 1, year),
             region: region.name.clone(),
             regions,
-            area: ind.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+            area: ind.area.map(|a| a.word(lang)).unwrap_or("").to_owned(),
             units: units_of(plan, &ind.code).join("、"),
             assessment: assessment(plan, result, lang),
             chart,
@@ -487,7 +462,7 @@ pub(crate) fn chart_of(
     }
     let last = series.last().map(|s| s.0).unwrap_or(0);
     let lines = result
-        .map(|r| ecociv_report::chart::result_lines(plan, ind, r, last, lang.chart()))
+        .map(|r| ecociv_report::chart::result_lines(plan, ind, r, last, lang))
         .unwrap_or_default();
     let (target, national) = (lines.target, lines.national);
     let chart = HistoryChart {
@@ -503,7 +478,7 @@ pub(crate) fn chart_of(
         target: target.clone(),
         national: national.clone(),
         forecast: lines.forecast,
-        lang: lang.chart(),
+        lang,
     };
     (
         history_svg(&chart).unwrap_or_default(),
@@ -519,17 +494,13 @@ fn value_row(
     lang: Lang,
     evidence: Vec<EvidenceRow>,
 ) -> ValueRow {
-    let provenance = match v.provenance {
-        ecociv_store::Provenance::Form => "表单填报",
-        ecociv_store::Provenance::Import => "文件导入",
-        ecociv_store::Provenance::Engine => "监测计算",
-        ecociv_store::Provenance::Demo => "示例数据",
-    };
+    let provenance = v.provenance.word(lang);
+    let provenance_zh = v.provenance.zh();
     ValueRow {
         id: v.id,
         period: v.period.clone(),
         value: fmt_stored(&v.value, ind.unit.as_str(), ind.kind == ValueKind::YesNo),
-        state: lang.workflow(v.status),
+        state: v.status.word(lang),
         state_class: workflow_class(v.status),
         version: v.version,
         correction: if v.correction > 0 {
@@ -539,7 +510,7 @@ fn value_row(
         },
         provenance: if v.provenance_detail.is_empty() {
             provenance.to_owned()
-        } else if v.provenance_detail.starts_with(provenance) {
+        } else if v.provenance_detail.starts_with(provenance_zh) {
             v.provenance_detail.clone()
         } else {
             format!("{provenance}：{}", v.provenance_detail)
@@ -621,7 +592,7 @@ pub(crate) fn assessment(plan: &Plan, r: Option<&IndicatorResult>, lang: Lang) -
 }
 
 pub(crate) fn methodology(
-    model: &ecociv_store::Model,
+    model: &ecociv_app::PlanModel,
     ind: &ecociv_core::Indicator,
     lang: Lang,
     t: &super::Texts,
@@ -635,8 +606,12 @@ pub(crate) fn methodology(
                 number: row.number.clone(),
                 name: row.name.clone(),
                 printed: row.printed.clone(),
-                attribute: row.attribute.map(|a| a.name_zh()).unwrap_or("—").to_owned(),
-                scope: row.scope.name_zh().to_owned(),
+                attribute: row
+                    .attribute
+                    .map(|a| a.word(lang))
+                    .unwrap_or("—")
+                    .to_owned(),
+                scope: row.scope.word(lang).to_owned(),
                 confidence: format!("{:?}", row.confidence),
                 verified: row.verified(),
                 source: row.source.clone(),
@@ -647,12 +622,7 @@ pub(crate) fn methodology(
     let version = model.catalogue.version(&model.catalogue_version);
     MethodView {
         definition: ind.definition.clone(),
-        direction: match (ind.direction, lang) {
-            (Direction::HigherIsBetter, Lang::Zh) => "越高越好".into(),
-            (Direction::LowerIsBetter, Lang::Zh) => "越低越好".into(),
-            (Direction::HigherIsBetter, Lang::En) => "Higher is better".into(),
-            (Direction::LowerIsBetter, Lang::En) => "Lower is better".into(),
-        },
+        direction: ind.direction.word(lang).to_owned(),
         method: match ind.method {
             Method::Reported => t.ind_method_reported,
             Method::Computed => t.ind_method_computed,

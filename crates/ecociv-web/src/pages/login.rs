@@ -7,7 +7,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use ecociv_store::LoginError;
+use ecociv_app::AppError;
 
 use super::{Ctx, Layout, PageError, Section, local_path, render, see_other};
 use crate::api::session::client_of;
@@ -61,33 +61,22 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     let next = local_path(f.next.as_deref());
     let username = f.username.trim().to_owned();
-    if f.username.len() > 64 || f.password.len() > 1024 {
-        let message = "用户名或密码过长".to_owned();
-        return refused(
-            &state,
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            next,
-            username,
-            message,
-        )
-        .await;
-    }
     let client = client_of(&headers, peer.map(|c| c.0.0), state.config.behind_proxy);
-    let (status, message) = match state.store.login(&username, &f.password, &client).await {
+    match state.app.login(&f.username, &f.password, &client).await {
         Ok(s) => {
-            let max_age = state.store.config().session_absolute.as_secs() as i64;
+            let max_age = state.app.session_seconds();
             let cookie = session_cookie(&s.token, state.config.secure_cookies, max_age);
             let mut resp = see_other(&next);
             resp.headers_mut().insert(SET_COOKIE, cookie);
-            return Ok(resp);
+            Ok(resp)
         }
-        Err(e @ LoginError::InvalidCredentials) => (StatusCode::UNAUTHORIZED, e.to_string()),
-        Err(e @ LoginError::Locked { .. }) => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
-        Err(e @ LoginError::Disabled) => (StatusCode::FORBIDDEN, e.to_string()),
-        Err(LoginError::Store(e)) => return Err(e.into()),
-    };
-    refused(&state, &ctx, status, next, username, message).await
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(e) => {
+            let status = crate::error::ApiError::from(e.clone()).status();
+            let message = e.message(ctx.lang);
+            refused(&state, &ctx, status, next, username, message).await
+        }
+    }
 }
 
 /// The login form again, with what went wrong.
@@ -116,7 +105,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     if let Some(token) = session_token(&headers) {
-        state.store.logout(&token).await?;
+        state.app.logout(&token).await?;
     }
     let mut resp = see_other("/login").into_response();
     resp.headers_mut()

@@ -1,11 +1,11 @@
 //! The HTML pages: server-rendered with askama templates (`templates/`), the pages' own CSS and
 //! JS (`assets/`, embedded), Simplified Chinese by default with an English switch.
 //!
-//! Every page is a handler that reads the store directly and asks [`crate::policy`] who may see
-//! or do what, exactly like the JSON API: there is one policy, and the pages never decide
-//! authorization themselves. The core flows (log in, report, submit, approve or return, read the
-//! dashboard, the indicators and the public portal) are plain links and HTML forms; the script
-//! only enhances (filter without reload, inline range checks).
+//! Every page is a handler that calls the application layer's use cases with the caller, exactly
+//! like the JSON API, and renders their typed results: the pages decide nothing themselves (who
+//! may, what a reader sees, what a status is, who is late). The core flows (log in, report,
+//! submit, approve or return, read the dashboard, the indicators and the public portal) are plain
+//! links and HTML forms; the script only enhances (filter without reload, inline range checks).
 //!
 //! Forms post `application/x-www-form-urlencoded` (or `multipart/form-data` for files) with the
 //! session's CSRF token in the hidden field `csrf_token`, which [`crate::auth::session_layer`]
@@ -13,31 +13,33 @@
 //! a short notice in the query string; a refused change (422, 409) re-renders the form page with
 //! the message in place, including the current value on a stale edit.
 //!
-//! Errors: handlers return [`PageError`]; [`render_failures`] turns it into a redirect to the
-//! login page (nobody signed in) or an error page inside the normal layout.
+//! Errors: handlers return [`PageError`] (the web's one error type); `error::render_errors` turns
+//! it into a redirect to the login page (nobody signed in) or an error page inside the normal
+//! layout. A refused form is shown again beside its fields, from the typed `AppError`.
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, CONTENT_TYPE, COOKIE,
-    LOCATION, SET_COOKIE,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, COOKIE, LOCATION,
+    SET_COOKIE,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{Datelike, FixedOffset, NaiveDate};
+use chrono::FixedOffset;
+use ecociv_app::policy::{self, Action};
+use ecociv_app::{Caller, SessionInfo, User};
 use ecociv_core::Status;
 use ecociv_core::explain::num;
-use ecociv_store::{SessionInfo, StoreError, User};
+use ecociv_i18n::{Msg, Words};
 
 use crate::auth::{CurrentUser, session_token};
 use crate::error::ApiError;
-use crate::policy::{self, Action};
 use crate::state::AppState;
 
 pub mod admin;
@@ -52,10 +54,10 @@ pub mod report;
 pub mod review;
 pub mod tasks;
 
-pub use i18n::{Lang, Texts};
+pub use i18n::{Lang, Texts, texts};
 
 /// Every page route.
-pub fn routes(state: &AppState) -> Router<AppState> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::page))
         .route("/login", get(login::form).post(login::submit))
@@ -92,10 +94,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/indicators/{code}", get(public::indicator))
         .route("/public/data.csv", get(public::csv))
         .route("/assets/{file}", get(assets::serve))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            render_failures,
-        ))
+        .route("/report/value/{id}/comment", post(report::comment_value))
         .layer(middleware::from_fn(remember_lang))
 }
 
@@ -117,24 +116,39 @@ impl Ctx {
     }
 
     pub fn t(&self) -> &'static Texts {
-        self.lang.texts()
+        texts(self.lang)
+    }
+
+    /// The caller of the application's use cases.
+    pub fn caller(&self) -> Caller {
+        match self.session.as_deref() {
+            Some(s) => Caller::session(s),
+            None => Caller::anonymous(),
+        }
+    }
+
+    /// Whether the caller may do `action` at all (to show or hide what it could use).
+    pub fn can(&self, action: Action) -> bool {
+        policy::allows(&self.caller(), action)
     }
 
     /// The signed-in user allowed to do `action`, else the login redirect or a 403 page.
-    pub fn require(&self, action: Action) -> Result<&User, PageError> {
-        Ok(policy::require(self.user(), action)?)
+    pub fn require(&self, action: Action) -> Result<User, PageError> {
+        self.require_any(&[action])
     }
 
-    /// The signed-in user allowed to do any of `actions`.
-    pub fn require_any(&self, actions: &[Action]) -> Result<&User, PageError> {
+    /// The signed-in user allowed to do any of `actions` (a page that serves several), else the
+    /// login redirect or a 403 page.
+    pub fn require_any(&self, actions: &[Action]) -> Result<User, PageError> {
+        let caller = self.caller();
         let mut last = None;
         for a in actions {
-            match policy::require(self.user(), *a) {
-                Ok(u) => return Ok(u),
+            match policy::require(&caller, *a) {
+                Ok(()) => return self.user().cloned().ok_or_else(ApiError::unauthorized),
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.map_or(PageError::Login, PageError::from))
+        Err(last.map_or_else(ApiError::unauthorized, ApiError::from))
     }
 
     pub fn csrf(&self) -> String {
@@ -147,10 +161,14 @@ impl Ctx {
 
 /// The language of a request: `?lang=` first, then the cookie, else Chinese.
 pub fn lang_of(parts: &Parts) -> Lang {
-    query_param(parts.uri.query(), "lang")
+    lang_from(parts.uri.query(), &parts.headers).unwrap_or_default()
+}
+
+/// The language a request names: `?lang=`, then the `lang` cookie.
+pub fn lang_from(query: Option<&str>, headers: &axum::http::HeaderMap) -> Option<Lang> {
+    query_param(query, "lang")
         .and_then(|l| Lang::parse(&l))
-        .or_else(|| cookie(parts, i18n::LANG_COOKIE).and_then(|l| Lang::parse(&l)))
-        .unwrap_or_default()
+        .or_else(|| cookie(headers, i18n::LANG_COOKIE).and_then(|l| Lang::parse(&l)))
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -159,9 +177,8 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -319,7 +336,7 @@ impl Layout {
         section: Section,
         title: impl Into<String>,
     ) -> Result<Layout, PageError> {
-        let demo = state.store.has_demo().await?;
+        let demo = state.app.has_demo().await?;
         Ok(Layout::build(ctx, section, title.into(), demo))
     }
 
@@ -331,7 +348,7 @@ impl Layout {
             t,
             title,
             user_name: user.map(|u| u.display_name.clone()),
-            user_role: user.map(|u| ctx.lang.role(u.role)).unwrap_or("").into(),
+            user_role: user.map(|u| u.role.word(ctx.lang)).unwrap_or("").into(),
             csrf: ctx.csrf(),
             nav: nav_for(user, t, section),
             lang_href: lang_switch(&ctx.path, ctx.lang),
@@ -391,56 +408,8 @@ pub fn see_other(to: &str) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/// Why a page could not be shown.
-#[derive(Debug)]
-pub enum PageError {
-    /// Nobody is signed in: go to the login page and come back.
-    Login,
-    /// Anything else: an error page with this status and message.
-    Status(StatusCode, String),
-}
-
-impl PageError {
-    pub fn not_found(message: impl Into<String>) -> PageError {
-        PageError::Status(StatusCode::NOT_FOUND, message.into())
-    }
-
-    pub fn invalid(message: impl Into<String>) -> PageError {
-        PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, message.into())
-    }
-}
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> PageError {
-        if e.status == StatusCode::UNAUTHORIZED {
-            PageError::Login
-        } else {
-            PageError::Status(e.status, e.message)
-        }
-    }
-}
-
-impl From<StoreError> for PageError {
-    fn from(e: StoreError) -> PageError {
-        ApiError::from(e).into()
-    }
-}
-
-/// The failure a handler reported, for [`render_failures`].
-#[derive(Debug, Clone)]
-struct PageFailure(Option<String>);
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            PageError::Login => (StatusCode::UNAUTHORIZED, None),
-            PageError::Status(s, m) => (s, Some(m)),
-        };
-        let mut resp = (status, message.clone().unwrap_or_default()).into_response();
-        resp.extensions_mut().insert(PageFailure(message));
-        resp
-    }
-}
+/// Why a page could not be shown: the web's one error type.
+pub type PageError = ApiError;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -451,39 +420,8 @@ struct ErrorPage {
     message: String,
 }
 
-/// Turns a [`PageError`] into the login redirect or an error page in the site's frame.
-async fn render_failures(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let is_get = parts.method == axum::http::Method::GET;
-    let ctx = {
-        let mut p = parts.clone();
-        match Ctx::from_request_parts(&mut p, &()).await {
-            Ok(c) => c,
-            Err(never) => match never {},
-        }
-    };
-    let resp = next.run(Request::from_parts(parts, body)).await;
-    let Some(PageFailure(message)) = resp.extensions().get::<PageFailure>().cloned() else {
-        return resp;
-    };
-    match message {
-        None => {
-            // After login, come back to the page; a form posted without a session cannot be
-            // replayed, so it comes back to the start page.
-            let back = if is_get { ctx.path.as_str() } else { "/" };
-            let next_path: String = form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", back)
-                .finish();
-            see_other(&format!("/login?{next_path}"))
-        }
-        Some(message) => {
-            let demo = state.store.has_demo().await.unwrap_or(false);
-            error_page(&ctx, resp.status(), message, demo)
-        }
-    }
-}
-
-fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Response {
+/// An error page inside the site's frame.
+pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Response {
     let t = ctx.t();
     let heading = match status {
         StatusCode::FORBIDDEN => t.err_forbidden,
@@ -500,49 +438,6 @@ fn error_page(ctx: &Ctx, status: StatusCode, message: String, demo: bool) -> Res
             message,
         },
     )
-}
-
-/// Outside the session layer: errors that layers answer in JSON before a page handler runs (a
-/// missing CSRF token, a body over the limit, too many logins) are shown as an error page when a
-/// page was asked for. API paths keep their JSON.
-pub async fn html_errors(req: Request, next: Next) -> Response {
-    // Pages show errors as pages. Downloads and open data outside /api do too when a browser asks
-    // (it accepts HTML); a program asking for them gets the API's JSON error.
-    let path = req.uri().path();
-    let browser = req
-        .headers()
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    let is_page = !path.starts_with("/api")
-        && (browser || !(path.starts_with("/reports/") || path.starts_with("/open-data")));
-    let (parts, body) = req.into_parts();
-    let ctx = Ctx {
-        lang: lang_of(&parts),
-        session: None,
-        path: parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into()),
-    };
-    let resp = next.run(Request::from_parts(parts, body)).await;
-    let json = resp
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !is_page || !json || resp.status().as_u16() < 400 {
-        return resp;
-    }
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| status.to_string());
-    error_page(&ctx, status, message, false)
 }
 
 /// Whether a request has a session cookie at all (the login page shows a different hint).
@@ -565,7 +460,7 @@ impl StatusView {
     pub fn new(s: Status, lang: Lang) -> StatusView {
         StatusView {
             symbol: s.symbol(),
-            word: lang.status(s),
+            word: s.word(lang),
             class: status_class(s),
         }
     }
@@ -618,12 +513,12 @@ pub fn fmt_stored(text: &str, unit: &str, yes_no: bool) -> String {
 
 /// A stored RFC 3339 timestamp as Beijing time, to the minute.
 pub fn fmt_time(ts: &str) -> String {
-    match ecociv_store::parse_timestamp(ts) {
-        Some(t) => t
+    match chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => t
             .with_timezone(&beijing())
             .format("%Y-%m-%d %H:%M")
             .to_string(),
-        None => ts.to_owned(),
+        Err(_) => ts.to_owned(),
     }
 }
 
@@ -631,41 +526,24 @@ fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
 }
 
-/// Today in Beijing by the store's clock.
-pub fn today(state: &AppState) -> NaiveDate {
-    state.store.now().with_timezone(&beijing()).date_naive()
-}
-
-/// Annual values of a year are due by this month and day of the next year (our convention: the
-/// plan gives no reporting calendar; 创建办 chases departments after the first quarter).
-pub const ANNUAL_DUE: (u32, u32) = (3, 31);
-
-/// When the values of `year` are due.
-pub fn due_date(year: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year + 1, ANNUAL_DUE.0, ANNUAL_DUE.1).unwrap_or(NaiveDate::MIN)
-}
-
-/// The year being reported now: last year (a year's values are reported in the next), kept
-/// within the plan.
-pub fn reporting_year(plan: &ecociv_core::Plan, today: NaiveDate) -> i32 {
-    (today.year() - 1).clamp(plan.base_year, plan.end_year)
-}
-
 /// A year from the query, checked against the plan; the reporting year when absent.
 pub fn year_param(
+    state: &AppState,
     plan: &ecociv_core::Plan,
-    today: NaiveDate,
     text: Option<&str>,
 ) -> Result<i32, PageError> {
     match text.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(reporting_year(plan, today)),
+        None => Ok(state.app.reporting_year(plan)),
         Some(s) => match s.parse::<i32>() {
             Ok(y) if y > plan.base_year - 10 && y <= plan.end_year => Ok(y),
-            _ => Err(PageError::invalid(format!(
-                "年份“{s}”无效：应在{}–{}年之间",
-                plan.base_year - 9,
-                plan.end_year
-            ))),
+            _ => Err(ApiError::invalid(
+                "year",
+                Msg::YearNotInRange {
+                    text: s.to_owned(),
+                    from: plan.base_year - 9,
+                    to: plan.end_year,
+                },
+            )),
         },
     }
 }
@@ -673,12 +551,12 @@ pub fn year_param(
 /// Years offered in selectors, newest first: from `first` (or the base year) to the reporting
 /// year (or the selected one, if later).
 pub fn year_choices(
+    state: &AppState,
     plan: &ecociv_core::Plan,
     first: i32,
-    today: NaiveDate,
     selected: i32,
 ) -> Vec<Choice> {
-    let last = reporting_year(plan, today).max(selected);
+    let last = state.app.reporting_year(plan).max(selected);
     (first.min(plan.base_year)..=last)
         .rev()
         .map(|y| Choice {
@@ -759,11 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn annual_values_are_due_after_the_first_quarter_of_the_next_year() {
-        assert_eq!(
-            due_date(2025),
-            NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()
-        );
+    fn done_notices_keep_the_fragment() {
         assert_eq!(
             with_done("/report?period=2025#v1", "saved"),
             "/report?period=2025&done=saved#v1"

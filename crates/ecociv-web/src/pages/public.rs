@@ -7,67 +7,37 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use ecociv_app::{Caller, DataValue, Publication, WorkflowStatus};
 use ecociv_core::{Status, ValueKind};
-use ecociv_store::{Audience, DataValue, ValueFilter, WorkflowStatus};
+use ecociv_i18n::{Msg, Words};
 
 use super::indicators::{HistoryRow, MethodView, annual_series, assessment, chart_of, methodology};
 use super::{
     Choice, Ctx, Layout, PageError, Section, StatusView, fmt_result, fmt_value, non_empty, render,
 };
+use crate::error::ApiError;
 use crate::state::AppState;
 
-/// What the public may see: published indicator codes and published years.
-struct Published {
-    indicators: Vec<String>,
-    years: Vec<i32>,
+/// A published year from the query, or the latest; `Err` when the year is not published.
+fn published_year(years: &[i32], text: Option<&str>) -> Result<Option<i32>, PageError> {
+    match text {
+        Some(y) => Ok(Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| years.contains(y))
+                .ok_or_else(|| {
+                    ApiError::not_found(Msg::NotPublished {
+                        year: y.parse().unwrap_or(0),
+                        range: years.first().copied().zip(years.last().copied()),
+                    })
+                })?,
+        )),
+        None => Ok(years.last().copied()),
+    }
 }
 
-impl Published {
-    async fn load(state: &AppState) -> Result<Published, PageError> {
-        let indicators = state.store.published_indicators().await?;
-        let mut years: Vec<i32> = state
-            .store
-            .periods()
-            .await?
-            .into_iter()
-            .filter(|p| p.published)
-            .filter_map(|p| p.id.parse().ok())
-            .collect();
-        years.sort_unstable();
-        Ok(Published { indicators, years })
-    }
-
-    fn indicator(&self, code: &str) -> bool {
-        self.indicators
-            .binary_search_by(|c| c.as_str().cmp(code))
-            .is_ok()
-    }
-
-    fn value(&self, v: &DataValue) -> bool {
-        v.status == WorkflowStatus::Approved
-            && v.is_live()
-            && self.indicator(&v.indicator)
-            && v.period.parse().is_ok_and(|y| self.years.contains(&y))
-    }
-
-    /// Approved, published values, optionally of one indicator.
-    async fn values(
-        &self,
-        state: &AppState,
-        indicator: Option<&str>,
-    ) -> Result<Vec<DataValue>, PageError> {
-        Ok(state
-            .store
-            .values(&ValueFilter {
-                indicator: indicator.map(str::to_owned),
-                status: Some(WorkflowStatus::Approved),
-                ..Default::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|v| self.value(v))
-            .collect())
-    }
+fn published(p: &Publication, code: &str) -> bool {
+    p.indicators.contains(code)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -116,23 +86,15 @@ pub async fn index(
     ctx: Ctx,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let published = Published::load(&state).await?;
+    let publication = state.app.publication().await?;
+    let years_published = state.app.published_years().await?;
     let t = ctx.t();
     let lang = ctx.lang;
-    let year = match non_empty(&q.year) {
-        Some(y) => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| published.years.contains(y))
-                .ok_or_else(|| PageError::not_found(format!("{y}年的数据尚未公开")))?,
-        ),
-        None => published.years.last().copied(),
-    };
+    let year = published_year(&years_published, non_empty(&q.year))?;
     let page = Layout::new(&state, &ctx, Section::Public, t.pub_title).await?;
-    let years = published
-        .years
+    let years = years_published
         .iter()
         .rev()
         .map(|y| Choice::new(y.to_string(), y.to_string(), Some(*y) == year))
@@ -155,18 +117,18 @@ pub async fn index(
         ));
     };
     let snap = state
-        .store
-        .evaluation(year, None, Some(&plan.city), Audience::Public)
+        .app
+        .evaluation(&Caller::anonymous(), year, None, Some(&plan.city))
         .await?;
     let e = &snap.evaluation;
     let rows: Vec<PublicRow> = e
         .results
         .iter()
-        .filter(|r| r.region == plan.city && published.indicator(&r.indicator))
+        .filter(|r| r.region == plan.city && published(&publication, &r.indicator))
         .map(|r| PublicRow {
             name: r.name.clone(),
             href: format!("/public/indicators/{}?year={year}", r.indicator),
-            area: r.area.map(|a| lang.area(a)).unwrap_or("").to_owned(),
+            area: r.area.map(|a| a.word(lang)).unwrap_or("").to_owned(),
             value: fmt_result(plan, r),
             status: StatusView::new(r.status, lang),
             national: r
@@ -182,7 +144,7 @@ pub async fn index(
         .by_area
         .iter()
         .map(|a| AreaRow {
-            name: lang.area(a.area).to_owned(),
+            name: a.area.word(lang).to_owned(),
             counts: SHOWN.iter().map(|s| a.counts.get(*s)).collect(),
         })
         .collect();
@@ -232,38 +194,32 @@ pub async fn indicator(
     Path(code): Path<String>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let published = Published::load(&state).await?;
-    let not_published = || PageError::not_found(format!("指标“{code}”未公开"));
+    let publication = state.app.publication().await?;
+    let years = state.app.published_years().await?;
+    let not_published = || ApiError::not_found(Msg::IndicatorNotPublished { code: code.clone() });
     let ind = plan
         .indicator(&code)
-        .filter(|i| published.indicator(&i.code))
+        .filter(|i| published(&publication, &i.code))
         .ok_or_else(not_published)?;
-    let year = match non_empty(&q.year) {
-        Some(y) => y
-            .parse::<i32>()
-            .ok()
-            .filter(|y| published.years.contains(y))
-            .ok_or_else(|| PageError::not_found(format!("{y}年的数据尚未公开")))?,
-        None => *published.years.last().ok_or_else(not_published)?,
-    };
+    let year = published_year(&years, non_empty(&q.year))?.ok_or_else(not_published)?;
     let region = match non_empty(&q.region) {
-        Some(r) => plan
-            .region(r)
-            .ok_or_else(|| PageError::invalid(format!("未知的行政区“{r}”")))?,
+        Some(r) => plan.region(r).ok_or_else(|| {
+            ApiError::invalid("region", Msg::UnknownRegion { code: r.to_owned() })
+        })?,
         None => plan.city_region(),
     };
     let snap = state
-        .store
-        .evaluation(year, None, Some(&region.code), Audience::Public)
+        .app
+        .evaluation(&Caller::anonymous(), year, None, Some(&region.code))
         .await?;
     let result = snap
         .evaluation
         .results
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
-    let all = published.values(&state, Some(&ind.code)).await?;
+    let all = state.app.public_values(Some(&ind.code)).await?;
     let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
     let series = annual_series(&refs, year);
     let (chart, chart_desc, target_label, national_label) =
@@ -274,7 +230,7 @@ pub async fn indicator(
         .map(|(y, v, _)| HistoryRow {
             year: *y,
             value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
-            state: ctx.lang.workflow(WorkflowStatus::Approved).to_owned(),
+            state: WorkflowStatus::Approved.word(ctx.lang).to_owned(),
         })
         .collect();
     let regions = super::indicators::regions_with_values(plan, &all, &region.code);
@@ -314,16 +270,17 @@ pub async fn csv(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, PageError> {
-    let model = state.store.current_model().await?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
-    let published = Published::load(&state).await?;
     let indicator = non_empty(&q.indicator);
     if let Some(code) = indicator
-        && !published.indicator(code)
+        && !published(&state.app.publication().await?, code)
     {
-        return Err(PageError::not_found(format!("指标“{code}”未公开")));
+        return Err(ApiError::not_found(Msg::IndicatorNotPublished {
+            code: code.to_owned(),
+        }));
     }
-    let values = published.values(&state, indicator).await?;
+    let values: Vec<DataValue> = state.app.public_values(indicator).await?;
     let mut out = String::from(
         "\u{feff}indicator,indicator_name,region,region_name,period,value,unit,source\r\n",
     );

@@ -6,18 +6,17 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
-use ecociv_core::{Area, Plan, Task};
-use ecociv_store::{
-    EvidenceTarget, TaskProgress, TaskUpdate, TaskUpdateFilter, User, WorkflowStatus,
-};
+use ecociv_app::policy::Action;
+use ecociv_app::{EvidenceTarget, PlanModel, TaskLate, TaskQuery, TaskUpdate, Transition};
+use ecociv_core::{Area, Task};
+use ecociv_i18n::{Lang as L, Msg, Words};
 
 use super::indicators::{EvidenceRow, evidence_rows, workflow_class};
 use super::{
-    Choice, Ctx, Lang, Layout, PageError, Section, due_date, fmt_time, non_empty, render, today,
-    year_choices, year_param,
+    Choice, Ctx, Lang, Layout, PageError, Section, fmt_time, non_empty, render, year_choices,
+    year_param,
 };
-use crate::policy::{self, Action};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -68,82 +67,23 @@ struct BoardPage {
     overdue: usize,
 }
 
-/// Why a task is flagged overdue: its deadline passed without completion, or a lead unit has not
-/// reported progress for the period after its due date.
-fn overdue_reasons(
-    plan: &Plan,
-    task: &Task,
-    updates: &[&TaskUpdate],
-    period: i32,
-    today: NaiveDate,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let completed = updates
-        .iter()
-        .any(|u| u.progress == TaskProgress::Completed && u.status == WorkflowStatus::Approved);
-    if let Some(d) = task
-        .deadline
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        && d < today
-        && !completed
-    {
-        out.push(format!("期限{d}已过，尚未完成"));
-    }
-    if today > due_date(period) {
-        let p = period.to_string();
-        for lead in &task.lead {
-            let Some(unit) = plan.units.iter().find(|u| &u.name == lead) else {
-                continue;
-            };
-            let reported = updates.iter().any(|u| {
-                u.unit == unit.code
-                    && u.period == p
-                    && matches!(
-                        u.status,
-                        WorkflowStatus::Submitted | WorkflowStatus::Approved
-                    )
-            });
-            if !reported {
-                out.push(format!("{lead}未报送{p}年进展"));
-            }
-        }
-    }
-    out
+/// Why a task is late, in the reader's language.
+fn late_words(late: &[TaskLate], lang: L) -> Vec<String> {
+    late.iter().map(|l| l.msg().text(lang)).collect()
 }
 
-fn latest_of(model: &ecociv_store::Model, updates: &[&TaskUpdate], lang: Lang) -> Option<Latest> {
-    updates
-        .iter()
-        .max_by(|a, b| a.period.cmp(&b.period).then(a.id.cmp(&b.id)))
-        .map(|u| Latest {
-            period: u.period.clone(),
-            progress: lang.progress(u.progress).to_owned(),
-            percent: u.percent,
-            state: lang.workflow(u.status),
-            state_class: workflow_class(u.status),
-            unit: model
-                .unit(&u.unit)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| u.unit.clone()),
-        })
-}
-
-async fn visible_updates(
-    state: &AppState,
-    user: &User,
-    task: Option<i64>,
-) -> Result<Vec<TaskUpdate>, PageError> {
-    Ok(state
-        .store
-        .task_updates(&TaskUpdateFilter {
-            task,
-            ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .filter(|t| policy::can_see_task_update(user, t))
-        .collect())
+fn latest_of(model: &PlanModel, u: Option<&TaskUpdate>, lang: Lang) -> Option<Latest> {
+    u.map(|u| Latest {
+        period: u.period.clone(),
+        progress: u.progress.word(lang).to_owned(),
+        percent: u.percent,
+        state: u.status.word(lang),
+        state_class: workflow_class(u.status),
+        unit: model
+            .unit(&u.unit)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.unit.clone()),
+    })
 }
 
 pub async fn board(
@@ -151,29 +91,25 @@ pub async fn board(
     ctx: Ctx,
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, PageError> {
-    let user = ctx.require(Action::ReadInternal)?.clone();
-    let model = state.store.current_model().await?;
+    ctx.require(Action::ReadInternal)?;
+    let model = state.app.model().await?;
     let plan = &model.plan;
     let lang = ctx.lang;
     let t = ctx.t();
-    let today = today(&state);
-    let period = year_param(plan, today, non_empty(&q.period))?;
-    let updates = visible_updates(&state, &user, None).await?;
+    let period = year_param(&state, plan, non_empty(&q.period))?;
+    let board = state.app.task_board(&ctx.caller(), period).await?;
     let by_unit = non_empty(&q.by) == Some("unit");
 
     let row = |task: &Task| {
-        let mine: Vec<&TaskUpdate> = updates
-            .iter()
-            .filter(|u| u.task == i64::from(task.number))
-            .collect();
+        let b = board.rows.iter().find(|r| r.number == task.number);
         TaskRow {
             number: task.number,
             title: task.title.clone(),
-            area: lang.area(task.area).to_owned(),
+            area: task.area.word(lang).to_owned(),
             lead: task.lead.join("、"),
             deadline: task.deadline.clone().unwrap_or_default(),
-            latest: latest_of(&model, &mine, lang),
-            overdue: overdue_reasons(plan, task, &mine, period, today),
+            latest: latest_of(&model, b.and_then(|b| b.latest.as_ref()), lang),
+            overdue: b.map(|b| late_words(&b.late, lang)).unwrap_or_default(),
         }
     };
     let group = |id: String, name: String, rows: Vec<TaskRow>| Group {
@@ -207,8 +143,8 @@ pub async fn board(
                     .map(row)
                     .collect();
                 group(
-                    format!("area-{}", ecociv_i18n::Words::word(a, ecociv_i18n::Lang::En).to_lowercase().replace(' ', "-")),
-                    lang.area(*a).to_owned(),
+                    format!("area-{}", a.word(L::En).to_lowercase().replace(' ', "-")),
+                    a.word(lang).to_owned(),
                     rows,
                 )
             })
@@ -222,20 +158,10 @@ pub async fn board(
             page,
             by_unit,
             period,
-            periods: year_choices(plan, plan.base_year, today, period),
-            due: due_date(period).to_string(),
+            periods: year_choices(&state, plan, plan.base_year, period),
+            due: state.app.calendar().due_date(period).to_string(),
             total: plan.tasks.len(),
-            overdue: plan
-                .tasks
-                .iter()
-                .filter(|task| {
-                    let mine: Vec<&TaskUpdate> = updates
-                        .iter()
-                        .filter(|u| u.task == i64::from(task.number))
-                        .collect();
-                    !overdue_reasons(plan, task, &mine, period, today).is_empty()
-                })
-                .count(),
+            overdue: board.rows.iter().filter(|r| !r.late.is_empty()).count(),
             groups,
         },
     ))
@@ -284,13 +210,11 @@ struct TaskPage {
     updates: Vec<UpdateRow>,
 }
 
-fn review_action(a: &str) -> &'static str {
-    match a {
-        "submit" => "提交",
-        "approve" => "审核通过",
-        "return" => "退回",
-        "correct" => "更正",
-        _ => "其他",
+/// A review step in words; a comment (which is no step) as the comment label.
+pub(crate) fn review_action(a: &str, lang: L) -> String {
+    match Transition::parse(a) {
+        Some(t) => t.word(lang).to_owned(),
+        None => super::texts(lang).rep_comment.to_owned(),
     }
 }
 
@@ -299,19 +223,33 @@ pub async fn detail(
     ctx: Ctx,
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
-    let user = ctx.require(Action::ReadInternal)?.clone();
-    let model = state.store.current_model().await?;
+    ctx.require(Action::ReadInternal)?;
+    let caller = ctx.caller();
+    let model = state.app.model().await?;
     let plan = &model.plan;
     let lang = ctx.lang;
     let task = number
         .parse::<u32>()
         .ok()
         .and_then(|n| plan.task(n))
-        .ok_or_else(|| PageError::not_found(format!("实施方案中没有第{number}号任务")))?;
-    let updates = visible_updates(&state, &user, Some(i64::from(task.number))).await?;
-    let today = today(&state);
+        .ok_or_else(|| {
+            ApiError::not_found(Msg::TaskNotInPlan {
+                number: number.clone(),
+            })
+        })?;
+    let updates = state
+        .app
+        .list_task_updates(
+            &caller,
+            &TaskQuery {
+                task: Some(i64::from(task.number)),
+                ..TaskQuery::default()
+            },
+        )
+        .await?;
     let refs: Vec<&TaskUpdate> = updates.iter().collect();
-    let overdue = overdue_reasons(plan, task, &refs, super::reporting_year(plan, today), today);
+    let year = state.app.reporting_year(plan);
+    let overdue = late_words(&state.app.task_lateness(plan, task, &refs, year), lang);
     let targets = task
         .targets
         .iter()
@@ -342,20 +280,20 @@ pub async fn detail(
     sorted.sort_by(|a, b| b.period.cmp(&a.period).then(b.id.cmp(&a.id)));
     for u in &sorted {
         let reviews = state
-            .store
-            .reviews("task_update", u.id)
+            .app
+            .task_update_reviews(&caller, u.id)
             .await?
             .into_iter()
             .map(|r| {
                 (
-                    review_action(&r.action).to_owned(),
+                    review_action(&r.action, lang),
                     r.actor,
                     fmt_time(&r.at),
                     r.reason,
                 )
             })
             .collect();
-        let evidence = evidence_rows(&state, EvidenceTarget::TaskUpdate(u.id)).await?;
+        let evidence = evidence_rows(&state, &caller, EvidenceTarget::TaskUpdate(u.id)).await?;
         rows.push(UpdateRow {
             id: u.id,
             unit: model
@@ -363,10 +301,10 @@ pub async fn detail(
                 .map(|x| x.name.clone())
                 .unwrap_or_else(|| u.unit.clone()),
             period: u.period.clone(),
-            progress: lang.progress(u.progress).to_owned(),
+            progress: u.progress.word(lang).to_owned(),
             percent: u.percent,
             narrative: u.narrative.clone(),
-            state: lang.workflow(u.status),
+            state: u.status.word(lang),
             state_class: workflow_class(u.status),
             return_reason: u.return_reason.clone(),
             reviews,
@@ -386,7 +324,7 @@ pub async fn detail(
             page,
             number: task.number,
             title: task.title.clone(),
-            area: lang.area(task.area).to_owned(),
+            area: task.area.word(lang).to_owned(),
             text: task.text.clone(),
             lead: task.lead.join("、"),
             participants: task.participants.join("、"),

@@ -2,7 +2,7 @@
 //! first broken link when anything was changed behind the application's back.
 
 use anyhow::{Result, bail};
-use ecociv_store::StoreConfig;
+use ecociv_app::StoreConfig;
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
@@ -19,9 +19,9 @@ pub enum AuditCommand {
 pub fn run(cmd: AuditCommand, common: &Common) -> Result<()> {
     let AuditCommand::Verify { db: d } = cmd;
     db::runtime()?.block_on(async {
-        let store = db::open(&d, common, StoreConfig::default()).await?;
-        let report = store.verify_audit().await?;
-        store.close().await;
+        let app = db::open(&d, common, StoreConfig::default()).await?;
+        let report = app.verify_audit(&db::operator()).await?;
+        app.close().await;
         match report.broken {
             None => {
                 println!(

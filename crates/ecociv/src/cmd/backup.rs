@@ -1,11 +1,11 @@
 //! `ecociv backup FILE` (consistent while serving) and `ecociv restore FILE` (into a new, empty
-//! database), in ecociv's portable backup format (see `ecociv_store::backup`).
+//! database), in ecociv's portable backup format (see the store's `backup` module).
 
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use ecociv_store::StoreConfig;
+use ecociv_app::StoreConfig;
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
@@ -35,19 +35,19 @@ pub fn backup(args: BackupArgs, common: &Common) -> Result<()> {
         bail!("{} 已存在；如要覆盖请加 --force", args.file.display());
     }
     db::runtime()?.block_on(async {
-        let store = db::open(&args.db, common, StoreConfig::default()).await?;
+        let app = db::open(&args.db, common, StoreConfig::default()).await?;
         // Write beside the target and rename, so a failed backup never leaves a half file
         // under the real name.
         let tmp = args.file.with_extension("partial");
         let file =
             std::fs::File::create(&tmp).with_context(|| format!("无法创建 {}", tmp.display()))?;
         let mut out = BufWriter::new(file);
-        let summary = store.backup(&mut out).await?;
+        let summary = app.backup(&db::operator(), &mut out).await?;
         out.flush()?;
         out.get_ref().sync_all()?;
         std::fs::rename(&tmp, &args.file)
             .with_context(|| format!("无法写入 {}", args.file.display()))?;
-        store.close().await;
+        app.close().await;
         let rows: i64 = summary.rows.values().sum();
         eprintln!(
             "已备份到 {}：{} 行数据（其中审计事件 {} 个）。",
@@ -63,16 +63,15 @@ pub fn restore(args: RestoreArgs, common: &Common) -> Result<()> {
     db::runtime()?.block_on(async {
         let file = std::fs::File::open(&args.file)
             .with_context(|| format!("无法读取 {}", args.file.display()))?;
-        let summary =
-            ecociv_store::backup::restore(&args.db.database, &mut BufReader::new(file)).await?;
-        let store = db::open(&args.db, common, StoreConfig::default()).await?;
-        let report = store.verify_audit().await?;
-        store.close().await;
+        let summary = ecociv_app::restore(&args.db.database, &mut BufReader::new(file)).await?;
+        let app = db::open(&args.db, common, StoreConfig::default()).await?;
+        let report = app.verify_audit(&db::operator()).await?;
+        app.close().await;
         let rows: i64 = summary.rows.values().sum();
         eprintln!(
             "已恢复 {} 行数据到 {}；所有用户需重新登录。",
             rows,
-            ecociv_store::redact_url(&args.db.database)
+            ecociv_app::redact_url(&args.db.database)
         );
         match report.broken {
             None => {

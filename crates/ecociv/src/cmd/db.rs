@@ -1,8 +1,10 @@
-//! What every data command shares: `--database URL`, opening the store with the plan the user
-//! chose, the operator's name for the audit log, and a runtime.
+//! What every data command shares: `--database URL`, opening the database with the plan the
+//! user chose into the application layer, the operator (the person at the command line, as the
+//! audit log names them), and a runtime. Commands call the application's use cases as the
+//! operator, exactly as the pages and the API call them for signed-in users.
 
 use anyhow::{Context as _, Result};
-use ecociv_store::{Actor, Store, StoreConfig};
+use ecociv_app::{App, Caller, Database, NewAccount, StoreConfig, redact_url};
 
 use crate::context::{Common, read_text};
 
@@ -25,24 +27,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("无法启动异步运行时")
 }
 
-/// Opens (creating and migrating if needed) the store, with `--plan FILE` when given.
-pub async fn open(db: &DatabaseArg, common: &Common, config: StoreConfig) -> Result<Store> {
+/// Opens (creating and migrating if needed) the database, with `--plan FILE` when given.
+pub async fn open(db: &DatabaseArg, common: &Common, config: StoreConfig) -> Result<App> {
     let mut config = config;
     if let Some(path) = &common.plan {
         config.plan = Some((path.display().to_string(), read_text(path)?));
     }
-    let store = Store::open(&db.database, config)
+    let database = Database::open(&db.database, config)
         .await
-        .with_context(|| format!("无法打开数据库 {}", ecociv_store::redact_url(&db.database)))?;
+        .with_context(|| format!("无法打开数据库 {}", redact_url(&db.database)))?;
+    let app = App::new(database);
     if let Some(v) = &common.catalogue_version
-        && store.model().catalogue_version != *v
+        && app.model().await?.catalogue_version != *v
     {
-        store
-            .set_catalogue_version(&operator(), v)
+        app.set_catalogue_version(&operator(), v)
             .await
             .context("无法设置国家指标版本")?;
     }
-    Ok(store)
+    Ok(app)
 }
 
 /// Opens an existing database to read documents from. A SQLite file that does not exist is an
@@ -50,7 +52,7 @@ pub async fn open(db: &DatabaseArg, common: &Common, config: StoreConfig) -> Res
 /// for every database command (a plan that differs from the active one is stored and activated);
 /// `--catalogue-version` is passed to the evaluation by the caller instead of changing the
 /// stored setting.
-pub async fn open_existing(url: &str, common: &Common) -> Result<Store> {
+pub async fn open_existing(url: &str, common: &Common) -> Result<App> {
     if let Some(path) = sqlite_path(url)
         && !std::path::Path::new(path).exists()
     {
@@ -58,14 +60,15 @@ pub async fn open_existing(url: &str, common: &Common) -> Result<Store> {
             "数据库文件 {path} 不存在：请先运行 `ecociv init --demo`（示例数据）或 `ecociv init`，用 --database 指定数据库，或用 --values 改从 CSV 文件读取"
         );
     }
-    eprintln!("数据来源：数据库 {}", ecociv_store::redact_url(url));
+    eprintln!("数据来源：数据库 {}", redact_url(url));
     let mut config = StoreConfig::default();
     if let Some(path) = &common.plan {
         config.plan = Some((path.display().to_string(), read_text(path)?));
     }
-    Store::open(url, config)
+    let database = Database::open(url, config)
         .await
-        .with_context(|| format!("无法打开数据库 {}", ecociv_store::redact_url(url)))
+        .with_context(|| format!("无法打开数据库 {}", redact_url(url)))?;
+    Ok(App::new(database))
 }
 
 /// The file of a `sqlite:` URL (`sqlite:ecociv.db`, `sqlite://ecociv.db?mode=rwc`), or `None`
@@ -77,40 +80,41 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
-/// The person at the command line, as the audit log names them.
-pub fn operator() -> Actor {
+/// The person at the command line, who holds the database: `cli:<name>` in the audit log.
+pub fn operator() -> Caller {
     let who = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "operator".into());
-    Actor::cli(&who)
+    Caller::operator(&who)
 }
 
 /// Creates the first administrator if there is no account yet; returns the generated password.
-pub async fn ensure_admin(store: &Store) -> Result<Option<String>> {
-    if store.has_users().await? {
+pub async fn ensure_admin(app: &App) -> Result<Option<String>> {
+    if app.has_users().await? {
         return Ok(None);
     }
-    let password = ecociv_store::user::generate_password();
-    store
+    let (_, password) = app
         .create_user(
             &operator(),
-            ecociv_store::NewUser {
+            NewAccount {
                 username: "admin".into(),
                 display_name: "系统管理员".into(),
-                role: ecociv_store::Role::Admin,
-                unit: None,
-                region: None,
-                password: password.clone(),
+                role: "admin".into(),
+                ..NewAccount::default()
             },
         )
         .await
         .context("无法创建管理员账户")?;
-    Ok(Some(password))
+    Ok(password)
 }
 
 /// Loads the demo data and says so.
-pub async fn load_demo(store: &Store) -> Result<()> {
-    match store.load_demo().await.context("无法载入示例数据")? {
+pub async fn load_demo(app: &App) -> Result<()> {
+    match app
+        .load_demo(&operator())
+        .await
+        .context("无法载入示例数据")?
+    {
         Some(s) => eprintln!(
             "已载入示例数据（非真实数据）：{} 条指标值、{} 条上级下达目标、{} 条任务进展。",
             s.values, s.assigned, s.task_updates

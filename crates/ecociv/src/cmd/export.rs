@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use clap::Subcommand;
+use ecociv_app::documents;
 use ecociv_core::ValueSet;
 use ecociv_core::evaluate::Options;
 use ecociv_report::History;
 use ecociv_report::completion;
 use ecociv_report::open_data::{self, License, OpenDataRequest};
 use ecociv_report::xlsx_completion;
-use ecociv_web::documents;
 
 use crate::cmd::db;
 use crate::cmd::inputs::{self, Source, SourceArgs};
@@ -62,15 +62,16 @@ pub fn run(cmd: ExportCommand, common: &Common) -> Result<()> {
             let date = crate::cmd::date_arg(date.as_deref())?;
             let made = match source.source() {
                 Source::Database(url) => db::runtime()?.block_on(async {
-                    let store = db::open_existing(&url, common).await?;
-                    let made = documents::completion(
-                        &store,
-                        year,
-                        common.catalogue_version.as_deref(),
-                        date,
-                    )
-                    .await;
-                    store.close().await;
+                    let app = db::open_existing(&url, common).await?;
+                    let made = app
+                        .completion(
+                            &db::operator(),
+                            year,
+                            common.catalogue_version.as_deref(),
+                            date,
+                        )
+                        .await;
+                    app.close().await;
                     Ok::<_, anyhow::Error>(made?)
                 })?,
                 Source::Csv(files) => {
@@ -111,9 +112,9 @@ pub fn run(cmd: ExportCommand, common: &Common) -> Result<()> {
             let date = crate::cmd::date_arg(date.as_deref())?;
             let package = match source.source() {
                 Source::Database(url) => db::runtime()?.block_on(async {
-                    let store = db::open_existing(&url, common).await?;
-                    let made = documents::open_data(&store, year, publisher, date).await;
-                    store.close().await;
+                    let app = db::open_existing(&url, common).await?;
+                    let made = app.open_data(year, publisher, date).await;
+                    app.close().await;
                     Ok::<_, anyhow::Error>(made?)
                 })?,
                 Source::Csv(files) => {

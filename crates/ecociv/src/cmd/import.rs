@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use ecociv_store::{ImportOptions, Provenance, StoreConfig, StoreError};
+use ecociv_app::{AppError, Provenance, StoreConfig};
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::{Common, read_text};
@@ -40,18 +40,17 @@ pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
     };
     let text = read_text(&file)?;
     db::runtime()?.block_on(async {
-        let store = db::open(&d, common, StoreConfig::default()).await?;
-        let mut opts = ImportOptions::unrestricted(if engine {
+        let app = db::open(&d, common, StoreConfig::default()).await?;
+        let provenance = if engine {
             Provenance::Engine
         } else {
             Provenance::Import
-        });
-        opts.submit = submit;
+        };
         let name = file.display().to_string();
-        let result = store
-            .import_values_csv(&db::operator(), &name, &text, &opts)
+        let result = app
+            .import_values_csv(&db::operator(), &name, text.as_bytes(), submit, provenance)
             .await;
-        store.close().await;
+        app.close().await;
         match result {
             Ok(s) => {
                 eprintln!(
@@ -64,15 +63,15 @@ pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
                 );
                 Ok(())
             }
-            Err(StoreError::Import(report)) => {
-                for e in &report.errors {
+            Err(AppError::Rejected(r)) => {
+                for e in &r.problems {
                     eprintln!("{e}");
                 }
                 bail!(
                     "{} 有 {} 处错误，未导入任何数据（共 {} 行）",
-                    report.file,
-                    report.errors.len(),
-                    report.rows
+                    name,
+                    r.problems.len(),
+                    r.details["rows"]
                 )
             }
             Err(e) => Err(e.into()),

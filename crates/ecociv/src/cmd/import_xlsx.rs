@@ -10,12 +10,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use clap::ValueEnum;
+use ecociv_app::documents;
+use ecociv_app::{AppError, StoreConfig};
 use ecociv_core::Period;
 use ecociv_core::explain;
 use ecociv_report::xlsx_import::Expect;
 use ecociv_report::xlsx_template::{Reporter, period_zh};
-use ecociv_store::{StoreConfig, WorkbookOptions};
-use ecociv_web::documents::{self, DocumentError};
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
@@ -171,20 +171,12 @@ fn import(args: XlsxArgs, common: &Common) -> Result<()> {
         |n| n.to_string_lossy().into_owned(),
     );
     db::runtime()?.block_on(async {
-        let store = db::open(&args.db, common, StoreConfig::default()).await?;
-        let expect = expect_of(&args, &store.model().plan);
-        let mut opts = WorkbookOptions::unrestricted();
-        opts.submit = args.submit;
-        let result = documents::import_workbook(
-            &store,
-            &db::operator(),
-            &bytes,
-            &name,
-            &expect,
-            &opts,
-        )
-        .await;
-        store.close().await;
+        let app = db::open(&args.db, common, StoreConfig::default()).await?;
+        let expect = expect_of(&args, &app.model().await?.plan);
+        let result = app
+            .import_workbook(&db::operator(), &name, &bytes, expect, args.submit)
+            .await;
+        app.close().await;
         match result {
             Ok(done) => {
                 if matches!(args.format, Format::Json) {
@@ -215,12 +207,14 @@ fn import(args: XlsxArgs, common: &Common) -> Result<()> {
                 }
                 Ok(())
             }
-            Err(DocumentError::Rejected(rejected)) => {
+            Err(AppError::Rejected(rejected)) => {
                 match args.format {
-                    Format::Json => println!("{}", serde_json::to_string_pretty(&rejected)?),
-                    Format::Text => print!("{}", rejected.report()),
+                    Format::Json => {
+                        println!("{}", serde_json::to_string_pretty(&rejected.details)?)
+                    }
+                    Format::Text => print!("{}", rejected.report),
                 }
-                bail!("{rejected}")
+                bail!("{}", rejected.message())
             }
             Err(e) => Err(e.into()),
         }

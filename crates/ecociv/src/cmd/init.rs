@@ -2,7 +2,7 @@
 //! catalogue, create the first administrator (password printed once), optionally load demo data.
 
 use anyhow::Result;
-use ecociv_store::StoreConfig;
+use ecociv_app::StoreConfig;
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
@@ -18,22 +18,22 @@ pub struct InitArgs {
 
 pub fn run(args: InitArgs, common: &Common) -> Result<()> {
     db::runtime()?.block_on(async {
-        let store = db::open(&args.db, common, StoreConfig::default()).await?;
-        let model = store.model();
+        let app = db::open(&args.db, common, StoreConfig::default()).await?;
+        let model = app.model().await?;
         eprintln!(
             "数据库已就绪：{}（方案“{}”，国家指标 {} 版）",
-            ecociv_store::redact_url(&args.db.database),
+            ecociv_app::redact_url(&args.db.database),
             model.plan.name,
             model.catalogue_version
         );
         if args.demo {
-            db::load_demo(&store).await?;
+            db::load_demo(&app).await?;
         }
-        match db::ensure_admin(&store).await? {
+        match db::ensure_admin(&app).await? {
             Some(pw) => db::print_admin(&pw),
             None => eprintln!("已有用户账户，未创建管理员。"),
         }
-        store.close().await;
+        app.close().await;
         Ok(())
     })
 }

@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
+use ecociv_app::documents::{SelfAssessment, default_organisation};
 use ecociv_core::ValueSet;
 use ecociv_core::evaluate::Options;
 use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
 use ecociv_report::docx::{ReportInput, ReportMeta};
 use ecociv_report::xlsx_import::{self, Expect};
 use ecociv_report::{History, TaskProgress};
-use ecociv_web::documents::{SelfAssessment, default_organisation};
 
 use crate::cmd::db;
 use crate::cmd::inputs::{self, Source, SourceArgs, ValueFiles};
@@ -74,17 +74,18 @@ pub fn run(args: ReportArgs, common: &Common) -> Result<()> {
     let date = crate::cmd::date_arg(args.date.as_deref())?;
     let made = match args.source.source() {
         Source::Database(url) => db::runtime()?.block_on(async {
-            let store = db::open_existing(&url, common).await?;
-            let made = ecociv_web::documents::self_assessment(
-                &store,
-                args.year,
-                common.catalogue_version.as_deref(),
-                args.organisation.clone(),
-                date,
-                renderer,
-            )
-            .await;
-            store.close().await;
+            let app = db::open_existing(&url, common).await?;
+            let made = app
+                .self_assessment(
+                    &db::operator(),
+                    args.year,
+                    common.catalogue_version.as_deref(),
+                    args.organisation.clone(),
+                    date,
+                    renderer,
+                )
+                .await;
+            app.close().await;
             Ok::<_, anyhow::Error>(made?)
         })?,
         Source::Csv(files) => from_csv(&args, &files, common, date, &renderer)?,

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use ecociv_app::StoreConfig;
 use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
-use ecociv_store::StoreConfig;
 use ecociv_web::{AppState, WebConfig};
 
 use crate::cmd::db::{self, DatabaseArg};
@@ -72,11 +72,11 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             max_connections: args.db_connections,
             ..StoreConfig::default()
         };
-        let store = db::open(&args.db, common, config).await?;
+        let app = db::open(&args.db, common, config).await?;
         if args.demo {
-            db::load_demo(&store).await?;
+            db::load_demo(&app).await?;
         }
-        let admin_password = db::ensure_admin(&store).await?;
+        let admin_password = db::ensure_admin(&app).await?;
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("无法监听 {}（端口被占用？可用 --addr 换一个）", args.addr))?;
@@ -88,10 +88,10 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             trusted_origins: args.trusted_origins.clone(),
             ..WebConfig::default()
         };
-        let model = store.model();
+        let model = app.model().await?;
         eprintln!(
             "ecociv 已启动：http://{addr}/  （接口文档 http://{addr}/api/docs/ ；数据库 {}；方案“{}”）",
-            ecociv_store::redact_url(&args.db.database),
+            ecociv_app::redact_url(&args.db.database),
             model.plan.name
         );
         if let Some(pw) = admin_password {
@@ -104,11 +104,11 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
         if let Err(e) = &renderer {
             eprintln!("注意：{e}。自评估报告（Word）下载暂不可用，其他功能正常。");
         }
-        let state = AppState::new(store.clone(), web).with_renderer(renderer);
+        let state = AppState::with_app(app.clone(), web).with_renderer(renderer);
         ecociv_web::serve(listener, state, shutdown_signal())
         .await
         .context("服务异常退出")?;
-        store.close().await;
+        app.close().await;
         eprintln!("已停止。");
         Ok(())
     })

@@ -12,7 +12,6 @@ use ecociv_core::observation::parse_values_csv;
 use ecociv_report::xlsx_template::{
     self, Reporter, Template, TemplateRequest, period_zh, previous_period,
 };
-use ecociv_web::documents;
 
 use crate::cmd::db;
 use crate::cmd::inputs::{Source, SourceArgs};
@@ -58,16 +57,32 @@ pub fn run(args: TemplateArgs, common: &Common) -> Result<()> {
     };
     let template = match source.source() {
         Source::Database(url) => db::runtime()?.block_on(async {
-            let store = db::open_existing(&url, common).await?;
-            let configured = store.model().catalogue_version.clone();
+            let app = db::open_existing(&url, common).await?;
+            let app_model = app.model().await?;
+            let configured = app_model.catalogue_version.clone();
             if let Some(v) = common.catalogue_version.as_ref().filter(|v| **v != configured) {
-                store.close().await;
+                app.close().await;
                 bail!(
                     "数据库中的模板采用创建办设置的国家指标版本（{configured}），与 --catalogue-version {v} 不一致；如需按 {v} 版生成，请由创建办更改设置，或用 --values 从 CSV 生成"
                 );
             }
-            let made = documents::template(&store, reporter, args.period, date).await;
-            store.close().await;
+            let (unit, region) = match &reporter {
+                Reporter::Unit(u) => (Some(u.as_str()), None),
+                Reporter::Region(r) => (None, Some(r.as_str())),
+            };
+            let unit = unit.map(|name| {
+                app_unit_code(&app_model, name).unwrap_or_else(|| name.to_owned())
+            });
+            let made = app
+                .template(
+                    &db::operator(),
+                    args.period,
+                    unit.as_deref(),
+                    region,
+                    date,
+                )
+                .await;
+            app.close().await;
             Ok::<_, anyhow::Error>(made?)
         })?,
         Source::Csv(files) => {
@@ -87,6 +102,16 @@ pub fn run(args: TemplateArgs, common: &Common) -> Result<()> {
         template.checksum
     );
     Ok(())
+}
+
+/// The code of a unit named by its name (the command line takes names, the use case codes).
+fn app_unit_code(model: &ecociv_app::PlanModel, name: &str) -> Option<String> {
+    model
+        .plan
+        .units
+        .iter()
+        .find(|u| u.name == name || u.code == name)
+        .map(|u| u.code.clone())
 }
 
 /// The template from the plan of `--plan` (or the built-in one) with 上期值 from a CSV file.

@@ -2,8 +2,9 @@
 
 use std::io::BufRead;
 
-use anyhow::{Context as _, Result, bail};
-use ecociv_store::{NewUser, Role, StoreConfig, UserUpdate};
+use anyhow::{Context as _, Result};
+use ecociv_app::{NewAccount, StoreConfig, UserChange};
+use ecociv_i18n::Words;
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::Common;
@@ -62,7 +63,7 @@ fn read_password(from_stdin: bool) -> Result<(String, bool)> {
             .context("无法从标准输入读取密码")?;
         Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
     } else {
-        Ok((ecociv_store::user::generate_password(), true))
+        Ok((String::new(), true))
     }
 }
 
@@ -78,77 +79,78 @@ pub fn run(cmd: UserCommand, common: &Common) -> Result<()> {
                 password_stdin,
                 db: d,
             } => {
-                let Some(role) = Role::parse(&role) else {
-                    bail!("角色“{role}”无效，可用: admin、coordinator、reporter、reviewer、viewer");
-                };
-                let store = db::open(&d, common, StoreConfig::default()).await?;
+                let app = db::open(&d, common, StoreConfig::default()).await?;
                 let (password, generated) = read_password(password_stdin)?;
-                let user = store
+                let (user, made) = app
                     .create_user(
                         &db::operator(),
-                        NewUser {
+                        NewAccount {
                             display_name: name.unwrap_or_else(|| username.clone()),
                             username,
                             role,
                             unit,
                             region,
-                            password: password.clone(),
+                            password: (!generated).then_some(password),
                         },
                     )
                     .await?;
-                eprintln!("已创建用户 {}（{}）", user.username, user.role.name_zh());
-                if generated {
+                eprintln!("已创建用户 {}（{}）", user.username, user.role.zh());
+                if let Some(password) = made {
                     println!("{password}");
                     eprintln!("（上一行为初始密码，只显示这一次）");
                 }
-                store.close().await;
+                app.close().await;
             }
             UserCommand::Passwd {
                 username,
                 password_stdin,
                 db: d,
             } => {
-                let store = db::open(&d, common, StoreConfig::default()).await?;
-                let user = store.user_by_name(&username).await?;
+                let app = db::open(&d, common, StoreConfig::default()).await?;
+                let op = db::operator();
+                let user = app.user_by_name(&op, &username).await?;
                 let (password, generated) = read_password(password_stdin)?;
-                store
-                    .set_password(&db::operator(), user.id, &password)
-                    .await?;
+                let password = if generated {
+                    app.reset_password(&op, user.id).await?.1
+                } else {
+                    app.set_password(&op, user.id, None, &password).await?;
+                    password
+                };
                 eprintln!("已重设 {} 的密码，其会话已全部结束", user.username);
                 if generated {
                     println!("{password}");
                     eprintln!("（上一行为新密码，只显示这一次）");
                 }
-                store.close().await;
+                app.close().await;
             }
             UserCommand::Disable { username, db: d } => {
-                let store = db::open(&d, common, StoreConfig::default()).await?;
-                let user = store.user_by_name(&username).await?;
-                store
-                    .update_user(
-                        &db::operator(),
-                        user.id,
-                        UserUpdate {
-                            disabled: Some(true),
-                            ..Default::default()
-                        },
-                        user.version,
-                    )
-                    .await?;
+                let app = db::open(&d, common, StoreConfig::default()).await?;
+                let op = db::operator();
+                let user = app.user_by_name(&op, &username).await?;
+                app.update_user(
+                    &op,
+                    user.id,
+                    UserChange {
+                        version: user.version,
+                        disabled: Some(true),
+                        ..UserChange::default()
+                    },
+                )
+                .await?;
                 eprintln!("已停用用户 {}", user.username);
-                store.close().await;
+                app.close().await;
             }
             UserCommand::List { db: d } => {
-                let store = db::open(&d, common, StoreConfig::default()).await?;
-                let rows: Vec<Vec<String>> = store
-                    .users()
+                let app = db::open(&d, common, StoreConfig::default()).await?;
+                let rows: Vec<Vec<String>> = app
+                    .users(&db::operator())
                     .await?
                     .into_iter()
                     .map(|u| {
                         vec![
                             u.username,
                             u.display_name,
-                            u.role.name_zh().to_owned(),
+                            u.role.zh().to_owned(),
                             u.unit.or(u.region).unwrap_or_default(),
                             if u.disabled { "已停用" } else { "正常" }.to_owned(),
                         ]
@@ -158,7 +160,7 @@ pub fn run(cmd: UserCommand, common: &Common) -> Result<()> {
                     "{}",
                     table::render(&["用户名", "姓名", "角色", "单位/地区", "状态"], &rows)
                 );
-                store.close().await;
+                app.close().await;
             }
         }
         Ok(())

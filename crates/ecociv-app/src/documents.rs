@@ -242,14 +242,20 @@ impl SelfAssessment {
 }
 
 /// The annual self-assessment report (年度自评估报告) from the database.
+/// The report rendered, or only laid out.
+enum Made {
+    Document(SelfAssessment),
+    Outline(docx::Outline),
+}
+
 async fn self_assessment(
     store: &Store,
     year: i32,
     catalogue_version: Option<&str>,
     organisation: Option<String>,
     date: Date,
-    renderer: PngRenderer,
-) -> Result<SelfAssessment, DocumentError> {
+    renderer: Option<PngRenderer>,
+) -> Result<Made, DocumentError> {
     let data = year_data(store, year, catalogue_version, &internal_selection()).await?;
     let progress = task_progress(store, &data.inputs.model).await?;
     blocking(move || {
@@ -265,7 +271,10 @@ async fn self_assessment(
                 date,
             },
         };
-        Ok(SelfAssessment::make(&input, &renderer)?)
+        Ok(match &renderer {
+            Some(r) => Made::Document(SelfAssessment::make(&input, r)?),
+            None => Made::Outline(docx::outline(&input)?),
+        })
     })
     .await
 }
@@ -699,15 +708,35 @@ impl App {
         renderer: PngRenderer,
     ) -> AppResult<SelfAssessment> {
         policy::require(caller, Action::ReadReports)?;
-        Ok(self_assessment(
+        match self_assessment(
             self.store(),
             year,
             catalogue_version,
             organisation,
             date,
-            renderer,
+            Some(renderer),
         )
-        .await?)
+        .await?
+        {
+            Made::Document(d) => Ok(d),
+            Made::Outline(_) => Err(AppError::internal("the report was not rendered")),
+        }
+    }
+
+    /// The self-assessment report's content before layout (headings, paragraphs, tables with
+    /// their status cells, figures): what the Word document says, as data.
+    pub async fn report_outline(
+        &self,
+        caller: &Caller,
+        year: i32,
+        catalogue_version: Option<&str>,
+        date: Date,
+    ) -> AppResult<docx::Outline> {
+        policy::require(caller, Action::ReadReports)?;
+        match self_assessment(self.store(), year, catalogue_version, None, date, None).await? {
+            Made::Outline(o) => Ok(o),
+            Made::Document(_) => Err(AppError::internal("the report was rendered, not laid out")),
+        }
     }
 
     /// The indicator completion table (.xlsx) of a year.

@@ -23,7 +23,8 @@ pub struct CompletionRow {
     pub target: String,
     /// The year's value: 「97%」, 「是」, 「无数据」; pending values say so.
     pub value: String,
-    /// Against the national threshold.
+    /// The indicator's overall status for the city: the worse of the plan and the national
+    /// status (ecociv-core's one definition), as every other surface shows it.
     pub status: Option<Status>,
     /// 约束性 / 参考性, or 「—」 where the version has no attribute column.
     pub attribute: String,
@@ -160,7 +161,7 @@ pub fn completion_table(
                 },
                 target: result.map_or_else(|| "—".to_owned(), target_text),
                 value: result.map_or_else(|| "无数据".to_owned(), |r| value_text(plan, r)),
-                status: national.map(|n| n.status),
+                status: result.map(|r| r.status),
                 attribute: row
                     .attribute
                     .map_or_else(|| "—".to_owned(), |a| a.name_zh().to_owned()),

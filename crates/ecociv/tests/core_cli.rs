@@ -91,6 +91,57 @@ fn plan_show_table_is_readable_chinese() {
 }
 
 #[test]
+fn plan_check_reports_targets_laxer_than_the_binding_national_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        include_str!("../../../data/plans/zhumadian-2021.toml"),
+    )
+    .unwrap();
+    let o = ecociv(dir.path(), &["plan", "check", "plan.toml"]);
+    assert!(o.status.success(), "a finding is no error: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "任务12 生态环境状况指数（EI）≥55（2025年）低于国家约束性指标 平原地区≥60（2021版第10项）"
+        ),
+        "{out}"
+    );
+    let o = ecociv(
+        dir.path(),
+        &["plan", "check", "plan.toml", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ei = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["indicator"] == "ei")
+        .expect("the EI finding");
+    assert_eq!(ei["task"], 12);
+    assert_eq!(ei["binding"], true);
+    assert_eq!(ei["national"], "平原地区≥60");
+    // A plan whose target asks as much as the national row has no such finding.
+    let strict = include_str!("../../../data/plans/zhumadian-2021.toml").replacen(
+        "indicator = \"ei\"\nthreshold = \">= 55\"",
+        "indicator = \"ei\"\nthreshold = \">= 60\"",
+        1,
+    );
+    assert_ne!(
+        strict,
+        include_str!("../../../data/plans/zhumadian-2021.toml")
+    );
+    std::fs::write(dir.path().join("strict.toml"), strict).unwrap();
+    let o = ecociv(dir.path(), &["plan", "check", "strict.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stdout(&o).contains("生态环境状况指数（EI）≥"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
 fn plan_check_accepts_the_builtin_plan_and_rejects_a_broken_one_with_locations() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("plan.toml");

@@ -65,6 +65,7 @@ fn check(file: &std::path::Path, format: CheckFormat) -> Result<()> {
         .parse::<toml::Table>()
         .map(|t| t.contains_key("version"))
         .unwrap_or(false);
+    let mut findings: Vec<ecociv_core::findings::Finding> = Vec::new();
     let result: Result<String, ecociv_core::Diagnostics> = if is_version {
         catalogue.with_version(&name, &text).map(|c| {
             let id = text
@@ -81,6 +82,11 @@ fn check(file: &std::path::Path, format: CheckFormat) -> Result<()> {
         })
     } else {
         Plan::load(&name, &text, &catalogue).map(|p| {
+            // What a valid plan says that its reviewer should know: targets laxer than the
+            // national threshold of the catalogue version the plan is judged against.
+            if let Some(v) = catalogue.version(&p.catalogue_version) {
+                findings = ecociv_core::findings::plan_findings(&p, v);
+            }
             let targets = p.targets().count();
             format!(
                 "方案“{}”：{} 项任务、{} 个目标、{} 个方案指标",
@@ -94,14 +100,32 @@ fn check(file: &std::path::Path, format: CheckFormat) -> Result<()> {
     match (result, format) {
         (Ok(summary), CheckFormat::Text) => {
             println!("✓ {name}: {summary}，未发现错误。");
+            if !findings.is_empty() {
+                println!(
+                    "\n方案检查发现 {} 处（不影响载入，请核对）：",
+                    findings.len()
+                );
+                for f in &findings {
+                    println!("  ⚠ {}", f.text(ecociv_i18n::Lang::Zh));
+                }
+            }
             Ok(())
         }
         (Ok(summary), CheckFormat::Json) => {
+            let findings: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    let mut v = serde_json::to_value(f).unwrap_or_default();
+                    v["message"] = json!(f.text(ecociv_i18n::Lang::Zh));
+                    v
+                })
+                .collect();
             println!(
                 "{}",
-                serde_json::to_string_pretty(
-                    &json!({"file": name, "ok": true, "summary": summary, "problems": []})
-                )?
+                serde_json::to_string_pretty(&json!({
+                    "file": name, "ok": true, "summary": summary, "problems": [],
+                    "findings": findings,
+                }))?
             );
             Ok(())
         }

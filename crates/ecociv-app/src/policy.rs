@@ -33,7 +33,7 @@
 use std::collections::HashSet;
 
 use ecociv_core::obligation::{self, Responsibilities};
-use ecociv_i18n::{Msg, Phrase};
+use ecociv_i18n::{Msg, Phrase, Refusal, RefusalWhy};
 use ecociv_store::{DataValue, Model, Role, TaskUpdate, User, WorkflowStatus};
 
 use crate::caller::Caller;
@@ -122,12 +122,23 @@ pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
     if role_allows(user.role, action) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(Msg::ActionForbidden {
-            who: user.display_name.clone(),
-            role: Phrase::of(&user.role),
-            action: Phrase::of(&action),
-        }))
+        Err(refused(
+            &user.display_name,
+            action,
+            RefusalWhy::Role {
+                role: Phrase::of(&user.role),
+            },
+        ))
     }
+}
+
+/// The policy's refusal of `who` doing `action`, and why.
+fn refused(who: &str, action: Action, why: RefusalWhy) -> AppError {
+    AppError::Forbidden(Msg::Refused(Box::new(Refusal {
+        who: who.to_owned(),
+        action: Phrase::of(&action),
+        why,
+    })))
 }
 
 /// Whether a user acts for the whole city (not bound to a unit or region).
@@ -270,19 +281,23 @@ pub fn require_value(
             .owners(indicator, region)
             .map(|o| o.reporters.join("、"))
             .unwrap_or_default();
-        return Err(AppError::Forbidden(Msg::ValueOwnedByLead {
-            who,
-            action: Phrase::of(&action),
-            indicator: indicator.to_owned(),
-            lead,
-        }));
+        return Err(refused(
+            &who,
+            action,
+            RefusalWhy::OwnedByLead {
+                indicator: indicator.to_owned(),
+                lead,
+            },
+        ));
     }
-    Err(AppError::Forbidden(Msg::ValueOutOfScope {
-        who,
-        action: Phrase::of(&action),
-        indicator: indicator.to_owned(),
-        region: region.to_owned(),
-    }))
+    Err(refused(
+        &who,
+        action,
+        RefusalWhy::ValueScope {
+            indicator: indicator.to_owned(),
+            region: region.to_owned(),
+        },
+    ))
 }
 
 /// `require` plus the unit scope of task updates.
@@ -291,14 +306,17 @@ pub fn require_unit(caller: &Caller, action: Action, unit: &str) -> Result<(), A
     if covers_unit(caller, unit) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(Msg::TaskOutOfScope {
-            who: caller
-                .user()
-                .map(|u| u.display_name.clone())
-                .unwrap_or_default(),
-            action: Phrase::of(&action),
-            unit: unit.to_owned(),
-        }))
+        let who = caller
+            .user()
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default();
+        Err(refused(
+            &who,
+            action,
+            RefusalWhy::TaskScope {
+                unit: unit.to_owned(),
+            },
+        ))
     }
 }
 

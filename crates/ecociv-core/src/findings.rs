@@ -89,7 +89,7 @@ pub fn plan_findings(plan: &Plan, version: &CatalogueVersion) -> Vec<Finding> {
             region: region.code.clone(),
             region_name: region.name.clone(),
             year: target.year,
-            message: Msg::TargetLaxerThanNational {
+            message: Msg::TargetLaxerThanNational(Box::new(ecociv_i18n::LaxTarget {
                 task: task.number,
                 indicator: ind.name.clone(),
                 region: where_,
@@ -99,7 +99,7 @@ pub fn plan_findings(plan: &Plan, version: &CatalogueVersion) -> Vec<Finding> {
                 national: national.clone(),
                 version: version.id.clone(),
                 number: row.number.clone(),
-            },
+            })),
             target: target_text,
             version: version.id.clone(),
             number: row.number.clone(),

@@ -24,7 +24,7 @@ mod messages;
 
 pub use air::AirMsg;
 pub use chart::ChartMsg;
-pub use messages::{Msg, Noun};
+pub use messages::{CurrentRecord, LaxTarget, Msg, Noun, Refusal, RefusalWhy};
 
 /// An interface language: Simplified Chinese by default, English on request.
 #[derive(
@@ -116,16 +116,16 @@ impl<T: Words> Localized for T {
 /// official English form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Phrase {
-    pub zh: Cow<'static, str>,
-    pub en: Cow<'static, str>,
+    pub zh: Box<str>,
+    pub en: Box<str>,
 }
 
 impl Phrase {
     /// The words of `x` in both languages.
     pub fn of(x: &impl Localized) -> Phrase {
         Phrase {
-            zh: x.text(Lang::Zh),
-            en: x.text(Lang::En),
+            zh: x.text(Lang::Zh).into(),
+            en: x.text(Lang::En).into(),
         }
     }
 
@@ -133,8 +133,8 @@ impl Phrase {
     pub fn same(s: impl Into<String>) -> Phrase {
         let s: String = s.into();
         Phrase {
-            zh: Cow::Owned(s.clone()),
-            en: Cow::Owned(s),
+            zh: s.clone().into(),
+            en: s.into(),
         }
     }
 

@@ -46,6 +46,56 @@ crate::words!(Noun {
     File => "文件", "file";
 });
 
+/// The arguments of [`Msg::TargetLaxerThanNational`]: a plan target laxer than the national row
+/// of the version in force.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaxTarget {
+    pub task: u32,
+    pub indicator: String,
+    /// The region, when not the city.
+    pub region: Option<String>,
+    pub target: String,
+    pub year: i32,
+    pub attribute: Phrase,
+    pub national: String,
+    pub version: String,
+    pub number: String,
+}
+
+/// The arguments of [`Msg::CurrentRecord`]: the record a stale edit met, with who changed it
+/// when known.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CurrentRecord {
+    pub value: String,
+    pub state: Option<Phrase>,
+    pub version: i64,
+    pub by: Option<(String, String)>,
+}
+
+/// The arguments of [`Msg::Refused`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    /// The person's name.
+    pub who: String,
+    /// What they asked to do.
+    pub action: Phrase,
+    pub why: RefusalWhy,
+}
+
+/// Why the policy refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum RefusalWhy {
+    /// The role may not do the action at all.
+    Role { role: Phrase },
+    /// The value lies outside the unit's or region's scope.
+    ValueScope { indicator: String, region: String },
+    /// A shared indicator is reported and approved by its lead unit.
+    OwnedByLead { indicator: String, lead: String },
+    /// The task updates of another unit.
+    TaskScope { unit: String },
+}
+
 /// A user-visible message with its arguments.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "message", rename_all = "snake_case")]
@@ -325,30 +375,8 @@ pub enum Msg {
     AccountDisabled,
     // ---- policy ------------------------------------------------------------------------------
     SignInRequired,
-    /// `who` (a person's name) with `role` may not do `action`.
-    ActionForbidden {
-        who: String,
-        role: Phrase,
-        action: Phrase,
-    },
-    ValueOutOfScope {
-        who: String,
-        action: Phrase,
-        indicator: String,
-        region: String,
-    },
-    /// A shared indicator is reported and approved by its lead unit; `lead` names it.
-    ValueOwnedByLead {
-        who: String,
-        action: Phrase,
-        indicator: String,
-        lead: String,
-    },
-    TaskOutOfScope {
-        who: String,
-        action: Phrase,
-        unit: String,
-    },
+    /// A caller refused by the policy: who, what, and why.
+    Refused(Box<Refusal>),
     NotVisible,
     EvidenceOutOfScope,
     TemplateOfOtherReporter {
@@ -424,12 +452,7 @@ pub enum Msg {
     },
     /// The record a stale edit met: 「。当前：95（待审核，版本 3）」, with who changed it when
     /// known (「95（待审核，版本 3，张三 于 2026-01-02 10:00 修改）」 follows from `by`).
-    CurrentRecord {
-        value: String,
-        state: Option<Phrase>,
-        version: i64,
-        by: Option<(String, String)>,
-    },
+    CurrentRecord(Box<CurrentRecord>),
     /// The dashboard's note on the national standard evaluated against.
     CatalogueNote {
         title: String,
@@ -441,18 +464,7 @@ pub enum Msg {
     },
     // ---- plan check ----------------------------------------------------------------------------
     /// A plan target laxer than the national row of the version in force.
-    TargetLaxerThanNational {
-        task: u32,
-        indicator: String,
-        /// The region, when not the city.
-        region: Option<String>,
-        target: String,
-        year: i32,
-        attribute: Phrase,
-        national: String,
-        version: String,
-        number: String,
-    },
+    TargetLaxerThanNational(Box<LaxTarget>),
 }
 
 impl Msg {
@@ -987,47 +999,34 @@ impl Msg {
                 "请先登录（POST /api/v1/session）",
                 "Sign in first (POST /api/v1/session)"
             ),
-            ActionForbidden { who, role, action } => {
-                let (role, action) = (role.get(lang), action.get(lang));
-                tr!(
-                    lang,
-                    "{who}（{role}）无权{action}",
-                    "{who} ({role}) may not {action}"
-                )
-            }
-            ValueOutOfScope {
-                who,
-                action,
-                indicator,
-                region,
-            } => {
-                let action = action.get(lang);
-                tr!(
-                    lang,
-                    "{who}无权{action}：指标“{indicator}”、地区“{region}”不在本单位（地区）的填报范围内",
-                    "{who} may not {action}: indicator “{indicator}” for region “{region}” is outside their unit's or region's scope"
-                )
-            }
-            ValueOwnedByLead {
-                who,
-                action,
-                indicator,
-                lead,
-            } => {
-                let action = action.get(lang);
-                tr!(
-                    lang,
-                    "{who}无权{action}：指标“{indicator}”由牵头单位{lead}填报和审核，参与单位可查看并留言",
-                    "{who} may not {action}: “{indicator}” is reported and approved by its lead unit {lead}; participating units can read and comment on it"
-                )
-            }
-            TaskOutOfScope { who, action, unit } => {
-                let action = action.get(lang);
-                tr!(
-                    lang,
-                    "{who}无权{action}：单位“{unit}”的任务不在本单位范围内",
-                    "{who} may not {action}: the tasks of unit “{unit}” are outside their scope"
-                )
+            Refused(r) => {
+                let who = &r.who;
+                let action = r.action.get(lang);
+                match &r.why {
+                    RefusalWhy::Role { role } => {
+                        let role = role.get(lang);
+                        tr!(
+                            lang,
+                            "{who}（{role}）无权{action}",
+                            "{who} ({role}) may not {action}"
+                        )
+                    }
+                    RefusalWhy::ValueScope { indicator, region } => tr!(
+                        lang,
+                        "{who}无权{action}：指标“{indicator}”、地区“{region}”不在本单位（地区）的填报范围内",
+                        "{who} may not {action}: indicator “{indicator}” for region “{region}” is outside their unit's or region's scope"
+                    ),
+                    RefusalWhy::OwnedByLead { indicator, lead } => tr!(
+                        lang,
+                        "{who}无权{action}：指标“{indicator}”由牵头单位{lead}填报和审核，参与单位可查看并留言",
+                        "{who} may not {action}: “{indicator}” is reported and approved by its lead unit {lead}; participating units can read and comment on it"
+                    ),
+                    RefusalWhy::TaskScope { unit } => tr!(
+                        lang,
+                        "{who}无权{action}：单位“{unit}”的任务不在本单位范围内",
+                        "{who} may not {action}: the tasks of unit “{unit}” are outside their scope"
+                    ),
+                }
             }
             NotVisible => tr!(
                 lang,
@@ -1164,12 +1163,13 @@ impl Msg {
                 "年份“{text}”无效：应在{from}–{to}年之间",
                 "Invalid year “{text}”: it must lie between {from} and {to}"
             ),
-            CurrentRecord {
-                value,
-                state,
-                version,
-                by,
-            } => {
+            CurrentRecord(c) => {
+                let crate::messages::CurrentRecord {
+                    value,
+                    state,
+                    version,
+                    by,
+                } = c.as_ref();
                 let state = state
                     .as_ref()
                     .map(|s| s.get(lang).to_owned())
@@ -1200,17 +1200,18 @@ impl Msg {
                 "{unit}未报送{year}年进展",
                 "{unit} has not reported progress for {year}"
             ),
-            TargetLaxerThanNational {
-                task,
-                indicator,
-                region,
-                target,
-                year,
-                attribute,
-                national,
-                version,
-                number,
-            } => {
+            TargetLaxerThanNational(lax) => {
+                let crate::messages::LaxTarget {
+                    task,
+                    indicator,
+                    region,
+                    target,
+                    year,
+                    attribute,
+                    national,
+                    version,
+                    number,
+                } = lax.as_ref();
                 let attribute = attribute.get(lang);
                 let region = match (lang, region) {
                     (Lang::Zh, Some(r)) => format!("（{r}）"),
@@ -1243,6 +1244,15 @@ impl crate::Localized for Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_is_small_enough_to_return() {
+        assert!(
+            std::mem::size_of::<Msg>() <= 80,
+            "{}",
+            std::mem::size_of::<Msg>()
+        );
+    }
 
     #[test]
     fn messages_take_their_arguments_in_both_languages() {

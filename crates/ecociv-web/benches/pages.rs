@@ -162,7 +162,12 @@ fn city_evaluation_after_write(b: Bencher) {
     .bench_local_values(|()| {
         f.rt.block_on(async {
             f.db.store
-                .evaluation(2025, None, Some("411700"), ecociv_store::Audience::Internal)
+                .evaluation(
+                    2025,
+                    None,
+                    Some("411700"),
+                    &ecociv_app::visibility::internal_selection(),
+                )
                 .await
                 .expect("evaluation")
                 .evaluation

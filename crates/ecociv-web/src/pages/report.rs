@@ -501,12 +501,12 @@ fn problem_of(
                 .map(|v| fmt_stored(v, unit, yes_no))
                 .unwrap_or_default();
             Some(
-                Msg::CurrentRecord {
+                Msg::CurrentRecord(Box::new(ecociv_i18n::CurrentRecord {
                     value,
                     state: WorkflowStatus::parse(&s("status")).map(|w| Phrase::of(&w)),
                     version: current["version"].as_i64().unwrap_or(0),
                     by: Some((s("updated_by"), fmt_time(&s("updated_at")))),
-                }
+                }))
                 .text(lang),
             )
         }

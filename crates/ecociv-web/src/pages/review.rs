@@ -276,7 +276,7 @@ async fn finish(
                     .and_then(|s| s.as_str())
                     .and_then(ecociv_app::WorkflowStatus::parse);
                 message.push_str(
-                    &Msg::CurrentRecord {
+                    &Msg::CurrentRecord(Box::new(ecociv_i18n::CurrentRecord {
                         value: current
                             .get("value")
                             .and_then(|v| v.as_str())
@@ -285,7 +285,7 @@ async fn finish(
                         state: state_word.map(|w| ecociv_i18n::Phrase::of(&w)),
                         version: current["version"].as_i64().unwrap_or(0),
                         by: None,
-                    }
+                    }))
                     .text(lang),
                 );
             }

@@ -60,6 +60,49 @@ pub fn change(ind: &Indicator, improvement: f64) -> String {
     format!("{word}{}", difference(ind, improvement))
 }
 
+/// [`difference`] in English: 「1.9 percentage points」, 「3μg/m³」.
+fn difference_en(ind: &Indicator, d: f64) -> String {
+    if ind.unit.is_percent() {
+        format!("{} percentage points", num(d.abs()))
+    } else {
+        format!("{}{}", num(d.abs()), ind.unit.as_str())
+    }
+}
+
+/// [`change`] in the reader's language: 「提高1.9个百分点」 or 「improved by 1.9 percentage
+/// points」.
+pub fn change_in(ind: &Indicator, improvement: f64, lang: ecociv_i18n::Lang) -> String {
+    match lang {
+        ecociv_i18n::Lang::Zh => change(ind, improvement),
+        ecociv_i18n::Lang::En if num(improvement) == "0" => "unchanged".to_owned(),
+        ecociv_i18n::Lang::En => format!(
+            "{} by {}",
+            if improvement >= 0.0 {
+                "improved"
+            } else {
+                "worsened"
+            },
+            difference_en(ind, improvement)
+        ),
+    }
+}
+
+/// [`required`] in the reader's language: 「需年均提高1.9个百分点」 or 「1.9 percentage points a
+/// year in the better direction」.
+pub fn required_in(ind: &Indicator, per_year: f64, lang: ecociv_i18n::Lang) -> String {
+    match lang {
+        ecociv_i18n::Lang::Zh => required(ind, per_year),
+        ecociv_i18n::Lang::En => format!(
+            "{} a year {}",
+            difference_en(ind, per_year),
+            match ind.direction {
+                Direction::HigherIsBetter => "up",
+                Direction::LowerIsBetter => "down",
+            }
+        ),
+    }
+}
+
 /// The verb for a movement of `delta` (raw, not direction-adjusted): 提高 or 下降.
 pub fn movement(delta: f64) -> &'static str {
     if delta >= 0.0 { "提高" } else { "下降" }

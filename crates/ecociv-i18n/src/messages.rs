@@ -173,7 +173,7 @@ pub enum Msg {
     /// indicator's own check.
     BadValue {
         indicator: String,
-        reason: String,
+        reason: Box<Msg>,
     },
     CommentTooLong {
         max: usize,
@@ -453,6 +453,39 @@ pub enum Msg {
     /// The record a stale edit met: 「。当前：95（待审核，版本 3）」, with who changed it when
     /// known (「95（待审核，版本 3，张三 于 2026-01-02 10:00 修改）」 follows from `by`).
     CurrentRecord(Box<CurrentRecord>),
+    /// 「任务12 标题（2024）」: a task named in a list.
+    TaskRef {
+        number: i64,
+        title: String,
+        period: Option<String>,
+    },
+    /// 「2025年」.
+    Year {
+        year: i32,
+    },
+    /// 「2025年≥95%」: a target or value at a year.
+    AtYear {
+        year: i32,
+        text: String,
+    },
+    /// 「甲、乙、丙等5个单位」: a list cut to its first names.
+    AndMore {
+        names: String,
+        count: usize,
+    },
+    /// 「≥60（2021 第10项）」: a national threshold with its row.
+    NationalRowRef {
+        text: String,
+        version: String,
+        number: String,
+    },
+    /// 「近5年（2020–2024）年均提高0.5个百分点」: the linear trend of a forecast.
+    Trend {
+        points: usize,
+        from: i32,
+        to: i32,
+        change: String,
+    },
     /// The dashboard's note on the national standard evaluated against.
     CatalogueNote {
         title: String,
@@ -559,11 +592,14 @@ impl Msg {
                 "版本号“{text}”无效",
                 "Invalid version number “{text}”"
             ),
-            BadValue { indicator, reason } => tr!(
-                lang,
-                "“{indicator}”的值有误：{reason}",
-                "The value of “{indicator}” is wrong: {reason}"
-            ),
+            BadValue { indicator, reason } => {
+                let reason = reason.text(lang);
+                tr!(
+                    lang,
+                    "“{indicator}”的值有误：{reason}",
+                    "The value of “{indicator}” is wrong: {reason}"
+                )
+            }
             CommentTooLong { max } => tr!(
                 lang,
                 "说明不能超过{max}字",
@@ -1185,6 +1221,42 @@ impl Msg {
                     }
                 }
             }
+            TaskRef {
+                number,
+                title,
+                period,
+            } => match (lang, period) {
+                (Lang::Zh, Some(p)) => format!("任务{number} {title}（{p}）"),
+                (Lang::Zh, None) => format!("任务{number} {title}"),
+                (Lang::En, Some(p)) => format!("Task {number} {title} ({p})"),
+                (Lang::En, None) => format!("Task {number} {title}"),
+            },
+            Year { year } => tr!(lang, "{year}年", "{year}"),
+            AtYear { year, text } => tr!(lang, "{year}年{text}", "{year}: {text}"),
+            AndMore { names, count } => tr!(
+                lang,
+                "{names}等{count}个单位",
+                "{names} and others ({count} units)"
+            ),
+            NationalRowRef {
+                text,
+                version,
+                number,
+            } => tr!(
+                lang,
+                "{text}（{version} 第{number}项）",
+                "{text} ({version} edition, row {number})"
+            ),
+            Trend {
+                points,
+                from,
+                to,
+                change,
+            } => tr!(
+                lang,
+                "近{points}年（{from}–{to}）年均{change}",
+                "last {points} years ({from}–{to}): {change} a year"
+            ),
             CatalogueNote { title, applicable } => tr!(
                 lang,
                 "国家标准：{title}；适用的约束性指标共{applicable}项",

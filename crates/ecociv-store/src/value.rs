@@ -305,7 +305,7 @@ pub(crate) fn check_input(
             "value",
             Msg::BadValue {
                 indicator: ind.name.clone(),
-                reason: e.to_string(),
+                reason: Box::new(e),
             },
         )
     })?;

@@ -474,7 +474,7 @@ async fn plan_page(
                 .catalogue
                 .version(&f.name)
                 .map(|v| format!("{}（{}）", v.title, v.document))
-                .unwrap_or_else(|| "指标字典".into()),
+                .unwrap_or_else(|| ctx.t().adm_dictionary.into()),
             name: f.name,
             kind: f.kind,
             sha: f.sha256.chars().take(12).collect(),

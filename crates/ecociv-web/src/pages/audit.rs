@@ -60,7 +60,7 @@ fn short(v: &Value) -> String {
 }
 
 /// The fields that differ between the states before and after an event.
-fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+fn changes(before: Option<&Value>, after: Option<&Value>, deleted: &str) -> Vec<String> {
     match (before, after) {
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let mut out: Vec<String> = a
@@ -104,7 +104,7 @@ fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
             })
             .map(|(k, v)| format!("{k}: {}", short(v)))
             .collect(),
-        (Some(_), None) => vec!["已删除".into()],
+        (Some(_), None) => vec![deleted.into()],
         _ => Vec::new(),
     }
 }
@@ -155,7 +155,7 @@ pub async fn log(
             actor: e.actor.clone(),
             action: e.action.clone(),
             entity: e.entity.clone(),
-            changes: changes(e.before.as_ref(), e.after.as_ref()),
+            changes: changes(e.before.as_ref(), e.after.as_ref(), ctx.t().aud_deleted),
         })
         .collect();
     let page = Layout::new(&state, &ctx, Section::Audit, ctx.t().aud_title).await?;
@@ -181,7 +181,7 @@ mod tests {
     fn a_change_lists_the_fields_that_differ() {
         let b = json!({"status": "submitted", "version": 2, "value": "93.1", "updated_at": "x"});
         let a = json!({"status": "approved", "version": 3, "value": "93.1", "updated_at": "y"});
-        let c = changes(Some(&b), Some(&a));
+        let c = changes(Some(&b), Some(&a), "deleted");
         assert_eq!(c, ["status: submitted → approved", "version: 2 → 3"]);
     }
 }

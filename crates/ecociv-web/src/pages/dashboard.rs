@@ -209,14 +209,19 @@ pub async fn page(
     let mut approvals = Vec::new();
     for a in state.app.recent_approvals(&caller, APPROVALS_SHOWN).await? {
         approvals.push(match &a.of {
-            ApprovalOf::Value(v) => approval_of_value(plan, v, &a.actor, &a.at),
+            ApprovalOf::Value(v) => approval_of_value(plan, v, &a.actor, &a.at, lang),
             ApprovalOf::Task(u) => {
                 let title = plan
                     .task(u32::try_from(u.task).unwrap_or(0))
                     .map(|t| t.title.clone())
                     .unwrap_or_default();
                 ApprovalRow {
-                    what: format!("任务{} {title}（{}）", u.task, u.period),
+                    what: Msg::TaskRef {
+                        number: u.task,
+                        title,
+                        period: Some(u.period.clone()),
+                    }
+                    .text(lang),
                     href: format!("/tasks/{}", u.task),
                     value: format!("{}，{}%", u.progress.word(lang), u.percent),
                     actor: a.actor.clone(),
@@ -292,7 +297,7 @@ fn most_at_risk(
                 r.indicator, r.region
             ),
             status: StatusView::new(r.status, lang),
-            value: fmt_result(plan, r),
+            value: fmt_result(plan, r, lang),
             binding: r.national.as_ref().is_some_and(|n| n.binding),
             explanation: r.explanation.clone(),
         })
@@ -304,6 +309,7 @@ fn approval_of_value(
     v: &DataValue,
     actor: &str,
     at: &str,
+    lang: Lang,
 ) -> ApprovalRow {
     let ind = plan.indicator(&v.indicator);
     let region = plan
@@ -320,6 +326,7 @@ fn approval_of_value(
             &v.value,
             ind.map(|i| i.unit.as_str()).unwrap_or(""),
             ind.is_some_and(|i| i.kind == ecociv_core::ValueKind::YesNo),
+            lang,
         ),
         actor: actor.to_owned(),
         at: fmt_time(at),

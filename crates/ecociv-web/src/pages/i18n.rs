@@ -259,5 +259,12 @@ ecociv_i18n::labels!(pub Texts, texts {
     rep_comment_send => "发送留言", "Send comment";
     rep_commented => "留言已保存。", "Comment saved.";
     adm_findings => "方案检查", "Plan check";
+    adm_dictionary => "指标字典", "Indicator dictionary";
+    aud_deleted => "已删除", "deleted";
+    task_no => "任务", "Task ";
+    rep_msg_nan => "请输入数字", "Enter a number";
+    rep_msg_range => "超出允许范围", "Outside the allowed range";
+    rep_yes_no => "是 / 否", "yes / no";
+    ind_method_used_word => "判定方法", "Decided by";
     adm_findings_none => "未发现方案目标低于国家标准。", "No plan target asks less than the national threshold.";
 });

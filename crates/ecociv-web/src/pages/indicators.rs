@@ -166,11 +166,17 @@ fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
         ),
         area: r.area.map(|a| a.word(lang)).unwrap_or("").to_owned(),
         region: r.region_name.clone(),
-        value: fmt_result(plan, r),
+        value: fmt_result(plan, r, lang),
         target: r
             .target
             .as_ref()
-            .map(|t| format!("{}年{}", t.year, t.text))
+            .map(|t| {
+                Msg::AtYear {
+                    year: t.year,
+                    text: t.text.clone(),
+                }
+                .text(lang)
+            })
             .unwrap_or_default(),
         national: r
             .national
@@ -183,17 +189,21 @@ fn row(plan: &Plan, r: &IndicatorResult, year: i32, lang: Lang) -> Row {
         plan_status: r.target.as_ref().map(|t| StatusView::new(t.status, lang)),
         national_status: r.national.as_ref().map(|n| StatusView::new(n.status, lang)),
         laxer: r.target_laxer_than_national,
-        units: short_list(&units_of(plan, &r.indicator)),
+        units: short_list(&units_of(plan, &r.indicator), lang),
         explanation: r.explanation.clone(),
     }
 }
 
 /// At most three names, then how many more: a list cell stays readable.
-fn short_list(names: &[String]) -> String {
+fn short_list(names: &[String], lang: Lang) -> String {
     if names.len() <= 3 {
         names.join("、")
     } else {
-        format!("{}等{}个单位", names[..3].join("、"), names.len())
+        Msg::AndMore {
+            names: names[..3].join("、"),
+            count: names.len(),
+        }
+        .text(lang)
     }
 }
 
@@ -362,7 +372,7 @@ pub async fn detail(
         .iter()
         .map(|(y, v, approved)| HistoryRow {
             year: *y,
-            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
+            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no, lang),
             state: if *approved {
                 WorkflowStatus::Approved
             } else {
@@ -499,7 +509,12 @@ fn value_row(
     ValueRow {
         id: v.id,
         period: v.period.clone(),
-        value: fmt_stored(&v.value, ind.unit.as_str(), ind.kind == ValueKind::YesNo),
+        value: fmt_stored(
+            &v.value,
+            ind.unit.as_str(),
+            ind.kind == ValueKind::YesNo,
+            lang,
+        ),
         state: v.status.word(lang),
         state_class: workflow_class(v.status),
         version: v.version,
@@ -538,49 +553,69 @@ pub(crate) fn assessment(plan: &Plan, r: Option<&IndicatorResult>, lang: Lang) -
         return Assessment::default();
     };
     let ind = plan.indicator(&r.indicator);
+    let t = super::texts(lang);
     let mut forecast = Vec::new();
     if let Some(f) = &r.forecast {
         if let Some(v) = f.value {
-            forecast.push((format!("{}年", f.year), fmt_value(Some(v), &r.unit, false)));
+            forecast.push((
+                Msg::Year { year: f.year }.text(lang),
+                fmt_value(Some(v), &r.unit, false, lang),
+            ));
         }
         if let (Some(l), Some(ind)) = (&f.linear, ind) {
             forecast.push((
-                "线性趋势".into(),
-                format!(
-                    "近{}年（{}–{}）年均{}",
-                    l.points,
-                    l.from_year,
-                    l.to_year,
-                    ecociv_core::explain::change(ind, l.slope * ind.direction.sign())
-                ),
+                t.ind_linear.into(),
+                Msg::Trend {
+                    points: l.points,
+                    from: l.from_year,
+                    to: l.to_year,
+                    change: ecociv_core::explain::change_in(
+                        ind,
+                        l.slope * ind.direction.sign(),
+                        lang,
+                    ),
+                }
+                .text(lang),
             ));
         }
         if let (Some(need), Some(ind)) = (f.required_annual_change, ind)
             && need > 0.0
         {
-            forecast.push(("仍需".into(), ecociv_core::explain::required(ind, need)));
+            forecast.push((
+                t.ind_still_needed.into(),
+                ecociv_core::explain::required_in(ind, need, lang),
+            ));
         }
         if let Some(m) = f.decided_by {
-            forecast.push(("判定方法".into(), m.to_owned()));
+            forecast.push((t.ind_method_used_word.into(), m.to_owned()));
         }
         if let Some(u) = f.unavailable {
-            forecast.push(("无法预测".into(), u.text_zh().to_owned()));
+            forecast.push((t.ind_no_forecast.into(), u.text_zh().to_owned()));
         }
     }
     Assessment {
         status: Some(StatusView::new(r.status, lang)),
-        value: fmt_result(plan, r),
+        value: fmt_result(plan, r, lang),
         explanation: r.explanation.clone(),
         target: r.target.as_ref().map(|t| {
             (
-                format!("{}年{}", t.year, t.text),
+                Msg::AtYear {
+                    year: t.year,
+                    text: t.text.clone(),
+                }
+                .text(lang),
                 StatusView::new(t.status, lang),
                 t.explanation.clone(),
             )
         }),
         national: r.national.as_ref().map(|n| {
             (
-                format!("{}（{} 第{}项）", n.text, n.version, n.number),
+                Msg::NationalRowRef {
+                    text: n.text.clone(),
+                    version: n.version.clone(),
+                    number: n.number.clone(),
+                }
+                .text(lang),
                 StatusView::new(n.status, lang),
                 n.explanation.clone(),
                 n.binding,
@@ -628,7 +663,7 @@ pub(crate) fn methodology(
             Method::Computed => t.ind_method_computed,
         }
         .to_owned(),
-        range: range_text(ind),
+        range: range_text(ind, lang),
         unit: ind.unit.as_str().to_owned(),
         rows,
         evaluated_with: version
@@ -638,9 +673,9 @@ pub(crate) fn methodology(
 }
 
 /// The allowed range of an indicator's values, as the forms state it.
-pub fn range_text(ind: &ecociv_core::Indicator) -> String {
+pub fn range_text(ind: &ecociv_core::Indicator, lang: Lang) -> String {
     if ind.kind == ValueKind::YesNo {
-        return "是 / 否".into();
+        return super::texts(lang).rep_yes_no.into();
     }
     let unit = ind.unit.as_str();
     match (ind.min, ind.max) {

@@ -490,25 +490,30 @@ pub fn status_key(s: Status) -> &'static str {
 }
 
 /// A number with its unit, as the explanations print it; `—` for none.
-pub fn fmt_value(v: Option<f64>, unit: &str, yes_no: bool) -> String {
+pub fn fmt_value(v: Option<f64>, unit: &str, yes_no: bool, lang: Lang) -> String {
+    let t = texts(lang);
     match v {
         None => "—".into(),
-        Some(v) if yes_no => if v >= 0.5 { "是" } else { "否" }.into(),
+        Some(v) if yes_no => if v >= 0.5 { t.rep_yes } else { t.rep_no }.into(),
         Some(v) => format!("{}{}", num(v), unit),
     }
 }
 
 /// The value of an evaluation result with its unit (是/否 for qualitative indicators).
-pub fn fmt_result(plan: &ecociv_core::Plan, r: &ecociv_core::IndicatorResult) -> String {
+pub fn fmt_result(
+    plan: &ecociv_core::Plan,
+    r: &ecociv_core::IndicatorResult,
+    lang: Lang,
+) -> String {
     let yes_no = plan
         .indicator(&r.indicator)
         .is_some_and(|i| i.kind == ecociv_core::ValueKind::YesNo);
-    fmt_value(r.value, &r.unit, yes_no)
+    fmt_value(r.value, &r.unit, yes_no, lang)
 }
 
 /// A stored value (decimal text) with its unit.
-pub fn fmt_stored(text: &str, unit: &str, yes_no: bool) -> String {
-    fmt_value(text.parse().ok(), unit, yes_no)
+pub fn fmt_stored(text: &str, unit: &str, yes_no: bool, lang: Lang) -> String {
+    fmt_value(text.parse().ok(), unit, yes_no, lang)
 }
 
 /// A stored RFC 3339 timestamp as Beijing time, to the minute.

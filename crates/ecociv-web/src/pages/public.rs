@@ -129,7 +129,7 @@ pub async fn index(
             name: r.name.clone(),
             href: format!("/public/indicators/{}?year={year}", r.indicator),
             area: r.area.map(|a| a.word(lang)).unwrap_or("").to_owned(),
-            value: fmt_result(plan, r),
+            value: fmt_result(plan, r, lang),
             status: StatusView::new(r.status, lang),
             national: r
                 .national
@@ -229,7 +229,7 @@ pub async fn indicator(
         .iter()
         .map(|(y, v, _)| HistoryRow {
             year: *y,
-            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no),
+            value: fmt_value(Some(*v), ind.unit.as_str(), yes_no, ctx.lang),
             state: WorkflowStatus::Approved.word(ctx.lang).to_owned(),
         })
         .collect();

@@ -337,7 +337,13 @@ async fn value_form(
     let last = owed
         .previous
         .as_ref()
-        .map(|v| format!("{}：{}", v.period, fmt_stored(&v.value, &unit, yes_no)))
+        .map(|v| {
+            format!(
+                "{}：{}",
+                v.period,
+                fmt_stored(&v.value, &unit, yes_no, lang)
+            )
+        })
         .unwrap_or_else(|| "—".into());
     let lead = match &owed.share {
         Share::TakesPart { lead } => lead.clone(),
@@ -374,7 +380,7 @@ async fn value_form(
             .map(|r| r.name.clone())
             .unwrap_or_else(|| d.region.clone()),
         region_code: d.region.clone(),
-        range: ind.map(range_text).unwrap_or_default(),
+        range: ind.map(|i| range_text(i, lang)).unwrap_or_default(),
         min: ind
             .and_then(|i| i.min)
             .map(|v| v.to_string())
@@ -389,13 +395,13 @@ async fn value_form(
         tasks: d
             .tasks
             .iter()
-            .map(|n| format!("任务{n}"))
+            .map(|n| format!("{}{n}", super::texts(lang).task_no))
             .collect::<Vec<_>>()
             .join("、"),
         last,
-        approved: approved.map(|v| (v.id, v.version, fmt_stored(&v.value, &unit, yes_no))),
+        approved: approved.map(|v| (v.id, v.version, fmt_stored(&v.value, &unit, yes_no, lang))),
         work: work.map(|w| WorkView {
-            value: fmt_stored(&w.value, &unit, yes_no),
+            value: fmt_stored(&w.value, &unit, yes_no, lang),
             state: w.status.word(lang),
             state_class: workflow_class(w.status),
             return_reason: w.return_reason.clone(),
@@ -498,7 +504,7 @@ fn problem_of(
             let value = current
                 .get("value")
                 .and_then(|v| v.as_str())
-                .map(|v| fmt_stored(v, unit, yes_no))
+                .map(|v| fmt_stored(v, unit, yes_no, lang))
                 .unwrap_or_default();
             Some(
                 Msg::CurrentRecord(Box::new(ecociv_i18n::CurrentRecord {

@@ -111,7 +111,7 @@ async fn show(
         let previous = item
             .previous
             .as_ref()
-            .map(|p| format!("{}：{}", p.period, fmt_stored(&p.value, unit, yes_no)))
+            .map(|p| format!("{}：{}", p.period, fmt_stored(&p.value, unit, yes_no, lang)))
             .unwrap_or_else(|| "—".into());
         let evidence = evidence_rows(state, &caller, EvidenceTarget::Value(v.id)).await?;
         values.push(ValueItem {
@@ -129,7 +129,7 @@ async fn show(
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| v.region.clone()),
             period: v.period.clone(),
-            value: fmt_stored(&v.value, unit, yes_no),
+            value: fmt_stored(&v.value, unit, yes_no, lang),
             previous,
             comment: v.comment.clone(),
             correction: if v.correction > 0 {

@@ -315,7 +315,12 @@ pub async fn detail(
         &state,
         &ctx,
         Section::Tasks,
-        format!("任务{} {}", task.number, task.title),
+        Msg::TaskRef {
+            number: i64::from(task.number),
+            title: task.title.clone(),
+            period: None,
+        }
+        .text(lang),
     )
     .await?;
     Ok(render(

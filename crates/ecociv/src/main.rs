@@ -25,6 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// 启动网站与接口服务（首次启动时建库并创建管理员）
+    #[cfg(feature = "serve")]
     Serve(cmd::serve::ServeArgs),
     /// 建库、载入方案，创建首个管理员（不启动服务）
     Init(cmd::init::InitArgs),
@@ -52,6 +53,8 @@ enum Command {
         #[command(subcommand)]
         cmd: cmd::plan::PlanCommand,
     },
+    /// 未报送：各单位和县区某年应报而未报的指标及是否逾期 / who is late with a year's values
+    Overdue(cmd::overdue::OverdueArgs),
     /// 按方案目标和国家标准评估某一年 (evaluate a year)
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// 生成示例数据 (write labelled demo data)
@@ -85,6 +88,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        #[cfg(feature = "serve")]
         Command::Serve(args) => cmd::serve::run(args, &cli.common),
         Command::Init(args) => cmd::init::run(args, &cli.common),
         Command::User { cmd } => cmd::user::run(cmd, &cli.common),
@@ -93,6 +97,7 @@ fn main() -> std::process::ExitCode {
         Command::Restore(args) => cmd::backup::restore(args, &cli.common),
         Command::Import { cmd } => cmd::import::run(cmd, &cli.common),
         Command::Plan { cmd } => cmd::plan::run(cmd, &cli.common),
+        Command::Overdue(args) => cmd::overdue::run(args, &cli.common),
         Command::Evaluate(args) => cmd::evaluate::run(args, &cli.common),
         Command::Demo(args) => cmd::demo::run(args, &cli.common),
         Command::Report(args) => cmd::report::run(args, &cli.common),

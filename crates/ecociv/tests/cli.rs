@@ -136,3 +136,31 @@ fn edit_with_sqlx(path: &Path) -> bool {
             .is_ok()
     })
 }
+
+#[test]
+fn overdue_lists_who_is_late_by_the_same_rule_as_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = "sqlite:late.db";
+    let o = ecociv(d, &["init", "--database", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Nothing reported for 2025: every unit, county and district that reports something is
+    // late after 31 March 2026, 驿城区 among them with its 42 indicators.
+    let o = ecociv(
+        d,
+        &["overdue", "--year", "2025", "--format", "json", "--database", db],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let late: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let yicheng = late
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["reporter"]["code"] == "411702")
+        .expect("驿城区 is late");
+    assert_eq!(yicheng["owed"], 42);
+    assert_eq!(yicheng["missing"].as_array().unwrap().len(), 42);
+    let o = ecociv(d, &["overdue", "--year", "2025", "--database", db]);
+    let out = text(&o);
+    assert!(out.contains("驿城区") && out.contains("2026-03-31"), "{out}");
+}

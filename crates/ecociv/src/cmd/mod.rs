@@ -12,8 +12,10 @@ pub mod import;
 pub mod import_xlsx;
 pub mod init;
 pub mod inputs;
+pub mod overdue;
 pub mod plan;
 pub mod report;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod template;
 pub mod user;

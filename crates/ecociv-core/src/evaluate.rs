@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use ecociv_i18n::Words;
+use ecociv_i18n::{Lang, Msg, ReadinessCounts, Words};
 
 use crate::area::Area;
 use crate::catalogue::{Catalogue, CatalogueVersion, Confidence, NationalRow};
@@ -400,6 +400,30 @@ pub struct Readiness {
     pub by_area: Vec<AreaSummary>,
     pub plan: Counts,
     pub summary: String,
+}
+
+impl Readiness {
+    /// The readiness sentence, in either language.
+    pub fn message(&self) -> Msg {
+        let b = &self.binding;
+        Msg::Readiness(Box::new(ReadinessCounts {
+            version: self.catalogue_version.clone(),
+            applicable: b.total() - b.not_applicable,
+            met: b.met + b.at_risk,
+            at_risk: b.at_risk,
+            not_met: b.not_met,
+            no_data: b.no_data,
+            pending: b.pending,
+            ready: self.ready,
+            unverified: self.unverified_rows,
+            complete: self.catalogue_complete,
+        }))
+    }
+
+    fn with_summary(mut self) -> Self {
+        self.summary = self.message().text(Lang::Zh);
+        self
+    }
 }
 
 /// The evaluation of a year.
@@ -1435,28 +1459,6 @@ fn readiness(
     let applicable = binding.total() - binding.not_applicable;
     let met = binding.met + binding.at_risk;
     let ready = applicable > 0 && met == applicable;
-    let mut summary = format!(
-        "按国家标准{}版，{}项适用的约束性指标中{}项达标（其中{}项有风险）、{}项未达标、{}项无数据、{}项待审核",
-        version.id,
-        applicable,
-        met,
-        binding.at_risk,
-        binding.not_met,
-        binding.no_data,
-        binding.pending
-    );
-    summary.push_str(if ready {
-        "，已具备申报条件"
-    } else {
-        "，尚不具备申报条件"
-    });
-    if unverified > 0 {
-        summary.push_str(&format!("；其中{unverified}项指标值尚待与官方文本核实"));
-    }
-    if !version.complete {
-        summary.push_str("；该版本指标体系不完整，部分指标未收录");
-    }
-    summary.push('。');
     Readiness {
         catalogue_version: version.id.clone(),
         catalogue_title: version.title.clone(),
@@ -1467,8 +1469,9 @@ fn readiness(
         catalogue_complete: version.complete,
         by_area,
         plan: plan_counts,
-        summary,
+        summary: String::new(),
     }
+    .with_summary()
 }
 
 #[cfg(test)]

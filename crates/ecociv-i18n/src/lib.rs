@@ -24,7 +24,7 @@ mod messages;
 
 pub use air::AirMsg;
 pub use chart::ChartMsg;
-pub use messages::{CurrentRecord, LaxTarget, Msg, Noun, Refusal, RefusalWhy};
+pub use messages::{CurrentRecord, LaxTarget, Msg, Noun, ReadinessCounts, Refusal, RefusalWhy};
 
 /// An interface language: Simplified Chinese by default, English on request.
 #[derive(

@@ -46,6 +46,24 @@ crate::words!(Noun {
     File => "文件", "file";
 });
 
+/// The arguments of [`Msg::Readiness`]: the binding national rows of the city by status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReadinessCounts {
+    pub version: String,
+    pub applicable: usize,
+    /// Met, at risk included.
+    pub met: usize,
+    pub at_risk: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+    pub pending: usize,
+    pub ready: bool,
+    /// Rows not yet confirmed against the official text.
+    pub unverified: usize,
+    /// The catalogue version holds every row.
+    pub complete: bool,
+}
+
 /// The arguments of [`Msg::TargetLaxerThanNational`]: a plan target laxer than the national row
 /// of the version in force.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -498,6 +516,9 @@ pub enum Msg {
     // ---- plan check ----------------------------------------------------------------------------
     /// A plan target laxer than the national row of the version in force.
     TargetLaxerThanNational(Box<LaxTarget>),
+    /// The readiness sentence of an evaluation: the binding rows by status and whether the city
+    /// could apply.
+    Readiness(Box<ReadinessCounts>),
 }
 
 impl Msg {
@@ -1295,6 +1316,49 @@ impl Msg {
                     "任务{task} {indicator}{region}{target}（{year}年）低于国家{attribute} {national}（{version}版第{number}项）",
                     "Task {task}: {indicator}{region} {target} ({year}) asks less than the national {attribute} {national} ({version} edition, row {number})"
                 )
+            }
+            Readiness(c) => {
+                let ReadinessCounts {
+                    version,
+                    applicable,
+                    met,
+                    at_risk,
+                    not_met,
+                    no_data,
+                    pending,
+                    ready,
+                    unverified,
+                    complete,
+                } = c.as_ref();
+                let mut s = tr!(
+                    lang,
+                    "按国家标准{version}版，{applicable}项适用的约束性指标中{met}项达标（其中{at_risk}项有风险）、{not_met}项未达标、{no_data}项无数据、{pending}项待审核",
+                    "Under the {version} national standard, {met} of {applicable} applicable binding indicators are met ({at_risk} of them at risk), {not_met} not met, {no_data} without data, {pending} pending review"
+                );
+                s.push_str(&match (lang, ready) {
+                    (Lang::Zh, true) => "，已具备申报条件".to_owned(),
+                    (Lang::Zh, false) => "，尚不具备申报条件".to_owned(),
+                    (Lang::En, true) => "; the city meets the conditions to apply".to_owned(),
+                    (Lang::En, false) => {
+                        "; the city does not yet meet the conditions to apply".to_owned()
+                    }
+                });
+                if *unverified > 0 {
+                    s.push_str(&tr!(
+                        lang,
+                        "；其中{unverified}项指标值尚待与官方文本核实",
+                        "; {unverified} of the thresholds are still to be confirmed against the official text"
+                    ));
+                }
+                if !complete {
+                    s.push_str(&tr!(
+                        lang,
+                        "；该版本指标体系不完整，部分指标未收录",
+                        "; this version of the catalogue is incomplete and lacks some indicators"
+                    ));
+                }
+                s.push_str(&tr!(lang, "。", "."));
+                s
             }
         }
     }

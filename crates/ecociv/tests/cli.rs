@@ -148,7 +148,15 @@ fn overdue_lists_who_is_late_by_the_same_rule_as_the_service() {
     // late after 31 March 2026, 驿城区 among them with its 42 indicators.
     let o = ecociv(
         d,
-        &["overdue", "--year", "2025", "--format", "json", "--database", db],
+        &[
+            "overdue",
+            "--year",
+            "2025",
+            "--format",
+            "json",
+            "--database",
+            db,
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
     let late: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -162,5 +170,8 @@ fn overdue_lists_who_is_late_by_the_same_rule_as_the_service() {
     assert_eq!(yicheng["missing"].as_array().unwrap().len(), 42);
     let o = ecociv(d, &["overdue", "--year", "2025", "--database", db]);
     let out = text(&o);
-    assert!(out.contains("驿城区") && out.contains("2026-03-31"), "{out}");
+    assert!(
+        out.contains("驿城区") && out.contains("2026-03-31"),
+        "{out}"
+    );
 }

@@ -247,7 +247,7 @@ pub async fn page(
             }
             .text(lang),
             ready: r.ready,
-            summary: r.summary.clone(),
+            summary: r.message().text(lang),
             tiles,
             statuses: SHOWN.iter().map(|s| StatusView::new(*s, lang)).collect(),
             areas,

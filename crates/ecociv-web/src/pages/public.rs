@@ -157,7 +157,7 @@ pub async fn index(
             year: Some(year),
             years,
             city: plan.city_region().name.clone(),
-            summary: e.readiness.summary.clone(),
+            summary: e.readiness.message().text(lang),
             tiles: SHOWN
                 .iter()
                 .map(|s| (StatusView::new(*s, lang), e.readiness.binding.get(*s)))

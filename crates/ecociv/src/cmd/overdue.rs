@@ -87,7 +87,10 @@ pub fn run(args: OverdueArgs, common: &Common) -> Result<()> {
                     .collect();
                 print!(
                     "{}",
-                    table::render(&["单位/县区", "类别", "应报", "未报", "未报指标", "责任"], &rows)
+                    table::render(
+                        &["单位/县区", "类别", "应报", "未报", "未报指标", "责任"],
+                        &rows
+                    )
                 );
             }
         }

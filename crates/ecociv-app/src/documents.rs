@@ -43,7 +43,7 @@ use ecociv_store::{
 
 use crate::error::{AppError, AppResult, Rejection};
 use crate::policy::{self, Action};
-use crate::visibility::{internal_selection, public_selection};
+use crate::visibility::public_selection;
 use crate::{App, Caller};
 
 /// Why a document could not be made or a workbook not imported.
@@ -250,13 +250,14 @@ enum Made {
 
 async fn self_assessment(
     store: &Store,
+    selection: &Selection,
     year: i32,
     catalogue_version: Option<&str>,
     organisation: Option<String>,
     date: Date,
     renderer: Option<PngRenderer>,
 ) -> Result<Made, DocumentError> {
-    let data = year_data(store, year, catalogue_version, &internal_selection()).await?;
+    let data = year_data(store, year, catalogue_version, selection).await?;
     let progress = task_progress(store, &data.inputs.model).await?;
     blocking(move || {
         let model = &data.inputs.model;
@@ -291,11 +292,12 @@ pub struct Completion {
 /// The indicator completion table (指标完成情况表) from the database.
 async fn completion(
     store: &Store,
+    selection: &Selection,
     year: i32,
     catalogue_version: Option<&str>,
     date: Date,
 ) -> Result<Completion, DocumentError> {
-    let data = year_data(store, year, catalogue_version, &internal_selection()).await?;
+    let data = year_data(store, year, catalogue_version, selection).await?;
     blocking(move || {
         let model = &data.inputs.model;
         let table = completion::completion_table(&model.plan, &model.catalogue, &data.evaluation)?;
@@ -708,8 +710,10 @@ impl App {
         renderer: PngRenderer,
     ) -> AppResult<SelfAssessment> {
         policy::require(caller, Action::ReadReports)?;
+        let selection = self.selection_for(caller).await?;
         match self_assessment(
             self.store(),
+            &selection,
             year,
             catalogue_version,
             organisation,
@@ -733,7 +737,18 @@ impl App {
         date: Date,
     ) -> AppResult<docx::Outline> {
         policy::require(caller, Action::ReadReports)?;
-        match self_assessment(self.store(), year, catalogue_version, None, date, None).await? {
+        let selection = self.selection_for(caller).await?;
+        match self_assessment(
+            self.store(),
+            &selection,
+            year,
+            catalogue_version,
+            None,
+            date,
+            None,
+        )
+        .await?
+        {
             Made::Outline(o) => Ok(o),
             Made::Document(_) => Err(AppError::internal("the report was rendered, not laid out")),
         }
@@ -748,7 +763,8 @@ impl App {
         date: Date,
     ) -> AppResult<Completion> {
         policy::require(caller, Action::ReadReports)?;
-        Ok(completion(self.store(), year, catalogue_version, date).await?)
+        let selection = self.selection_for(caller).await?;
+        Ok(completion(self.store(), &selection, year, catalogue_version, date).await?)
     }
 
     /// The open data package of a published year; anyone may have it.

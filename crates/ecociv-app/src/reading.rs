@@ -7,12 +7,12 @@ use ecociv_core::evaluate::{ResultFilter, RowKind};
 use ecociv_core::{Area, Period, Plan, Status};
 use ecociv_i18n::Msg;
 use ecociv_store::{
-    DataValue, EvaluationSnapshot, Publication, TaskUpdate, ValueFilter, WorkflowStatus,
+    DataValue, EvaluationSnapshot, Publication, Selection, TaskUpdate, ValueFilter, WorkflowStatus,
 };
 
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
-use crate::visibility::{internal_selection, public_sees_value, public_selection};
+use crate::visibility::{audience_selection, public_sees_value, public_selection};
 use crate::{App, Caller};
 
 /// What the indicator list shows: ecociv-core's [`ResultFilter`] (so the dashboard's counts and
@@ -119,8 +119,20 @@ pub fn units_of(plan: &Plan, code: &str) -> Vec<String> {
 }
 
 impl App {
-    /// The evaluation of a year as the caller may see it: for the public, over published
-    /// values only; for signed-in readers, approved values and submitted ones as pending.
+    /// The values the caller's evaluations and documents count: for the public, published
+    /// values only; for signed-in readers, approved values and, as pending, the submitted ones
+    /// of their own scope ([`audience_selection`]).
+    pub(crate) async fn selection_for(&self, caller: &Caller) -> AppResult<Selection> {
+        if caller.is_anonymous() {
+            return Ok(public_selection());
+        }
+        policy::require(caller, Action::ReadInternal)?;
+        let ctx = self.ctx(caller).await?;
+        Ok(audience_selection(&ctx.scope, ctx.model.generation))
+    }
+
+    /// The evaluation of a year as the caller may see it: computed over exactly the values the
+    /// caller may see ([`App::selection_for`]).
     pub async fn evaluation(
         &self,
         caller: &Caller,
@@ -128,12 +140,7 @@ impl App {
         catalogue_version: Option<&str>,
         region: Option<&str>,
     ) -> AppResult<Arc<EvaluationSnapshot>> {
-        let selection = if caller.is_anonymous() {
-            public_selection()
-        } else {
-            policy::require(caller, Action::ReadInternal)?;
-            internal_selection()
-        };
+        let selection = self.selection_for(caller).await?;
         Ok(match caller.seen() {
             Some(seen) => {
                 self.store()

@@ -166,7 +166,7 @@ fn city_evaluation_after_write(b: Bencher) {
                     2025,
                     None,
                     Some("411700"),
-                    &ecociv_app::visibility::internal_selection(),
+                    &ecociv_app::visibility::audience_selection(&ecociv_app::Scope::All, 0),
                 )
                 .await
                 .expect("evaluation")

@@ -55,9 +55,16 @@ pub async fn evaluation(
         )
         .await?;
     let public = caller.is_anonymous();
+    // The audience is part of the tag (a unit's evaluation differs from the city's); its key may
+    // hold a unit's Chinese name, so the tag carries a hash of it (header values are ASCII).
     let etag = format!(
-        "\"e{}-{}-{}\"",
-        snap.generation, snap.catalogue_version, snap.selection
+        "\"e{}-{}-{:016x}\"",
+        snap.generation,
+        snap.catalogue_version,
+        fnv1a(&[
+            snap.selection.as_bytes(),
+            q.region.as_deref().unwrap_or("").as_bytes()
+        ])
     );
     let etag = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
     // Signed-in users must not get each other's cached copies from a shared cache.
@@ -94,4 +101,17 @@ pub async fn evaluation(
     } else {
         Ok((headers, snap.json.clone()).into_response())
     }
+}
+
+/// FNV-1a over the parts, separated: stable across processes and versions, so every app server
+/// behind a load balancer gives the same tag.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.iter().chain(std::iter::once(&0xff)) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }

@@ -6,8 +6,8 @@ use ecociv_core::findings::{Finding, plan_findings};
 use ecociv_i18n::Msg;
 use ecociv_store::model::{CatalogueFile, PlanVersion};
 use ecociv_store::{
-    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, NewUser, PeriodState, Role, User,
-    UserUpdate, VerifyReport,
+    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, LoginError, NewUser, PeriodState, Role,
+    User, UserUpdate, VerifyReport,
 };
 
 use crate::error::{AppError, AppResult};
@@ -93,6 +93,9 @@ impl App {
     ) -> AppResult<(User, Option<String>)> {
         policy::require(caller, Action::ManageUsers)?;
         let role = parse_role(&new.role)?;
+        if let Some(p) = &new.password {
+            crate::password::check_new_password("password", new.username.trim(), p)?;
+        }
         let generated = new
             .password
             .is_none()
@@ -138,28 +141,44 @@ impl App {
     }
 
     /// Sets a password: the administrator for anyone; a user for themselves, with the current
-    /// password. Ends the account's sessions.
+    /// password, whose wrong guesses count toward the same lock as failed logins from `client`
+    /// (and are audited like them). The new password passes the password rules. Ends the
+    /// account's sessions.
     pub async fn set_password(
         &self,
         caller: &Caller,
         id: i64,
         current: Option<&str>,
         new: &str,
+        client: &str,
     ) -> AppResult<User> {
         let own = caller.user().is_some_and(|u| u.id == id);
-        if own {
-            if !self
-                .store()
-                .password_matches(id, current.unwrap_or(""))
-                .await?
-            {
-                return Err(AppError::invalid(
-                    "current_password",
-                    Msg::WrongCurrentPassword,
-                ));
-            }
-        } else {
+        if !own {
             policy::require(caller, Action::ManageUsers)?;
+        }
+        let account = self.store().user(id).await?;
+        crate::password::check_new_password("new_password", &account.username, new)?;
+        if own {
+            match self
+                .store()
+                .check_own_password(id, current.unwrap_or(""), client)
+                .await
+            {
+                Ok(()) => {}
+                Err(LoginError::Locked { until }) => {
+                    return Err(AppError::Login {
+                        message: Msg::PasswordAttemptsLocked { until },
+                        locked: true,
+                    });
+                }
+                Err(LoginError::InvalidCredentials | LoginError::Disabled) => {
+                    return Err(AppError::invalid(
+                        "current_password",
+                        Msg::WrongCurrentPassword,
+                    ));
+                }
+                Err(LoginError::Store(e)) => return Err(e.into()),
+            }
         }
         Ok(self.store().set_password(&caller.actor(), id, new).await?)
     }

@@ -94,7 +94,9 @@ pub enum AppError {
     /// An import refused as a whole.
     #[error("{}", .0.message())]
     Rejected(Rejection),
-    /// A login refused: wrong credentials (`locked` false) or a locked account.
+    /// A password attempt refused: a login (always `locked` false: one answer for every
+    /// reason), or a signed-in user's guess at their current password while their address is
+    /// locked out (`locked` true).
     #[error("{message}")]
     Login { message: Msg, locked: bool },
     /// The service cannot do this now (the report's fonts are missing).
@@ -238,17 +240,17 @@ impl From<StoreError> for AppError {
 }
 
 impl From<LoginError> for AppError {
+    /// A refused login, before anyone is authenticated: one answer whatever the reason (unknown
+    /// name, wrong password, this address locked out of the account, a disabled account), so
+    /// that nobody learns from it which accounts exist or what state they are in.
     fn from(e: LoginError) -> AppError {
         match e {
-            LoginError::InvalidCredentials => AppError::Login {
-                message: Msg::InvalidCredentials,
-                locked: false,
-            },
-            LoginError::Locked { until } => AppError::Login {
-                message: Msg::AccountLocked { until },
-                locked: true,
-            },
-            LoginError::Disabled => AppError::Forbidden(Msg::AccountDisabled),
+            LoginError::InvalidCredentials | LoginError::Locked { .. } | LoginError::Disabled => {
+                AppError::Login {
+                    message: Msg::InvalidCredentials,
+                    locked: false,
+                }
+            }
             LoginError::Store(s) => s.into(),
         }
     }

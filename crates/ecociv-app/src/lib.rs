@@ -35,6 +35,7 @@ pub mod caller;
 pub mod documents;
 pub mod error;
 mod evidence;
+pub mod password;
 pub mod policy;
 mod reading;
 mod reporting;

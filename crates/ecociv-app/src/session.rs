@@ -12,7 +12,10 @@ const MAX_PASSWORD: usize = 1024;
 
 impl App {
     /// Checks a user name and password and opens a session; `client` (an address) goes into the
-    /// audit log. Unknown names and wrong passwords are refused alike.
+    /// audit log and is the source failures are counted for: five wrong passwords lock that
+    /// source out of the account for 15 minutes (the store's settings), never the account for
+    /// everyone. Every refusal gets the same answer (an unknown name, a wrong password, a locked
+    /// source, a disabled account: see `From<LoginError> for AppError`).
     pub async fn login(
         &self,
         username: &str,

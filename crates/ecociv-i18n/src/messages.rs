@@ -519,6 +519,17 @@ pub enum Msg {
     /// The readiness sentence of an evaluation: the binding rows by status and whether the city
     /// could apply.
     Readiness(Box<ReadinessCounts>),
+    // issue 12: auth
+    /// Too many wrong current passwords from this address: changing one's password waits.
+    PasswordAttemptsLocked {
+        until: String,
+    },
+    PasswordContainsUsername,
+    PasswordTooFewDistinct {
+        min: usize,
+    },
+    /// A common password, a keyboard or alphabet run, or one of them with digits or symbols added.
+    PasswordCommon,
 }
 
 impl Msg {
@@ -1040,7 +1051,11 @@ impl Msg {
                 "用户名或密码过长",
                 "The user name or password is too long"
             ),
-            InvalidCredentials => tr!(lang, "用户名或密码错误", "Wrong user name or password"),
+            InvalidCredentials => tr!(
+                lang,
+                "用户名或密码错误，或账户暂不能登录（连续失败多次后请稍后再试，或联系管理员）",
+                "Wrong user name or password, or the account cannot sign in now (after repeated failures try later, or ask the administrator)"
+            ),
             AccountLocked { until } => tr!(
                 lang,
                 "连续登录失败次数过多，账户已锁定至 {until}，请稍后再试或联系管理员",
@@ -1360,6 +1375,27 @@ impl Msg {
                 s.push_str(&tr!(lang, "。", "."));
                 s
             }
+            // issue 12: auth
+            PasswordAttemptsLocked { until } => tr!(
+                lang,
+                "当前密码错误次数过多，请于 {until} 后再试",
+                "Too many wrong current passwords; try again after {until}"
+            ),
+            PasswordContainsUsername => tr!(
+                lang,
+                "密码不能包含用户名",
+                "The password may not contain the user name"
+            ),
+            PasswordTooFewDistinct { min } => tr!(
+                lang,
+                "密码过于简单：至少需要{min}个不同的字符",
+                "The password is too simple: it needs at least {min} different characters"
+            ),
+            PasswordCommon => tr!(
+                lang,
+                "密码过于常见或容易猜到（常用密码、键盘或字母顺序，或在其后加数字、符号），请换一个",
+                "The password is common or easy to guess (a common password, a keyboard or alphabet run, or one with digits or symbols added); choose another"
+            ),
         }
     }
 }

@@ -256,8 +256,9 @@ pub const TABLES: &[(&str, &[(&str, ColKind)])] = &[
 /// The columns of a table: name and type.
 type Columns = &'static [(&'static str, ColKind)];
 
-/// Tables deliberately left out of backups.
-pub const NOT_BACKED_UP: &[&str] = &["sessions"];
+/// Tables deliberately left out of backups (transient: a restore logs everybody out and forgets
+/// failed password attempts).
+pub const NOT_BACKED_UP: &[&str] = &["sessions", "login_failures"];
 
 /// The type of a column in the backup format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,15 @@
 //! Login sessions: a random 32-byte token in the cookie, only its SHA-256 in the database, an
-//! idle and an absolute expiry, a per-session CSRF token, and per-account lockout after repeated
-//! failures. Logins, failed logins, lockouts and logouts are audited.
+//! idle and an absolute expiry, a per-session CSRF token, and a lockout after repeated failures
+//! that holds per account *and* source (client address), so that nobody can lock another person
+//! out by guessing wrong in their name. Logins, failed password attempts (logins and changes of
+//! one's own password), lockouts and logouts are audited, failures with the client address.
 
 use chrono::Duration;
 use rand::RngExt;
 use sqlx::Row;
 
 use crate::model::sha256_hex;
+use crate::tx::WriteTx;
 use crate::user::{LoginError, USER_COLS, User, snapshot, user_from_row, verify_password};
 use crate::{Actor, Result, Store, parse_timestamp, timestamp};
 
@@ -45,9 +48,95 @@ fn dur(d: std::time::Duration) -> Duration {
     Duration::from_std(d).unwrap_or(Duration::hours(1))
 }
 
+/// The key failed password attempts are counted under: the client address, an IPv6 address by
+/// its /64 (one subscriber's network: rotating addresses inside it gains nothing); anything that
+/// is not an address is kept as given.
+pub fn attempt_source(client: &str) -> String {
+    use std::net::{IpAddr, Ipv6Addr};
+    match client.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{}/64", Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => client.trim().to_owned(),
+    }
+}
+
+/// A lock's end as people read it (UTC+8, to the minute).
+fn local_minute(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// What the audit log says of a refused password attempt on an account.
+fn attempt_detail(user: &User, client: &str, reason: &str) -> serde_json::Value {
+    serde_json::json!({
+        "user_id": user.id,
+        "username": user.username,
+        "client": client,
+        "source": attempt_source(client),
+        "reason": reason,
+    })
+}
+
+/// Counts a failed password attempt on an account from a source, in the write transaction.
+/// A failure more than the lockout time after the previous one starts the count anew; the one
+/// that reaches `max_failed_logins` locks the pair for the lockout time and restarts the count.
+/// Returns the count and the lock's end, if this failure locked. Quiet pairs are forgotten.
+async fn count_failure(
+    w: &mut WriteTx,
+    config: &crate::StoreConfig,
+    user_id: i64,
+    source: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, Option<String>)> {
+    let quiet_since = timestamp(now - dur(config.lockout));
+    sqlx::query(
+        "DELETE FROM login_failures WHERE updated_at < $1 \
+         AND (locked_until IS NULL OR locked_until < $2)",
+    )
+    .bind(&quiet_since)
+    .bind(timestamp(now))
+    .execute(&mut *w.tx)
+    .await?;
+    let previous: i64 =
+        sqlx::query("SELECT failures FROM login_failures WHERE user_id = $1 AND source = $2")
+            .bind(user_id)
+            .bind(source)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(0);
+    let failures = previous + 1;
+    let locked_until =
+        (failures >= config.max_failed_logins).then(|| timestamp(now + dur(config.lockout)));
+    sqlx::query(
+        "INSERT INTO login_failures (user_id, source, failures, locked_until, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, source) DO UPDATE SET \
+         failures = excluded.failures, locked_until = excluded.locked_until, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(source)
+    .bind(if locked_until.is_some() { 0 } else { failures })
+    .bind(locked_until.clone())
+    .bind(&w.at)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok((failures, locked_until))
+}
+
 impl Store {
     /// Checks a user name and password and opens a session. `client` (an IP address) goes into
-    /// the session row and the audit log.
+    /// the session row and the audit log, and is the source failures are counted for
+    /// ([`attempt_source`]). The store tells why a login failed ([`LoginError`]); the application
+    /// decides what the caller is told.
     pub async fn login(
         &self,
         username: &str,
@@ -78,64 +167,21 @@ impl Store {
         let hash: String = row.try_get("password_hash")?;
         let now = self.now();
         let actor = Actor::user(&user);
-        if let Some(until) = user.locked_until.as_deref().and_then(parse_timestamp)
-            && until > now
-        {
-            let mut w = self.begin_write().await?;
-            let snap = snapshot(&mut w.tx, user.id).await?;
-            w.audit(
-                &actor,
-                "login.locked",
-                &format!("user:{}", user.id),
-                Some(&snap),
-                Some(&snap),
-            )
-            .await?;
-            w.commit().await?;
-            return Err(LoginError::Locked {
-                until: until
-                    .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
-            });
-        }
-        if !verify_password(password, &hash).await {
-            let mut w = self.begin_write().await?;
-            let before = snapshot(&mut w.tx, user.id).await?;
-            let failed: i64 = sqlx::query(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 \
-                 RETURNING failed_logins",
-            )
-            .bind(user.id)
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get(0)?;
-            let locked = failed >= self.config().max_failed_logins;
-            if locked {
-                let until = timestamp(now + dur(self.config().lockout));
-                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-                    .bind(until)
-                    .bind(user.id)
-                    .execute(&mut *w.tx)
-                    .await?;
-            }
-            let after = snapshot(&mut w.tx, user.id).await?;
-            w.audit(
-                &actor,
-                if locked {
-                    "account.locked"
-                } else {
-                    "login.failed"
-                },
-                &format!("user:{}", user.id),
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            w.commit().await?;
-            return Err(LoginError::InvalidCredentials);
-        }
+        // The password is verified whatever follows, so no refusal comes sooner than another.
+        let right = verify_password(password, &hash).await;
+        self.password_attempt(&user, right, client, "login").await?;
         if user.disabled {
+            let mut w = self.begin_write().await?;
+            let detail = attempt_detail(&user, client, "disabled");
+            w.audit(
+                &actor,
+                "login.failed",
+                &format!("login:{}", user.username),
+                None,
+                Some(&detail),
+            )
+            .await?;
+            w.commit().await?;
             return Err(LoginError::Disabled);
         }
 
@@ -145,8 +191,14 @@ impl Store {
         let idle = timestamp(now + dur(self.config().session_idle));
         let mut w = self.begin_write().await?;
         let before = snapshot(&mut w.tx, user.id).await?;
+        // The account-wide counters of before issue 12 (no longer counted) are cleared as ever.
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(user.id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND source = $2")
+            .bind(user.id)
+            .bind(attempt_source(client))
             .execute(&mut *w.tx)
             .await?;
         // Housekeeping: this user's expired sessions.
@@ -186,6 +238,101 @@ impl Store {
             csrf_token,
             expires_at,
         })
+    }
+
+    /// Checks the current password of a user changing their own, counted, locked and audited
+    /// like a login from `client` (the same count: guesses here and at the login add up).
+    pub async fn check_own_password(
+        &self,
+        id: i64,
+        password: &str,
+        client: &str,
+    ) -> Result<(), LoginError> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| crate::StoreError::not_found(ecociv_i18n::Noun::User, id))?;
+        let user = user_from_row(&row)?;
+        let hash: String = row.try_get("password_hash")?;
+        let right = verify_password(password, &hash).await;
+        self.password_attempt(&user, right, client, "password")
+            .await
+    }
+
+    /// The bookkeeping of one password attempt on an account from `client`, once the password
+    /// was verified (`right`): refused while this source is locked out of the account (audited
+    /// `{kind}.locked`), right or not; a wrong password counts toward the lock (audited
+    /// `{kind}.failed`, or `account.locked` when it locks). `kind`: `login`, or `password` for
+    /// changing one's own. Failures are occurrences in the log (`login:{username}`), with the
+    /// client address and the source they were counted for.
+    async fn password_attempt(
+        &self,
+        user: &User,
+        right: bool,
+        client: &str,
+        kind: &str,
+    ) -> Result<(), LoginError> {
+        let now = self.now();
+        let source = attempt_source(client);
+        let entity = format!("login:{}", user.username);
+        let locked: Option<String> = sqlx::query(
+            "SELECT locked_until FROM login_failures WHERE user_id = $1 AND source = $2",
+        )
+        .bind(user.id)
+        .bind(&source)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|r| crate::opt_text(&r, "locked_until"))
+        .transpose()?
+        .flatten();
+        if let Some(until) = locked.as_deref().and_then(parse_timestamp)
+            && until > now
+        {
+            let mut w = self.begin_write().await?;
+            let mut detail = attempt_detail(user, client, "locked");
+            detail["locked_until"] = serde_json::json!(timestamp(until));
+            w.audit(
+                &Actor::user(user),
+                &format!("{kind}.locked"),
+                &entity,
+                None,
+                Some(&detail),
+            )
+            .await?;
+            w.commit().await?;
+            return Err(LoginError::Locked {
+                until: local_minute(until),
+            });
+        }
+        if right {
+            return Ok(());
+        }
+        let mut w = self.begin_write().await?;
+        let (failures, locked_until) =
+            count_failure(&mut w, self.config(), user.id, &source, now).await?;
+        let mut detail = attempt_detail(
+            user,
+            client,
+            if kind == "login" {
+                "wrong_password"
+            } else {
+                "wrong_current_password"
+            },
+        );
+        detail["failures"] = serde_json::json!(failures);
+        let action = match &locked_until {
+            Some(until) => {
+                detail["locked_until"] = serde_json::json!(until);
+                "account.locked".to_owned()
+            }
+            None => format!("{kind}.failed"),
+        };
+        w.audit(&Actor::user(user), &action, &entity, None, Some(&detail))
+            .await?;
+        w.commit().await?;
+        Err(LoginError::InvalidCredentials)
     }
 
     /// The live session of a token, if any. Expired sessions are removed; the idle expiry moves
@@ -274,5 +421,22 @@ impl Store {
             w.commit().await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_count_per_address_and_ipv6_per_64() {
+        assert_eq!(attempt_source("203.0.113.7"), "203.0.113.7");
+        assert_eq!(attempt_source("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(attempt_source("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(
+            attempt_source("2001:db8:1:2::ffff"),
+            attempt_source("2001:db8:1:2:aaaa::1")
+        );
+        assert_eq!(attempt_source(""), "");
     }
 }

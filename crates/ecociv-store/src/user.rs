@@ -84,6 +84,8 @@ pub struct User {
     /// The region (county code) a reporter or reviewer acts for.
     pub region: Option<String>,
     pub disabled: bool,
+    /// The account-wide lockout of before issue 12, kept for compatibility: 0 and `null` now.
+    /// Failures are counted per account and source, so no lock holds for the whole account.
     pub failed_logins: i64,
     pub locked_until: Option<String>,
     pub created_at: String,
@@ -113,7 +115,8 @@ pub struct UserUpdate {
     pub disabled: Option<bool>,
 }
 
-/// Why a login failed. Unknown user and wrong password look the same to the caller.
+/// Why a login or a check of one's current password failed. The store tells; the application
+/// decides what the caller sees (before authentication: the same answer for all).
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     #[error("{}", Msg::InvalidCredentials)]
@@ -478,18 +481,7 @@ impl Store {
         self.user(id).await
     }
 
-    /// Whether `password` is the account's current password (for changing one's own).
-    pub async fn password_matches(&self, id: i64, password: &str) -> Result<bool> {
-        let hash: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| StoreError::not_found(Noun::User, id))?
-            .try_get(0)?;
-        Ok(verify_password(password, &hash).await)
-    }
-
-    /// Sets a new password, unlocks the account and ends its sessions.
+    /// Sets a new password, unlocks the account (from every source) and ends its sessions.
     pub async fn set_password(&self, actor: &Actor, id: i64, password: &str) -> Result<User> {
         let user = self.user(id).await?;
         check_password(&user.username, password)?;
@@ -506,6 +498,10 @@ impl Store {
         .execute(&mut *w.tx)
         .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
             .bind(id)
             .execute(&mut *w.tx)
             .await?;

@@ -569,7 +569,9 @@ async fn sessions_case(db: TestDb, clock: Arc<ManualClock>) {
         "absolute"
     );
 
-    // Five failures lock the account, even against the right password; the lock expires.
+    // Five failures lock the source out of the account, even against the right password; other
+    // sources are not locked (issue 12: no lockout lever against a named person); the lock
+    // expires.
     for _ in 0..4 {
         assert!(matches!(
             s.login("lin", "wrong-password", "10.0.0.9").await,
@@ -584,20 +586,95 @@ async fn sessions_case(db: TestDb, clock: Arc<ManualClock>) {
         s.login("lin", "correct-horse-1", "10.0.0.9").await,
         Err(LoginError::Locked { .. })
     ));
-    let actions: Vec<String> = s
+    let other = s
+        .login("lin", "correct-horse-1", "10.0.0.10")
+        .await
+        .unwrap();
+    let actions: Vec<(String, String)> = s
         .audit_events(&AuditFilter {
-            entity: Some(format!("user:{}", u.id)),
+            entity: Some("login:lin".into()),
             limit: Some(3),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| {
+            let after = e.after.unwrap_or_default();
+            (e.action, after["client"].as_str().unwrap_or("").to_owned())
+        })
         .collect();
-    assert_eq!(actions, ["login.locked", "account.locked", "login.failed"]);
-    clock.advance(chrono::Duration::minutes(16));
-    let session = s.login("lin", "correct-horse-1", "10.0.0.9").await.unwrap();
+    assert_eq!(
+        actions,
+        [
+            ("login.locked".to_owned(), "10.0.0.9".to_owned()),
+            ("account.locked".to_owned(), "10.0.0.9".to_owned()),
+            ("login.failed".to_owned(), "10.0.0.9".to_owned()),
+        ]
+    );
+    // Guessing one's current password counts with the logins of the same source.
+    assert!(matches!(
+        s.check_own_password(u.id, "correct-horse-1", "10.0.0.9")
+            .await,
+        Err(LoginError::Locked { .. })
+    ));
+    for _ in 0..4 {
+        assert!(matches!(
+            s.check_own_password(u.id, "wrong-password", "10.0.0.10")
+                .await,
+            Err(LoginError::InvalidCredentials)
+        ));
+    }
+    assert!(matches!(
+        s.login("lin", "wrong-password", "10.0.0.10").await,
+        Err(LoginError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        s.check_own_password(u.id, "correct-horse-1", "10.0.0.10")
+            .await,
+        Err(LoginError::Locked { .. })
+    ));
+    assert!(
+        s.session(&other.token).await.unwrap().is_some(),
+        "a lock ends no session"
+    );
+    // IPv6 counts by the /64.
+    for i in 1..=5 {
+        let _ = s
+            .login("lin", "wrong-password", &format!("2001:db8:9:9::{i}"))
+            .await;
+    }
+    assert!(matches!(
+        s.login("lin", "correct-horse-1", "2001:db8:9:9:ffff::1")
+            .await,
+        Err(LoginError::Locked { .. })
+    ));
+    s.login("lin", "correct-horse-1", "2001:db8:9:a::1")
+        .await
+        .unwrap();
+    // Failures further apart than the lockout time do not add up.
+    for _ in 0..2 {
+        for _ in 0..4 {
+            let _ = s.login("lin", "wrong-password", "10.0.0.11").await;
+        }
+        clock.advance(chrono::Duration::minutes(16));
+    }
+    s.login("lin", "correct-horse-1", "10.0.0.11")
+        .await
+        .unwrap();
+    let before = s.login("lin", "correct-horse-1", "10.0.0.9").await.unwrap();
+    // A new password lifts every lock, and ends the sessions.
+    for _ in 0..5 {
+        let _ = s.login("lin", "wrong-password", "10.0.0.12").await;
+    }
+    s.set_password(&admin, u.id, "correct-horse-2")
+        .await
+        .unwrap();
+    assert!(s.session(&before.token).await.unwrap().is_none());
+    s.login("lin", "correct-horse-2", "10.0.0.12")
+        .await
+        .unwrap();
+    let session = s.login("lin", "correct-horse-2", "10.0.0.9").await.unwrap();
 
     // Disabling ends sessions at once; logout ends one.
     let u = s.user(u.id).await.unwrap();
@@ -614,7 +691,7 @@ async fn sessions_case(db: TestDb, clock: Arc<ManualClock>) {
     .unwrap();
     assert!(s.session(&session.token).await.unwrap().is_none());
     assert!(matches!(
-        s.login("lin", "correct-horse-1", "10.0.0.9").await,
+        s.login("lin", "correct-horse-2", "10.0.0.9").await,
         Err(LoginError::Disabled)
     ));
     assert!(matches!(

@@ -6,11 +6,15 @@
 //! session's CSRF token: the `X-CSRF-Token` header (API clients, scripts) or a `csrf_token` form
 //! field (HTML forms, URL-encoded or multipart). This is on top of tower-http's `CsrfLayer`,
 //! which refuses cross-site requests by `Sec-Fetch-Site` / `Origin`.
+//!
+//! Also here: the client's address ([`client_addr`]), the one place it is derived, for the rate
+//! limits and the audit log.
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{CONTENT_TYPE, COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
@@ -19,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use ecociv_app::{Caller, SessionInfo, User};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, WebConfig};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "ecociv_session";
@@ -52,6 +56,107 @@ impl CurrentUser {
             Some(s) => Caller::session(s),
             None => Caller::anonymous(),
         }
+    }
+}
+
+/// The client's address, for rate limits and the audit log: the peer of the connection; behind a
+/// reverse proxy ([`WebConfig::behind_proxy`]), the address the trusted proxy recorded in
+/// `X-Forwarded-For`.
+///
+/// nginx's `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` appends the address it
+/// saw to whatever the client sent, so only the right-most entries can be trusted: with
+/// [`WebConfig::trusted_proxy_hops`] = N proxies in a row, each appending, the client is the
+/// N-th entry from the right (N = 1: the right-most). A header with fewer entries gives its
+/// left-most (each of them was appended by a trusted proxy). No header, or an entry that is not
+/// an address, gives the peer. `None` only without a peer (an app served without connect info)
+/// and without a usable header. Several `X-Forwarded-For` lines count as one list, in order.
+pub fn client_addr(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    config: &WebConfig,
+) -> Option<IpAddr> {
+    let peer = peer.map(|p| p.ip().to_canonical());
+    if !config.behind_proxy {
+        return peer;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let hops = config.trusted_proxy_hops.max(1);
+    entries
+        .len()
+        .checked_sub(1)
+        .map(|last| entries[last.saturating_sub(hops - 1)])
+        .and_then(parse_forwarded_addr)
+        .or(peer)
+}
+
+/// An `X-Forwarded-For` entry as an address: `203.0.113.7`, `2001:db8::1`, `[2001:db8::1]`, or
+/// either with a port.
+fn parse_forwarded_addr(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim_matches('"');
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .and_then(|e| e.parse::<IpAddr>().ok())
+        })
+        .map(|ip| ip.to_canonical())
+}
+
+/// [`client_addr`] of a request, its peer taken from the connection info.
+pub fn client_addr_of(req: &Request, config: &WebConfig) -> Option<IpAddr> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    client_addr(req.headers(), peer, config)
+}
+
+/// What a per-address rate limit counts under: the address, an IPv6 address by its /64 (one
+/// subscriber's network: rotating addresses inside it gains nothing).
+pub fn rate_limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// The client's address of a request ([`client_addr`]), as a handler argument.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    /// The address as the audit log and the session row record it (empty when unknown).
+    pub fn text(&self) -> String {
+        self.0.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddr(client_addr(&parts.headers, peer, &state.config)))
     }
 }
 
@@ -216,6 +321,65 @@ pub async fn session_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn behind_a_proxy_the_client_is_what_the_trusted_proxy_appended() {
+        let peer: Option<SocketAddr> = Some("10.0.0.2:40000".parse().unwrap());
+        let config = |behind_proxy, trusted_proxy_hops| WebConfig {
+            behind_proxy,
+            trusted_proxy_hops,
+            ..WebConfig::default()
+        };
+        let addr = |h: &HeaderMap, c: &WebConfig| client_addr(h, peer, c).map(|a| a.to_string());
+        let one = config(true, 1);
+        // What the client wrote is on the left; nginx appended the address it saw.
+        let h = forwarded(&["1.1.1.1, 6.6.6.6", "203.0.113.7"]);
+        assert_eq!(addr(&h, &one).as_deref(), Some("203.0.113.7"));
+        let h = forwarded(&["1.1.1.1, 2.2.2.2, 203.0.113.7"]);
+        assert_eq!(addr(&h, &one).as_deref(), Some("203.0.113.7"));
+        // Two proxies (a gateway, then nginx): the second entry from the right.
+        let two = config(true, 2);
+        assert_eq!(addr(&h, &two).as_deref(), Some("2.2.2.2"));
+        assert_eq!(
+            addr(&forwarded(&["198.51.100.9"]), &two).as_deref(),
+            Some("198.51.100.9"),
+            "fewer entries than proxies: the left-most, appended by a trusted proxy"
+        );
+        // Ports, brackets, IPv4 in IPv6; garbage or no header gives the peer.
+        for (h, want) in [
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("x, 203.0.113.7:5555", "203.0.113.7"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+            ("1.2.3.4, not-an-address", "10.0.0.2"),
+            ("", "10.0.0.2"),
+        ] {
+            assert_eq!(addr(&forwarded(&[h]), &one).as_deref(), Some(want), "{h}");
+        }
+        assert_eq!(addr(&HeaderMap::new(), &one).as_deref(), Some("10.0.0.2"));
+        // Not behind a proxy: the header is ignored.
+        let h = forwarded(&["203.0.113.7"]);
+        assert_eq!(addr(&h, &config(false, 1)).as_deref(), Some("10.0.0.2"));
+        assert_eq!(client_addr(&h, None, &config(false, 1)), None);
+    }
+
+    #[test]
+    fn rate_limits_count_ipv6_by_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(rate_limit_key(a), rate_limit_key(b));
+        assert_ne!(rate_limit_key(a), rate_limit_key(c));
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(rate_limit_key(v4), v4);
+    }
 
     #[test]
     fn the_session_token_is_found_among_other_cookies() {

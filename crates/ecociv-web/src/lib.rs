@@ -14,7 +14,7 @@
 //!
 //! Request path, outside in: error rendering → security headers → tower-http `CsrfLayer`
 //! (refuses cross-site requests by `Sec-Fetch-Site`/`Origin`) → body limits (413) → login rate
-//! limit per client address → session lookup and per-session CSRF token check → error rendering
+//! limit per client address (logins and own password changes) → session lookup and per-session CSRF token check → error rendering
 //! with the session → routing → sign-in before writes (401 before a body is read) → handler.
 
 use std::net::SocketAddr;
@@ -28,7 +28,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
-use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
+use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -114,8 +114,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application until `shutdown` completes. The client address is passed to handlers
-/// (rate limiting, audit log).
+/// Serves the application until `shutdown` completes. The peer address is passed to handlers
+/// (the client address of rate limits and the audit log: [`auth::client_addr`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -161,12 +161,12 @@ async fn body_limits(State(state): State<AppState>, req: Request, next: Next) ->
     resp
 }
 
-/// Login attempts per client address, with tower_governor's key extractors and limiter.
+/// Password attempts (logins, changes of one's own password) per client address
+/// ([`auth::client_addr`], IPv6 by its /64), with tower_governor's limiter.
 #[derive(Debug)]
 struct LoginLimiter {
-    by_peer: GovernorConfig<PeerIpKeyExtractor, governor_mw::NoOpMiddleware>,
-    by_forwarded: GovernorConfig<SmartIpKeyExtractor, governor_mw::NoOpMiddleware>,
-    behind_proxy: bool,
+    by_addr: GovernorConfig<PeerIpKeyExtractor, governor_mw::NoOpMiddleware>,
+    config: Arc<WebConfig>,
 }
 
 mod governor_mw {
@@ -174,54 +174,47 @@ mod governor_mw {
 }
 
 impl LoginLimiter {
-    fn new(config: &WebConfig) -> LoginLimiter {
+    fn new(config: &Arc<WebConfig>) -> LoginLimiter {
         let period = Duration::from_secs(config.login_refill_seconds.max(1));
         let burst = config.login_burst.max(1);
         LoginLimiter {
-            by_peer: GovernorConfigBuilder::default()
+            by_addr: GovernorConfigBuilder::default()
                 .period(period)
                 .burst_size(burst)
                 .finish()
                 .expect("valid rate limit"),
-            by_forwarded: GovernorConfigBuilder::default()
-                .key_extractor(SmartIpKeyExtractor)
-                .period(period)
-                .burst_size(burst)
-                .finish()
-                .expect("valid rate limit"),
-            behind_proxy: config.behind_proxy,
+            config: config.clone(),
         }
     }
 
-    /// `Err(seconds to wait)` when the address is over its quota.
+    /// `Err(seconds to wait)` when the address is over its quota. A request without a known
+    /// address (an app served without connect info) is not limited.
     fn check(&self, req: &Request) -> Result<(), u64> {
         // Forget addresses whose quota has refilled, so the table stays small.
-        for limiter in [
-            self.by_peer.limiter().len(),
-            self.by_forwarded.limiter().len(),
-        ] {
-            if limiter > 10_000 {
-                self.by_peer.limiter().retain_recent();
-                self.by_forwarded.limiter().retain_recent();
-                break;
-            }
+        if self.by_addr.limiter().len() > 10_000 {
+            self.by_addr.limiter().retain_recent();
         }
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::{Clock, DefaultClock};
             n.wait_time_from(DefaultClock::default().now()).as_secs() + 1
         };
-        if self.behind_proxy {
-            match SmartIpKeyExtractor.extract(req) {
-                Ok(ip) => self.by_forwarded.limiter().check_key(&ip).map_err(wait),
-                Err(_) => Ok(()),
-            }
-        } else {
-            match PeerIpKeyExtractor.extract(req) {
-                Ok(ip) => self.by_peer.limiter().check_key(&ip).map_err(wait),
-                Err(_) => Ok(()),
-            }
+        match auth::client_addr_of(req, &self.config) {
+            Some(ip) => self
+                .by_addr
+                .limiter()
+                .check_key(&auth::rate_limit_key(ip))
+                .map_err(wait),
+            None => Ok(()),
         }
     }
+}
+
+/// Whether a request tries a password: a login (API or page) or a change of one's own password.
+fn tries_a_password(req: &Request) -> bool {
+    let path = req.uri().path();
+    req.method() == Method::POST
+        && (matches!(path, "/api/v1/session" | "/login")
+            || (path.starts_with("/api/v1/users/") && path.ends_with("/password")))
 }
 
 async fn login_rate_limit(
@@ -229,8 +222,7 @@ async fn login_rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.method() == Method::POST
-        && matches!(req.uri().path(), "/api/v1/session" | "/login")
+    if tries_a_password(&req)
         && let Err(wait) = limiter.check(&req)
     {
         return ApiError::RateLimited { seconds: wait }.into_response();

@@ -14,8 +14,12 @@ pub struct WebConfig {
     /// `login_refill_seconds`.
     pub login_burst: u32,
     pub login_refill_seconds: u64,
-    /// Behind a reverse proxy, take the client address from `X-Forwarded-For` / `Forwarded`.
+    /// Behind a reverse proxy, take the client address from `X-Forwarded-For`: the entry the
+    /// trusted proxy appended (see [`crate::auth::client_addr`]).
     pub behind_proxy: bool,
+    /// How many proxies in a row append to `X-Forwarded-For` (nginx alone: 1); the client is
+    /// that many entries from the right.
+    pub trusted_proxy_hops: usize,
     /// Origins besides the server's own that may send state-changing requests (a proxy that
     /// rewrites `Host`).
     pub trusted_origins: Vec<String>,
@@ -29,6 +33,7 @@ impl Default for WebConfig {
             login_burst: 10,
             login_refill_seconds: 6,
             behind_proxy: false,
+            trusted_proxy_hops: 1,
             trusted_origins: Vec::new(),
         }
     }

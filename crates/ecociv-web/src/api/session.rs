@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::ApiJson;
-use crate::auth::{CurrentUser, clear_cookie, session_cookie, session_token};
+use crate::auth::{ClientAddr, CurrentUser, clear_cookie, session_cookie, session_token};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -33,41 +33,23 @@ pub struct SessionBody {
     pub expires_at: String,
 }
 
-/// The client address for the audit log.
-pub(crate) fn client_of(
-    headers: &HeaderMap,
-    peer: Option<std::net::SocketAddr>,
-    behind_proxy: bool,
-) -> String {
-    if behind_proxy
-        && let Some(f) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return f.trim().to_owned();
-    }
-    peer.map(|p| p.ip().to_string()).unwrap_or_default()
-}
-
 /// 登录：用户名和密码正确时设置会话 Cookie（HttpOnly、SameSite=Lax）。
-/// 连续失败多次后账户会被临时锁定；同一地址的登录请求有频率限制。
+/// 同一地址对同一账户连续失败多次后，该地址暂时不能登录该账户；同一地址的登录请求有频率限制。
+/// 登录失败（用户名不存在、密码错误、暂被锁定、账户停用）一律答 401，信息相同。
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginBody,
     responses(
         (status = 200, description = "已登录", body = SessionBody),
-        (status = 401, description = "用户名或密码错误", body = ErrorBody),
-        (status = 429, description = "账户已锁定或请求过于频繁", body = ErrorBody),
+        (status = 401, description = "登录失败（原因不予区分）", body = ErrorBody),
+        (status = 429, description = "该地址请求过于频繁", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    client: ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let client = client_of(&headers, peer.map(|c| c.0.0), state.config.behind_proxy);
     let s = state
         .app
-        .login(&body.username, &body.password, &client)
+        .login(&body.username, &body.password, &client.text())
         .await?;
     let max_age = state.app.session_seconds();
     let cookie = session_cookie(&s.token, state.config.secure_cookies, max_age);

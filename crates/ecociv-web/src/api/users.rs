@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::ApiJson;
-use crate::auth::CurrentUser;
+use crate::auth::{ClientAddr, CurrentUser};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -137,13 +137,16 @@ pub struct PasswordBody {
 }
 
 /// 设置密码：管理员可为任何用户重设；用户可修改自己的密码（须提供当前密码）。
+/// 新密码须符合密码规则（长度、不含用户名、非常见密码等）。当前密码输错与登录失败合并计数、
+/// 记入审计日志：同一地址连续输错多次后暂停尝试（429）；同一地址的请求有频率限制。
 /// 设置后该用户的所有会话结束。
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)),
     request_body = PasswordBody,
-    responses((status = 204, description = "已设置"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "已设置"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "输错次数过多或请求过于频繁", body = ErrorBody)))]
 pub async fn set_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    client: ClientAddr,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
@@ -157,6 +160,7 @@ pub async fn set_password(
             id,
             body.current_password.as_deref(),
             &body.new_password,
+            &client.text(),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,16 +2,15 @@
 //! with a form and a cookie instead of JSON.
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::Form;
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
 use ecociv_app::AppError;
 
 use super::{Ctx, Layout, PageError, Section, local_path, render, see_other};
-use crate::api::session::client_of;
-use crate::auth::{clear_cookie, session_cookie, session_token};
+use crate::auth::{ClientAddr, clear_cookie, session_cookie, session_token};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -55,14 +54,16 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    client: ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let next = local_path(f.next.as_deref());
     let username = f.username.trim().to_owned();
-    let client = client_of(&headers, peer.map(|c| c.0.0), state.config.behind_proxy);
-    match state.app.login(&f.username, &f.password, &client).await {
+    match state
+        .app
+        .login(&f.username, &f.password, &client.text())
+        .await
+    {
         Ok(s) => {
             let max_age = state.app.session_seconds();
             let cookie = session_cookie(&s.token, state.config.secure_cookies, max_age);

@@ -595,12 +595,77 @@ pub fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// A local path to go back to after a form (never another site).
+/// A local path to go back to after login or a form: a path on this site, never another one;
+/// anything else gives `/`. Accepted is an absolute path that stays on this origin however a
+/// browser or a proxy in between reads it: it starts with `/`, and neither as given nor
+/// percent-decoded (repeatedly) does it hold a control character, white space or a backslash,
+/// nor, in its path part, `//` or a `.` or `..` segment. Characters outside ASCII are
+/// percent-encoded, so the answer is a valid `Location`.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if is_local_path(p) => p
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    let mut buf = [0u8; 4];
+                    c.encode_utf8(&mut buf)
+                        .bytes()
+                        .map(|b| format!("%{b:02X}"))
+                        .collect()
+                }
+            })
+            .collect(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_local_path(p: &str) -> bool {
+    if !p.starts_with('/') {
+        return false;
+    }
+    // The value as given, then decoded again and again (a proxy or a server may decode once
+    // more than the browser does), until nothing changes.
+    let mut views = vec![p.to_owned()];
+    for _ in 0..4 {
+        let last = views.last().map(String::as_str).unwrap_or_default();
+        let decoded = percent_decode(last);
+        if decoded == last {
+            break;
+        }
+        views.push(decoded);
+    }
+    views.iter().all(|v| {
+        let path = v.split(['?', '#']).next().unwrap_or_default();
+        !v.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+            && !path.contains("//")
+            && !path.split('/').any(|seg| seg == "." || seg == "..")
+    })
+}
+
+/// `%XX` escapes decoded (invalid UTF-8 replaced); anything else kept.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Adds `done=…` to a local path.
@@ -639,6 +704,28 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        // The full list of known bypasses is tested through the login form (tests/auth_hardening.rs).
+        for p in [
+            "/\t/evil.example",
+            "/%2F/evil.example",
+            "/\\evil.example",
+            "/.//evil.example",
+        ] {
+            assert_eq!(local_path(Some(p)), "/", "{p:?}");
+        }
+        // Local paths stay as they are; other scripts are percent-encoded.
+        for p in [
+            "/",
+            "/public",
+            "/values/12#comments",
+            "/report?period=2025&done=saved",
+        ] {
+            assert_eq!(local_path(Some(p)), p);
+        }
+        assert_eq!(
+            local_path(Some("/indicators?area=生态空间")),
+            "/indicators?area=%E7%94%9F%E6%80%81%E7%A9%BA%E9%97%B4"
+        );
     }
 
     #[test]

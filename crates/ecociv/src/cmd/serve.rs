@@ -30,9 +30,13 @@ pub struct ServeArgs {
     /// 会话 Cookie 加 Secure 标记（经 HTTPS 提供服务时开启）
     #[arg(long, env = "ECOCIV_SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// 位于反向代理之后：按 X-Forwarded-For 识别客户端地址
+    /// 位于反向代理之后：按 X-Forwarded-For 中可信代理追加的地址（自右数）识别客户端地址
     #[arg(long, env = "ECOCIV_BEHIND_PROXY")]
     pub behind_proxy: bool,
+    /// 依次追加 X-Forwarded-For 的可信代理层数（仅 nginx 一层时为 1），客户端地址取自右数第几项
+    #[arg(long, value_name = "N", env = "ECOCIV_TRUSTED_PROXY_HOPS", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub trusted_proxy_hops: u8,
     /// 额外信任的来源（反向代理改写 Host 时），可多次给出，如 https://ecociv.example.gov.cn
     #[arg(long = "trusted-origin", value_name = "ORIGIN")]
     pub trusted_origins: Vec<String>,
@@ -85,6 +89,7 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             secure_cookies: args.secure_cookies,
             max_body_bytes: args.max_body_bytes,
             behind_proxy: args.behind_proxy,
+            trusted_proxy_hops: usize::from(args.trusted_proxy_hops),
             trusted_origins: args.trusted_origins.clone(),
             ..WebConfig::default()
         };

@@ -113,7 +113,7 @@ pub fn run(cmd: UserCommand, common: &Common) -> Result<()> {
                 let password = if generated {
                     app.reset_password(&op, user.id).await?.1
                 } else {
-                    app.set_password(&op, user.id, None, &password).await?;
+                    app.set_password(&op, user.id, None, &password, "").await?;
                     password
                 };
                 eprintln!("已重设 {} 的密码，其会话已全部结束", user.username);

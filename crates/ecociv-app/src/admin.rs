@@ -6,7 +6,7 @@ use ecociv_core::findings::{Finding, plan_findings};
 use ecociv_i18n::Msg;
 use ecociv_store::model::{CatalogueFile, PlanVersion};
 use ecociv_store::{
-    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, LoginError, NewUser, PeriodState, Role,
+    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, AuditHead, LoginError, NewUser, PeriodState, Role,
     User, UserUpdate, VerifyReport,
 };
 
@@ -359,6 +359,23 @@ impl App {
     pub async fn verify_audit(&self, caller: &Caller) -> AppResult<VerifyReport> {
         policy::require(caller, Action::VerifyAudit)?;
         Ok(self.store().verify_audit().await?)
+    }
+
+    /// [`App::verify_audit`], and that the chain still holds a head recorded earlier (see
+    /// [`AuditHead`]): a rollback of the tail is caught.
+    pub async fn verify_audit_expecting(
+        &self,
+        caller: &Caller,
+        expect: &AuditHead,
+    ) -> AppResult<VerifyReport> {
+        policy::require(caller, Action::VerifyAudit)?;
+        Ok(self.store().verify_audit_expecting(Some(expect)).await?)
+    }
+
+    /// The head of the audit chain now, to be recorded outside the database.
+    pub async fn audit_head(&self, caller: &Caller) -> AppResult<AuditHead> {
+        policy::require(caller, Action::VerifyAudit)?;
+        Ok(self.store().audit_head().await?)
     }
 
     /// A consistent backup, while the service runs (the operator).

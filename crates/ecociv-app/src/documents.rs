@@ -257,6 +257,8 @@ async fn self_assessment(
     date: Date,
     renderer: Option<PngRenderer>,
 ) -> Result<Made, DocumentError> {
+    // The head first: the data read after it holds at least the events up to it.
+    let head = store.audit_head().await?;
     let data = year_data(store, year, catalogue_version, selection).await?;
     let progress = task_progress(store, &data.inputs.model).await?;
     blocking(move || {
@@ -270,6 +272,7 @@ async fn self_assessment(
             meta: ReportMeta {
                 organisation: organisation.unwrap_or_else(|| default_organisation(&model.plan)),
                 date,
+                audit_head: Some(head.to_string()),
             },
         };
         Ok(match &renderer {
@@ -788,4 +791,35 @@ pub fn today() -> Date {
         month: 1,
         day: 1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use ecociv_store::testing::TestDb;
+
+    use super::*;
+
+    /// The Word report prints the audit chain head it was made at, on its cover.
+    async fn the_report_prints_the_audit_head(db: &TestDb) {
+        let app = App::new(db.store.clone());
+        let head = db.store.audit_head().await.unwrap();
+        let outline = app
+            .report_outline(
+                &Caller::operator("test"),
+                2024,
+                None,
+                Date::new(2026, 1, 15).unwrap(),
+            )
+            .await
+            .unwrap();
+        let cover = outline.parts.iter().find(|p| p.name == "cover").unwrap();
+        let printed = cover.blocks.iter().any(|b| {
+            matches!(b, docx::Block::Paragraph { text, .. } if text.contains(&format!("审计链头 {head}")))
+        });
+        assert!(printed, "{:?}", cover.blocks);
+    }
+
+    ecociv_store::both_backends! {
+        report_prints_the_audit_head => the_report_prints_the_audit_head;
+    }
 }

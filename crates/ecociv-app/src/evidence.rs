@@ -39,8 +39,9 @@ pub(crate) fn clean_file_name(name: &str, default: &str) -> String {
 }
 
 impl App {
-    /// Whether the caller may attach files to value `id` (checked again on attaching): the web
-    /// asks before reading an upload's body.
+    /// Whether the caller may attach files to value `id` now (checked again on attaching): the
+    /// web asks before reading an upload's body. An approved value, or one of a closed period,
+    /// takes no more evidence (the store's lock rule).
     pub async fn may_attach_value_evidence(&self, caller: &Caller, id: i64) -> AppResult<()> {
         policy::require(caller, Action::WriteValue)?;
         let ctx = self.ctx(caller).await?;
@@ -52,14 +53,22 @@ impl App {
             &ctx.owners,
             &v.indicator,
             &v.region,
-        )
+        )?;
+        Ok(self
+            .store()
+            .check_evidence_change(EvidenceTarget::Value(id))
+            .await?)
     }
 
-    /// Whether the caller may attach files to task update `id` (checked again on attaching).
+    /// Whether the caller may attach files to task update `id` now (checked again on attaching).
     pub async fn may_attach_task_evidence(&self, caller: &Caller, id: i64) -> AppResult<()> {
         policy::require(caller, Action::WriteTask)?;
         let t = self.store().task_update(id).await?;
-        policy::require_unit(caller, Action::WriteTask, &t.unit)
+        policy::require_unit(caller, Action::WriteTask, &t.unit)?;
+        Ok(self
+            .store()
+            .check_evidence_change(EvidenceTarget::TaskUpdate(id))
+            .await?)
     }
 
     /// Attaches a file to a value the caller reports.

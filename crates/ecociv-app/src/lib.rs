@@ -66,10 +66,10 @@ pub use ecociv_store::backup::{BackupSummary, restore};
 pub use ecociv_store::model::{CatalogueFile, PlanVersion};
 pub use ecociv_store::redact_url;
 pub use ecociv_store::{
-    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, DataValue, EvaluationSnapshot,
-    EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary, NewSession, PeriodState, Provenance,
-    Publication, ReviewEntry, Role, SessionInfo, StoreConfig, TaskState, TaskUpdate, Transition,
-    User, VerifyReport, WorkbookSummary, WorkflowStatus,
+    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, AuditHead, DataValue,
+    EvaluationSnapshot, EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary, NewSession,
+    PeriodState, Provenance, Publication, ReviewEntry, Role, SessionInfo, StoreConfig, TaskState,
+    TaskUpdate, Transition, User, VerifyReport, WorkbookSummary, WorkflowStatus,
 };
 
 /// The application: the store, the reporting calendar, and what is derived once per plan.

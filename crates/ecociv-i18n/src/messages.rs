@@ -530,6 +530,28 @@ pub enum Msg {
     },
     /// A common password, a keyboard or alphabet run, or one of them with digits or symbols added.
     PasswordCommon,
+    // issue 12: store
+    /// Evidence cannot be attached to (or removed from) an approved record.
+    EvidenceLocked {
+        what: Noun,
+    },
+    /// Evidence cannot be attached to (or removed from) a record of a closed period.
+    EvidencePeriodClosed {
+        period: String,
+        reason: String,
+    },
+    /// The author of a record's content (who created or edited it) may not approve it.
+    OwnWork {
+        what: Noun,
+    },
+    /// `audit verify --expect` was given something that is not `SEQ:HASH`.
+    AuditHeadInvalid {
+        text: String,
+    },
+    /// A backup whose audit chain does not verify is not restored.
+    BackupTampered {
+        reason: String,
+    },
 }
 
 impl Msg {
@@ -1395,6 +1417,45 @@ impl Msg {
                 lang,
                 "密码过于常见或容易猜到（常用密码、键盘或字母顺序，或在其后加数字、符号），请换一个",
                 "The password is common or easy to guess (a common password, a keyboard or alphabet run, or one with digits or symbols added); choose another"
+            ),
+            // issue 12: store
+            EvidenceLocked { what } => match (lang, what) {
+                (Lang::Zh, Noun::Value) => "该数据已审核通过并锁定，不能再添加或删除佐证材料；如需补充，请提交更正并附上材料".into(),
+                (Lang::Zh, Noun::TaskUpdate) => "该进展已审核通过并锁定，不能再添加或删除佐证材料".into(),
+                (Lang::Zh, _) => format!("该{}已审核通过并锁定，不能再添加或删除佐证材料", w(what)),
+                (Lang::En, Noun::Value) => "This value is approved and locked; evidence can no longer be attached or removed (submit a correction with the evidence instead)".into(),
+                (Lang::En, _) => format!(
+                    "This {} is approved and locked; evidence can no longer be attached or removed",
+                    w(what)
+                ),
+            },
+            EvidencePeriodClosed { period, reason } => tr!(
+                lang,
+                "报告期{period}已关闭（{reason}），不能再添加或删除佐证材料；如需补充，请创建办重新开放该报告期",
+                "The period {period} is closed ({reason}); evidence can no longer be attached or removed. The creation office can reopen it"
+            ),
+            OwnWork { what } => match lang {
+                Lang::Zh => format!(
+                    "不能审核自己填报或修改过的{}，请由其他审核人审核",
+                    match what {
+                        Noun::TaskUpdate => "进展",
+                        other => other.word(lang),
+                    }
+                ),
+                Lang::En => format!(
+                    "Nobody approves their own work: this {} was entered or edited by you, so another reviewer must approve it",
+                    w(what)
+                ),
+            },
+            AuditHeadInvalid { text } => tr!(
+                lang,
+                "“{text}”不是审计链头；应为 ecociv audit head 输出的“序号:哈希”，如 1234:3f5a…（64位十六进制）",
+                "“{text}” is not an audit chain head; expected SEQ:HASH as printed by ecociv audit head, e.g. 1234:3f5a… (64 hex digits)"
+            ),
+            BackupTampered { reason } => tr!(
+                lang,
+                "备份文件的审计链校验未通过，未恢复任何数据：{reason}",
+                "The backup's audit chain does not verify; nothing was restored: {reason}"
             ),
         }
     }

@@ -42,6 +42,9 @@ pub struct ReportMeta {
     pub organisation: String,
     /// The date printed on the cover and stamped into the document properties.
     pub date: Date,
+    /// The head of the audit chain the data was read at (`SEQ:HASH`), printed small on the cover
+    /// so the database can later be checked against it (`ecociv audit verify --expect`).
+    pub audit_head: Option<String>,
 }
 
 /// Everything the report is made from. The store fills it from the database; the CLI from CSV.
@@ -293,6 +296,14 @@ pub fn outline(input: &ReportInput<'_>) -> Result<Outline, ReportError> {
         kind: ParaKind::CoverLine,
         text: input.meta.date.zh_month(),
     });
+    if let Some(head) = &input.meta.audit_head {
+        cover.push(Block::Paragraph {
+            kind: ParaKind::Note,
+            text: format!(
+                "审计链头 {head}：据此可核对本报告所用数据此后未被回滚或改写（ecociv audit verify --expect）。"
+            ),
+        });
+    }
 
     // 一、总体情况
     b.heading(1, "一、总体情况");

@@ -86,6 +86,7 @@ fn input(d: &Demo) -> ReportInput<'_> {
         meta: ReportMeta {
             organisation: "驻马店市生态文明建设示范市创建工作领导小组办公室".into(),
             date: Date::new(2026, 1, 15).unwrap(),
+            audit_head: None,
         },
     }
 }

@@ -17,16 +17,24 @@
 //! 1. the chain: sequence numbers without gaps, each `prev_hash` equal to the previous `hash`,
 //!    each `hash` recomputed, and the chain head in `store_state` equal to the last event (so a
 //!    deleted tail is caught);
-//! 2. the state: every audited row (values, task updates, users, periods, assigned targets, plan
-//!    versions, catalogue files, settings, evidence) equals the `after` of its latest event, and
-//!    every evidence file still hashes to its name. An edit behind the application's back breaks
-//!    (2); covering it up by editing the event breaks (1).
+//! 2. the state: every audited row (values, review steps and comments, task updates, users,
+//!    periods, assigned targets, plan versions, catalogue files, settings, published indicators,
+//!    evidence files and links; `verify::COVERAGE` lists every table and why it is or is not
+//!    compared) equals the `after` of its latest event, and every evidence file still hashes to
+//!    its name. An edit behind the application's back breaks (2); covering it up by editing the
+//!    event breaks (1).
+//!
+//! Deleting the last events and setting the rows and the head back with them passes both: only
+//! a head recorded elsewhere ([`AuditHead`], `ecociv audit head`) shows it, through
+//! [`Store::verify_audit_expecting`] (`audit verify --expect`).
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{Result, Store, opt_text};
+
+pub use crate::verify::{COVERAGE, Coverage};
 
 /// The hash of the first event's predecessor.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -124,6 +132,44 @@ impl std::fmt::Display for BrokenLink {
     }
 }
 
+/// The head of the audit chain: the sequence number and hash of the last event (`0` and
+/// [`GENESIS_HASH`] before the first). Written down outside the database — printed in the annual
+/// report, sent with a digest — it anchors the chain: [`Store::verify_audit_expecting`] then
+/// catches a rollback of the tail that left the database consistent (events, rows and the head
+/// in `store_state` all set back together), which the chain alone cannot show.
+///
+/// Its text form, as `ecociv audit head` prints it and `audit verify --expect` reads it, is
+/// `SEQ:HASH` (`1234:3f5a…`, 64 lower-case hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for AuditHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for AuditHead {
+    type Err = ecociv_i18n::Msg;
+
+    fn from_str(text: &str) -> std::result::Result<AuditHead, ecociv_i18n::Msg> {
+        let invalid = || ecociv_i18n::Msg::AuditHeadInvalid {
+            text: text.chars().take(100).collect(),
+        };
+        let (seq, hash) = text.trim().split_once(':').ok_or_else(invalid)?;
+        let seq: i64 = seq.trim().parse().map_err(|_| invalid())?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if seq < 0 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid());
+        }
+        Ok(AuditHead { seq, hash })
+    }
+}
+
 /// The result of [`Store::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -157,6 +203,17 @@ fn event_from_row(r: &AnyRow) -> Result<AuditEvent> {
 }
 
 impl Store {
+    /// The head of the audit chain now (see [`AuditHead`]).
+    pub async fn audit_head(&self) -> Result<AuditHead> {
+        let r = sqlx::query("SELECT audit_seq, audit_hash FROM store_state WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(AuditHead {
+            seq: r.try_get(0)?,
+            hash: r.try_get(1)?,
+        })
+    }
+
     /// Lists audit events, newest first.
     pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let limit = filter.limit.unwrap_or(100).clamp(1, 1000);

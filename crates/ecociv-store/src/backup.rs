@@ -13,8 +13,8 @@
 //!
 //! Sessions are not backed up: a restore logs everybody out. A backup of either backend restores
 //! into either backend (which is also how a city moves from SQLite to PostgreSQL). Restore goes
-//! into an empty, freshly migrated database, in one transaction, and checks the audit chain
-//! afterwards.
+//! into an empty, freshly migrated database, in one transaction, and checks the audit chain and
+//! the rows before it commits: a backup that does not verify is not restored.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -344,13 +344,40 @@ impl Store {
 }
 
 /// Restores a backup into the database at `url`, which must be new or empty (migrated, with no
-/// audit events). Returns what was restored; the caller should then run `audit verify`.
+/// audit events). The restored data is verified (`audit verify`) inside the restore's
+/// transaction, before it commits: a backup whose chain or rows were tampered with is refused and
+/// nothing of it stays — a SQLite file the restore created is removed again. Returns what was
+/// restored.
 pub async fn restore(url: &str, input: &mut dyn BufRead) -> Result<BackupSummary> {
     let backend = Backend::of_url(url)?;
+    let new_file = match backend {
+        Backend::Sqlite => crate::sqlite_file(url).filter(|p| !p.exists()),
+        Backend::Postgres => None,
+    };
     let pool = crate::connect(url, backend, 2).await?;
-    crate::migrate(&pool, backend).await?;
+    let result = restore_into(&pool, backend, url, input).await;
+    pool.close().await;
+    if result.is_err()
+        && let Some(path) = new_file
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    result
+}
+
+async fn restore_into(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    url: &str,
+    input: &mut dyn BufRead,
+) -> Result<BackupSummary> {
+    crate::migrate(pool, backend).await?;
     let used: i64 = sqlx::query("SELECT COUNT(*) FROM audit_events")
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await?
         .try_get(0)?;
     if used > 0 {
@@ -385,6 +412,15 @@ pub async fn restore(url: &str, input: &mut dyn BufRead) -> Result<BackupSummary
         .execute(&mut *tx)
         .await?;
     let counts = copy_in(&mut tx, input).await?;
+    // Verified before anything is kept (PostgreSQL's sequences below do not roll back): a
+    // tampered backup leaves nothing behind.
+    let report = crate::verify::verify_in(&mut tx, None).await?;
+    if let Some(broken) = report.broken {
+        tx.rollback().await?;
+        return Err(StoreError::State(ecociv_i18n::Msg::BackupTampered {
+            reason: broken.to_string(),
+        }));
+    }
     if backend == Backend::Postgres {
         for table in IDENTITY_TABLES {
             let sql = format!(
@@ -397,7 +433,6 @@ pub async fn restore(url: &str, input: &mut dyn BufRead) -> Result<BackupSummary
         }
     }
     tx.commit().await?;
-    pool.close().await;
     Ok(BackupSummary {
         audit_events: counts.get("audit_events").copied().unwrap_or(0),
         rows: counts,

@@ -9,7 +9,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::model::sha256_hex;
-use crate::{Actor, Result, Store, StoreError};
+use crate::review::{self, Lock, Reviewed};
+use crate::{Actor, DataValue, Result, Store, StoreError, TaskUpdate};
 
 /// What evidence is attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -123,8 +124,42 @@ fn clean_filename(name: &str) -> Result<String> {
     Ok(cleaned)
 }
 
+/// Refuses a change of the evidence of a record that can no longer change: approved (or
+/// replaced by an approved correction), or of a closed period ([`review::lock_of`], the rule
+/// saving the record follows). A record that does not exist is not found.
+async fn ensure_unlocked(conn: &mut AnyConnection, target: EvidenceTarget) -> Result<()> {
+    let (noun, lock) = match target {
+        EvidenceTarget::Value(id) => {
+            let v = <DataValue as Reviewed>::load(conn, id).await?;
+            (Noun::Value, review::lock_of(conn, &v).await?)
+        }
+        EvidenceTarget::TaskUpdate(id) => {
+            let t = <TaskUpdate as Reviewed>::load(conn, id).await?;
+            (Noun::TaskUpdate, review::lock_of(conn, &t).await?)
+        }
+    };
+    match lock {
+        None => Ok(()),
+        Some(Lock::Approved) => Err(StoreError::State(Msg::EvidenceLocked { what: noun })),
+        Some(Lock::PeriodClosed { period, reason }) => {
+            Err(StoreError::State(Msg::EvidencePeriodClosed {
+                period,
+                reason,
+            }))
+        }
+    }
+}
+
 impl Store {
-    /// Stores a file (once per content) and attaches it to a value or task update.
+    /// Whether files may be attached to `target` now (checked again on attaching): the caller
+    /// can ask before reading an upload.
+    pub async fn check_evidence_change(&self, target: EvidenceTarget) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        ensure_unlocked(&mut conn, target).await
+    }
+
+    /// Stores a file (once per content) and attaches it to a value or task update. Refused
+    /// when the record is approved or its period closed.
     pub async fn attach_evidence(
         &self,
         actor: &Actor,
@@ -151,24 +186,7 @@ impl Store {
         };
         let sha = sha256_hex(content);
         let mut w = self.begin_write().await?;
-        let exists_sql = match target {
-            EvidenceTarget::Value(_) => "SELECT id FROM data_values WHERE id = $1",
-            EvidenceTarget::TaskUpdate(_) => "SELECT id FROM task_updates WHERE id = $1",
-        };
-        if sqlx::query(exists_sql)
-            .bind(target.id())
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .is_none()
-        {
-            return Err(StoreError::not_found(
-                match target {
-                    EvidenceTarget::Value(_) => Noun::Value,
-                    EvidenceTarget::TaskUpdate(_) => Noun::TaskUpdate,
-                },
-                target.id(),
-            ));
-        }
+        ensure_unlocked(&mut w.tx, target).await?;
         let stored = sqlx::query("SELECT sha256 FROM evidence WHERE sha256 = $1")
             .bind(&sha)
             .fetch_optional(&mut *w.tx)

@@ -56,7 +56,7 @@ mod verify;
 pub mod workbook;
 
 pub use assigned::{AssignedInput, AssignedRecord};
-pub use audit::{AuditEvent, AuditFilter, BrokenLink, VerifyReport};
+pub use audit::{AuditEvent, AuditFilter, AuditHead, BrokenLink, VerifyReport};
 pub use error::{FieldError, StoreError};
 pub use eval::{
     EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
@@ -270,7 +270,7 @@ impl Store {
         let pool = connect(url, backend, config.max_connections).await?;
         migrate(&pool, backend).await?;
         let model = model::bootstrap(&pool, backend, clock.as_ref(), config.plan.as_ref()).await?;
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 pool,
                 backend,
@@ -280,7 +280,9 @@ impl Store {
                 eval_cache: eval::Cache::default(),
                 write_turn: Arc::new(tokio::sync::Mutex::new(())),
             }),
-        })
+        };
+        review::adopt_unaudited(&store).await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -338,6 +340,12 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<()> {
 
 pub(crate) async fn connect(url: &str, backend: Backend, max: u32) -> Result<AnyPool> {
     sqlx::any::install_default_drivers();
+    // A new SQLite file is created here, readable by its owner only, before SQLite opens it;
+    // SQLite gives the -wal and -shm files it creates the database file's permissions.
+    let created = match backend {
+        Backend::Sqlite => create_private_sqlite_file(url)?,
+        Backend::Postgres => None,
+    };
     let url = match backend {
         Backend::Sqlite => sqlite_url(url),
         Backend::Postgres => url.to_owned(),
@@ -374,8 +382,93 @@ pub(crate) async fn connect(url: &str, backend: Backend, max: u32) -> Result<Any
         sqlx::query("PRAGMA journal_mode = WAL")
             .fetch_all(&pool)
             .await?;
+        if let Some(path) = &created {
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                make_private(std::path::Path::new(&side))?;
+            }
+        }
     }
     Ok(pool)
+}
+
+/// The file of a SQLite URL (`sqlite:PATH`, `sqlite://PATH`, percent-decoded, without the query),
+/// or `None` for an in-memory database.
+pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (db, params) = rest.split_once('?').unwrap_or((rest, ""));
+    if db.is_empty() || db == ":memory:" || params.split('&').any(|p| p == "mode=memory") {
+        return None;
+    }
+    let bytes = db.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(std::path::PathBuf::from)
+}
+
+/// Creates the file of a SQLite URL when it does not exist yet, with mode 0600 on Unix; returns
+/// its path when it did.
+fn create_private_sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(None);
+    };
+    if path.exists() {
+        return Ok(None);
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(&path) {
+        Ok(_) => Ok(Some(path)),
+        // Created meanwhile by someone else: theirs to set.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(e) => Err(StoreError::Open(format!(
+            "无法创建数据库文件 {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Restricts a file to its owner (mode 0600) on Unix, when it exists.
+pub(crate) fn make_private(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(StoreError::Open(format!(
+                    "无法设置 {} 的权限: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// `sqlite:PATH` → `sqlite:PATH?mode=rwc` so the file is created on first start.
@@ -411,6 +504,14 @@ mod tests {
             "postgres://u:***@h:5432/db"
         );
         assert_eq!(sqlite_url("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+        let file = |u: &str| sqlite_file(u).map(|p| p.display().to_string());
+        assert_eq!(file("sqlite:data.db").as_deref(), Some("data.db"));
+        assert_eq!(
+            file("sqlite:///srv/e/a%3Fb.db?mode=rwc").as_deref(),
+            Some("/srv/e/a?b.db")
+        );
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://?mode=memory"), None);
     }
 
     #[test]

@@ -95,6 +95,22 @@ fn enclosing(p: Period) -> Vec<String> {
 
 /// Refuses a write to a closed period, naming the closed period and its reason.
 pub(crate) async fn ensure_open(conn: &mut AnyConnection, p: Period) -> Result<()> {
+    match closed_by(conn, p).await? {
+        Some((id, reason)) => Err(StoreError::State(Msg::PeriodClosed {
+            period: id,
+            reason,
+            of: p.to_string(),
+        })),
+        None => Ok(()),
+    }
+}
+
+/// The closed period that holds `p` (itself, its quarter or its year), with the reason it was
+/// closed: what [`ensure_open`] refuses on.
+pub(crate) async fn closed_by(
+    conn: &mut AnyConnection,
+    p: Period,
+) -> Result<Option<(String, String)>> {
     let ids = enclosing(p);
     let row = sqlx::query(
         "SELECT id, reason FROM periods WHERE closed = 1 AND (id = $1 OR id = $2 OR id = $3) \
@@ -106,16 +122,8 @@ pub(crate) async fn ensure_open(conn: &mut AnyConnection, p: Period) -> Result<(
     .fetch_optional(&mut *conn)
     .await?;
     match row {
-        Some(r) => {
-            let id: String = r.try_get(0)?;
-            let reason: String = r.try_get(1)?;
-            Err(StoreError::State(Msg::PeriodClosed {
-                period: id,
-                reason,
-                of: p.to_string(),
-            }))
-        }
-        None => Ok(()),
+        Some(r) => Ok(Some((r.try_get(0)?, r.try_get(1)?))),
+        None => Ok(None),
     }
 }
 

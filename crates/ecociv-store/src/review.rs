@@ -13,7 +13,7 @@
 use ecociv_i18n::{Msg, Noun, Phrase, Words};
 use sqlx::{AnyConnection, Row};
 
-use crate::period::ensure_open;
+use crate::period::{closed_by, ensure_open};
 use crate::tx::WriteTx;
 use crate::{Actor, Result, StoreError};
 
@@ -143,6 +143,8 @@ pub(crate) trait Reviewed: serde::Serialize + Sized {
     fn version(&self) -> i64;
     fn status(&self) -> WorkflowStatus;
     fn period(&self) -> &str;
+    /// Who created the record (its first author).
+    fn created_by(&self) -> &str;
     /// The approved correction that replaced this row, for values.
     fn superseded_by(&self) -> Option<i64> {
         None
@@ -195,7 +197,25 @@ pub(crate) async fn begin<R: Reviewed>(
             action: Phrase::of(&step),
         }));
     }
-    let period: ecociv_core::Period = cur.period().parse().map_err(|e| {
+    ensure_open(&mut w.tx, period_of(&cur)?).await?;
+    if step == Transition::Approve {
+        if last_submitter(&mut w.tx, R::KIND, id).await?.as_deref() == Some(actor.name.as_str()) {
+            return Err(StoreError::State(Msg::OwnSubmission { what: R::NOUN }));
+        }
+        if cur.created_by() == actor.name
+            || content_authors(&mut w.tx, R::KIND, id)
+                .await?
+                .contains(&actor.name)
+        {
+            return Err(StoreError::State(Msg::OwnWork { what: R::NOUN }));
+        }
+    }
+    Ok(cur)
+}
+
+/// The period of a record.
+fn period_of<R: Reviewed>(cur: &R) -> Result<ecociv_core::Period> {
+    cur.period().parse().map_err(|e| {
         StoreError::invalid(
             "period",
             Msg::InvalidPeriod {
@@ -203,14 +223,59 @@ pub(crate) async fn begin<R: Reviewed>(
                 reason: format!("{e}"),
             },
         )
-    })?;
-    ensure_open(&mut w.tx, period).await?;
-    if step == Transition::Approve
-        && last_submitter(&mut w.tx, R::KIND, id).await?.as_deref() == Some(actor.name.as_str())
-    {
-        return Err(StoreError::State(Msg::OwnSubmission { what: R::NOUN }));
+    })
+}
+
+/// Why a record can no longer change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// It is approved (or was replaced by an approved correction): a change is a correction.
+    Approved,
+    /// Its period, or the quarter or year holding it, is closed (with the reason).
+    PeriodClosed { period: String, reason: String },
+}
+
+/// The lock on a record, if any: an approved record and any record of a closed period change no
+/// more. Saving a value or a task update refuses on the same two conditions (`ValueLocked` /
+/// `Locked`, and [`ensure_open`]); evidence attached to a record follows this rule (see
+/// `evidence.rs`).
+pub(crate) async fn lock_of<R: Reviewed>(
+    conn: &mut AnyConnection,
+    cur: &R,
+) -> Result<Option<Lock>> {
+    if cur.status() == WorkflowStatus::Approved || cur.superseded_by().is_some() {
+        return Ok(Some(Lock::Approved));
     }
-    Ok(cur)
+    Ok(closed_by(conn, period_of(cur)?)
+        .await?
+        .map(|(period, reason)| Lock::PeriodClosed { period, reason }))
+}
+
+/// The audit actions (`{kind}.{action}`) that write a record's content: its creation, an edit of
+/// a draft or returned record (forms, imports and workbooks all save through the same functions),
+/// and a correction (a new row).
+const CONTENT_ACTIONS: [&str; 3] = ["create", "update", "correct"];
+
+/// Everyone who wrote the content of a record, from its audit events: nobody approves what they
+/// entered or edited, whoever submitted it.
+pub(crate) async fn content_authors(
+    conn: &mut AnyConnection,
+    kind: &str,
+    id: i64,
+) -> Result<Vec<String>> {
+    let [a, b, c] = CONTENT_ACTIONS.map(|a| format!("{kind}.{a}"));
+    let rows = sqlx::query(
+        "SELECT DISTINCT actor FROM audit_events WHERE entity = $1 AND action IN ($2, $3, $4)",
+    )
+    .bind(format!("{kind}:{id}"))
+    .bind(a)
+    .bind(b)
+    .bind(c)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>(0)?))
+        .collect()
 }
 
 /// Takes `step` on `cur` (checked by [`begin`]): sets the state and the return reason, bumps the
@@ -266,7 +331,45 @@ pub(crate) fn reason_of(step: Transition, reason: &str) -> Result<String> {
     }
 }
 
+/// Writes a review row (a step, or a participant's comment) and its audit event: `review:<id>`
+/// (action `review.<step>`) for a step, `comment:<id>` (action `<kind>.comment`) for a comment.
+/// The review history decides who may approve (nobody approves their own submission), so its
+/// rows are audited like any other ([`REVIEWS`], `value::COMMENTS`).
 pub(crate) async fn add_review(
+    w: &mut WriteTx,
+    kind: &str,
+    id: i64,
+    action: &str,
+    actor: &Actor,
+    reason: &str,
+) -> Result<i64> {
+    let review_id = insert_review(w, kind, id, action, actor, reason).await?;
+    let entry = crate::value::ReviewEntry {
+        id: review_id,
+        entity_kind: kind.to_owned(),
+        entity_id: id,
+        action: action.to_owned(),
+        actor: actor.name.clone(),
+        reason: reason.to_owned(),
+        at: w.at.clone(),
+    };
+    let (event, entity) = if action == "comment" {
+        (format!("{kind}.comment"), format!("comment:{review_id}"))
+    } else {
+        (format!("review.{action}"), format!("review:{review_id}"))
+    };
+    w.audit(
+        actor,
+        &event,
+        &entity,
+        None,
+        Some(&serde_json::to_value(&entry).unwrap_or_default()),
+    )
+    .await?;
+    Ok(review_id)
+}
+
+async fn insert_review(
     w: &mut WriteTx,
     kind: &str,
     id: i64,
@@ -288,6 +391,68 @@ pub(crate) async fn add_review(
     .await?;
     Ok(row.try_get(0)?)
 }
+
+/// Review steps written before review rows were audited have no event of their own. The first
+/// time the store opens after migration `0020_reviews_adopted`, each gets one `review.adopt`
+/// event by `system`, and the flag `store_state.reviews_adopted` is set in the same
+/// transaction: `audit verify` vouches for those rows from that moment on (not for what
+/// happened to them before, which the chain never saw), and the adoption itself is in the log.
+/// It happens once: a row added behind the application's back later is reported, never adopted.
+pub(crate) async fn adopt_unaudited(store: &crate::Store) -> Result<usize> {
+    let adopted: i64 =
+        sqlx::query_scalar("SELECT CAST(reviews_adopted AS BIGINT) FROM store_state WHERE id = 1")
+            .fetch_one(store.pool())
+            .await?;
+    if adopted != 0 {
+        return Ok(0);
+    }
+    let rows = sqlx::query(
+        "SELECT id, entity_kind, entity_id, action, actor, reason, at FROM reviews r \
+         WHERE action <> 'comment' AND NOT EXISTS (SELECT 1 FROM audit_events e \
+         WHERE e.entity = 'review:' || CAST(r.id AS TEXT)) ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let entries = rows
+        .iter()
+        .map(crate::value::review_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    let mut w = store.begin_write().await?;
+    for entry in &entries {
+        w.audit(
+            &Actor::system(),
+            "review.adopt",
+            &format!("review:{}", entry.id),
+            None,
+            Some(&serde_json::to_value(entry).unwrap_or_default()),
+        )
+        .await?;
+    }
+    sqlx::query("UPDATE store_state SET reviews_adopted = 1 WHERE id = 1")
+        .execute(&mut *w.tx)
+        .await?;
+    w.commit().await?;
+    Ok(entries.len())
+}
+
+/// The review steps (not the comments, which are `value::COMMENTS`), as the audit verifier
+/// compares them.
+async fn audited_reviews(conn: &mut AnyConnection) -> Result<Vec<(String, serde_json::Value)>> {
+    crate::audited::table_snapshots(
+        conn,
+        "review",
+        "SELECT id, entity_kind, entity_id, action, actor, reason, at FROM reviews \
+         WHERE action <> 'comment'",
+        crate::value::review_from_row,
+        |r| r.id.to_string(),
+    )
+    .await
+}
+
+pub(crate) const REVIEWS: crate::audited::AuditedTable = crate::audited::AuditedTable {
+    kinds: &["review"],
+    rows: |c| Box::pin(audited_reviews(c)),
+};
 
 /// Who last submitted an entity (for the rule that nobody approves their own submission).
 pub(crate) async fn last_submitter(

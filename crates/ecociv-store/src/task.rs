@@ -125,6 +125,9 @@ impl Reviewed for TaskUpdate {
     fn period(&self) -> &str {
         &self.period
     }
+    fn created_by(&self) -> &str {
+        &self.created_by
+    }
     async fn load(conn: &mut AnyConnection, id: i64) -> Result<TaskUpdate> {
         load(conn, id).await
     }

@@ -224,6 +224,9 @@ impl Reviewed for DataValue {
     fn superseded_by(&self) -> Option<i64> {
         self.superseded_by
     }
+    fn created_by(&self) -> &str {
+        &self.created_by
+    }
     async fn load(conn: &mut AnyConnection, id: i64) -> Result<DataValue> {
         load(conn, id).await
     }
@@ -550,16 +553,9 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         load(&mut w.tx, id).await?;
+        // Audited as `comment:<id>` by `add_review`.
         let review_id = add_review(&mut w, "value", id, "comment", actor, text).await?;
         let entry = review_entry(&mut w.tx, review_id).await?;
-        w.audit(
-            actor,
-            "value.comment",
-            &format!("comment:{review_id}"),
-            None,
-            Some(&serde_json::to_value(&entry).unwrap_or_default()),
-        )
-        .await?;
         w.commit().await?;
         Ok(entry)
     }
@@ -735,7 +731,7 @@ pub(crate) fn check_comment(comment: &str) -> Result<()> {
     Ok(())
 }
 
-fn review_from_row(r: &AnyRow) -> Result<ReviewEntry> {
+pub(crate) fn review_from_row(r: &AnyRow) -> Result<ReviewEntry> {
     Ok(ReviewEntry {
         id: r.try_get("id")?,
         entity_kind: r.try_get("entity_kind")?,

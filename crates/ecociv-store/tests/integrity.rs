@@ -766,6 +766,468 @@ both_backends! {
     backup_format_covers_the_schema => the_backup_covers_every_table_and_column;
 }
 
+/// One row (at least) of every audited table, each written the application's way.
+async fn one_of_everything(s: &ecociv_store::Store) {
+    let (rep, rev, coord) = (
+        Actor::cli("rep"),
+        Actor::cli("rev"),
+        Actor::cli("coordinator"),
+    );
+    s.set_catalogue_version(&coord, "2024").await.unwrap();
+    s.set_indicator_published(&coord, "urban_sewage_treatment_rate", true)
+        .await
+        .unwrap();
+    s.create_user(
+        &coord,
+        NewUser {
+            username: "lin".into(),
+            display_name: "林业局填报员".into(),
+            role: Role::Reporter,
+            unit: Some("lyj".into()),
+            region: None,
+            password: "correct-horse-1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    s.close_period(&coord, "2020", "年度数据已上报省厅", 0)
+        .await
+        .unwrap();
+    let v = s
+        .save_value(
+            &rep,
+            &input("urban_sewage_treatment_rate", "2024", "95"),
+            None,
+        )
+        .await
+        .unwrap();
+    s.attach_evidence(
+        &rep,
+        ecociv_store::EvidenceTarget::Value(v.id),
+        "年报.pdf",
+        "application/pdf",
+        b"%PDF-1.4 report",
+    )
+    .await
+    .unwrap();
+    let v = s.submit_value(&rep, v.id, v.version).await.unwrap();
+    let v = s
+        .return_value(&rev, v.id, v.version, "请附统计年鉴页")
+        .await
+        .unwrap();
+    let v = s.submit_value(&rep, v.id, v.version).await.unwrap();
+    s.approve_value(&rev, v.id, v.version).await.unwrap();
+    s.comment_value(&Actor::cli("participant"), v.id, "数据已核对")
+        .await
+        .unwrap();
+    let model = s.model();
+    let task = &model.plan.tasks[0];
+    let unit = model
+        .plan
+        .units
+        .iter()
+        .find(|u| task.lead.contains(&u.name))
+        .unwrap();
+    let t = s
+        .save_task_update(
+            &rep,
+            &ecociv_store::TaskUpdateInput {
+                task: i64::from(task.number),
+                unit: unit.code.clone(),
+                period: "2024".into(),
+                progress: ecociv_store::TaskState::InProgress,
+                percent: 40,
+                narrative: "已完成方案起草".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    s.submit_task_update(&rep, t.id, t.version).await.unwrap();
+    s.put_assigned(
+        &coord,
+        &ecociv_store::AssignedInput {
+            indicator: "air_good_days_ratio".into(),
+            region: "411700".into(),
+            year: 2024,
+            threshold: ">= 70".into(),
+            document: "豫环文〔2024〕1号".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+/// Each audited table tampered with behind the application's back, one at a time: `audit
+/// verify` names a row of that table; undone, the log verifies again. `reviews` is edited,
+/// emptied, and a row is forged.
+async fn every_audited_table_is_checked_against_the_log(db: &TestDb) {
+    let s = &db.store;
+    one_of_everything(s).await;
+    let ok = s.verify_audit().await.unwrap();
+    assert!(ok.is_ok(), "{:?}", ok.broken);
+    // (table, entity kind verify names, tamper, undo)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "settings",
+            "setting",
+            "UPDATE settings SET value = '2019' WHERE key = 'catalogue_version'",
+            "UPDATE settings SET value = '2024' WHERE key = 'catalogue_version'",
+        ),
+        (
+            "plan_versions",
+            "plan_version",
+            "UPDATE plan_versions SET name = name || '（改）'",
+            "UPDATE plan_versions SET name = substr(name, 1, length(name) - 3)",
+        ),
+        (
+            "catalogue_files",
+            "catalogue",
+            "UPDATE catalogue_files SET position = position + 100 WHERE name = '2024'",
+            "UPDATE catalogue_files SET position = position - 100 WHERE name = '2024'",
+        ),
+        (
+            "indicators",
+            "indicator",
+            "UPDATE indicators SET published = 1 WHERE code = 'forest_coverage'",
+            "UPDATE indicators SET published = 0 WHERE code = 'forest_coverage'",
+        ),
+        (
+            "users",
+            "user",
+            "UPDATE users SET role = 'coordinator' WHERE username = 'lin'",
+            "UPDATE users SET role = 'reporter' WHERE username = 'lin'",
+        ),
+        (
+            "periods",
+            "period",
+            "UPDATE periods SET closed = 0 WHERE id = '2020'",
+            "UPDATE periods SET closed = 1 WHERE id = '2020'",
+        ),
+        (
+            "data_values",
+            "value",
+            "UPDATE data_values SET value = '99'",
+            "UPDATE data_values SET value = '95'",
+        ),
+        (
+            "reviews",
+            "review",
+            "UPDATE reviews SET actor = 'cli:rev' WHERE action = 'submit'",
+            "UPDATE reviews SET actor = 'cli:rep' WHERE action = 'submit'",
+        ),
+        (
+            "reviews",
+            "review",
+            "CREATE TABLE tamper_copy AS SELECT * FROM reviews; DELETE FROM reviews",
+            "INSERT INTO reviews SELECT * FROM tamper_copy; DROP TABLE tamper_copy",
+        ),
+        (
+            "reviews",
+            "review",
+            "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
+          SELECT entity_kind, entity_id, 'submit', 'nobody', '', at FROM reviews \
+          WHERE action = 'approve'",
+            "DELETE FROM reviews WHERE actor = 'nobody'",
+        ),
+        (
+            "reviews",
+            "comment",
+            "UPDATE reviews SET reason = '数据有误' WHERE action = 'comment'",
+            "UPDATE reviews SET reason = '数据已核对' WHERE action = 'comment'",
+        ),
+        (
+            "evidence",
+            "evidence",
+            "UPDATE evidence SET media_type = 'text/html'",
+            "UPDATE evidence SET media_type = 'application/pdf'",
+        ),
+        (
+            "evidence_links",
+            "evidence_link",
+            "UPDATE evidence_links SET filename = 'x.html'",
+            "UPDATE evidence_links SET filename = '年报.pdf'",
+        ),
+        (
+            "task_updates",
+            "task_update",
+            "UPDATE task_updates SET percent = 100",
+            "UPDATE task_updates SET percent = 40",
+        ),
+        (
+            "assigned_targets",
+            "assigned",
+            "UPDATE assigned_targets SET threshold = '>= 10'",
+            "UPDATE assigned_targets SET threshold = '>= 70'",
+        ),
+    ];
+    let mut tampered = std::collections::BTreeSet::new();
+    for (table, kind, tamper, undo) in cases {
+        db.raw(tamper).await;
+        let broken = s
+            .verify_audit()
+            .await
+            .unwrap()
+            .broken
+            .unwrap_or_else(|| panic!("{table}: `{tamper}` went unnoticed"));
+        let entity = broken.entity.clone().unwrap_or_default();
+        assert!(
+            entity.starts_with(&format!("{kind}:")),
+            "{table}: `{tamper}` named {broken}"
+        );
+        db.raw(undo).await;
+        let again = s.verify_audit().await.unwrap();
+        assert!(again.is_ok(), "{table} after undo: {:?}", again.broken);
+        tampered.insert(*table);
+    }
+    // Every table the verifier compares rows of was tampered with above.
+    let compared: std::collections::BTreeSet<&str> = ecociv_store::audit::COVERAGE
+        .iter()
+        .filter(|(_, c)| matches!(c, ecociv_store::audit::Coverage::Rows(_)))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(tampered, compared);
+}
+
+/// Every table of the schema has a decision in `audit::COVERAGE`: compared, the chain, or not
+/// audited for a stated reason.
+async fn the_audit_coverage_names_every_table(db: &TestDb) {
+    use sqlx::Row;
+    let sql = match db.store.backend() {
+        ecociv_store::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> '_sqlx_migrations' ORDER BY name"
+        }
+        ecociv_store::Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' \
+             ORDER BY table_name"
+        }
+    };
+    let schema: Vec<String> = sqlx::query(sql)
+        .fetch_all(db.store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>(0).unwrap())
+        .collect();
+    let mut listed: Vec<String> = ecociv_store::audit::COVERAGE
+        .iter()
+        .map(|(t, _)| t.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(schema, listed);
+}
+
+/// Deleting the tail and setting the rows and the head back with it passes `verify`; a head
+/// recorded before (`audit head`) catches it, and a rewritten chain too.
+async fn a_consistent_rollback_is_caught_by_a_recorded_head(db: &TestDb) {
+    let s = &db.store;
+    let a = Actor::cli("tester");
+    s.save_value(&a, &input("forest_coverage", "2023", "17"), None)
+        .await
+        .unwrap();
+    let earlier = s.audit_head().await.unwrap();
+    let v = s
+        .save_value(&a, &input("forest_coverage", "2024", "17.5"), None)
+        .await
+        .unwrap();
+    let recorded = s.audit_head().await.unwrap();
+    assert_eq!(recorded.seq, earlier.seq + 1);
+    assert_eq!(
+        recorded.to_string().parse::<ecociv_store::AuditHead>(),
+        Ok(recorded.clone())
+    );
+    let report = s.verify_audit_expecting(Some(&recorded)).await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.broken);
+
+    // The rollback: the value, its event and the head, all set back together.
+    db.raw(&format!("DELETE FROM data_values WHERE id = {}", v.id))
+        .await;
+    db.raw(&format!(
+        "DELETE FROM audit_events WHERE seq > {}",
+        earlier.seq
+    ))
+    .await;
+    db.raw(&format!(
+        "UPDATE store_state SET audit_seq = {}, audit_hash = '{}' WHERE id = 1",
+        earlier.seq, earlier.hash
+    ))
+    .await;
+    assert!(s.verify_audit().await.unwrap().is_ok(), "consistent");
+    let broken = s
+        .verify_audit_expecting(Some(&recorded))
+        .await
+        .unwrap()
+        .broken
+        .expect("rolled back");
+    assert_eq!(broken.seq, Some(recorded.seq));
+    assert!(broken.reason.contains("回滚"), "{broken}");
+    // An older head still holds.
+    assert!(
+        s.verify_audit_expecting(Some(&earlier))
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // A head whose event is there with another hash: the chain was rewritten after it.
+    let forged = ecociv_store::AuditHead {
+        seq: earlier.seq,
+        hash: "ab".repeat(32),
+    };
+    let broken = s
+        .verify_audit_expecting(Some(&forged))
+        .await
+        .unwrap()
+        .broken
+        .expect("rewritten");
+    assert_eq!(broken.seq, Some(earlier.seq));
+    assert!(broken.reason.contains("改写"), "{broken}");
+    // Text that is no head is refused with the expected form named.
+    let err = "12:xyz".parse::<ecociv_store::AuditHead>().unwrap_err();
+    assert!(err.to_string().contains("序号:哈希"), "{err}");
+}
+
+/// A backup whose rows or chain were edited is refused before it commits: the target keeps no
+/// row of it (and a SQLite file the restore created is gone).
+async fn a_tampered_backup_restores_nothing(db: &TestDb) {
+    let s = &db.store;
+    one_of_everything(s).await;
+    let mut file = Vec::new();
+    s.backup(&mut file).await.unwrap();
+    let text = String::from_utf8(file).unwrap();
+    // The approved value's number, changed in the backup file.
+    let tampered = text.replacen("\"95\"", "\"99\"", 1);
+    assert_ne!(tampered, text);
+    let target = db.empty_sibling().await.unwrap();
+    let err = ecociv_store::backup::restore(&target.url, &mut tampered.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::State(ecociv_i18n::Msg::BackupTampered { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("value:"), "{err}");
+    match s.backend() {
+        ecociv_store::Backend::Sqlite => {
+            let path = target.url.trim_start_matches("sqlite:");
+            for suffix in ["", "-wal", "-shm"] {
+                let f = format!("{path}{suffix}");
+                assert!(!std::path::Path::new(&f).exists(), "{f} left behind");
+            }
+        }
+        ecociv_store::Backend::Postgres => {
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect(&target.url).await.unwrap();
+            for table in ["audit_events", "data_values", "users", "reviews"] {
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table}"
+                )))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+                assert_eq!(n, 0, "{table}");
+            }
+            conn.close().await.unwrap();
+        }
+    }
+    // The untouched backup restores into the same target.
+    ecociv_store::backup::restore(&target.url, &mut text.as_bytes())
+        .await
+        .unwrap();
+}
+
+/// Review rows from before reviews were audited are adopted once, when the store first opens
+/// after the upgrade; a row added behind the application's back afterwards is reported.
+async fn review_rows_of_an_earlier_release_are_adopted_once(db: &TestDb) {
+    let s = &db.store;
+    one_of_everything(s).await;
+    assert!(s.verify_audit().await.unwrap().is_ok());
+    let raw = |sql: &'static str| async move {
+        sqlx::query(sql).execute(db.store.pool()).await.unwrap();
+    };
+    // A database of the earlier release: a review row with no event, and the flag unset.
+    raw("INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
+         VALUES ('value', 1, 'submit', 'lin', '', '2024-01-05T08:00:00.000000Z')")
+    .await;
+    raw("UPDATE store_state SET reviews_adopted = 0 WHERE id = 1").await;
+    assert!(s.verify_audit().await.unwrap().broken.is_some());
+
+    let upgraded = ecociv_store::Store::open(&db.url, StoreConfig::default())
+        .await
+        .unwrap();
+    let report = upgraded.verify_audit().await.unwrap();
+    assert!(report.is_ok(), "{:?}", report.broken);
+    let adopted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'review.adopt' AND actor = 'system'",
+    )
+    .fetch_one(upgraded.pool())
+    .await
+    .unwrap();
+    assert_eq!(adopted, 1);
+
+    // Later, an inserted row is tampering: opening again adopts nothing.
+    raw("INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
+         VALUES ('value', 1, 'approve', 'lin', '', '2024-01-06T08:00:00.000000Z')")
+    .await;
+    let reopened = ecociv_store::Store::open(&db.url, StoreConfig::default())
+        .await
+        .unwrap();
+    let broken = reopened.verify_audit().await.unwrap().broken;
+    assert!(broken.is_some(), "a forged review row was adopted");
+}
+
+both_backends! {
+    review_rows_are_adopted_once => review_rows_of_an_earlier_release_are_adopted_once;
+    audit_covers_every_audited_table => every_audited_table_is_checked_against_the_log;
+    audit_coverage_names_every_table => the_audit_coverage_names_every_table;
+    audit_head_catches_a_consistent_rollback => a_consistent_rollback_is_caught_by_a_recorded_head;
+    tampered_backup_is_not_restored => a_tampered_backup_restores_nothing;
+}
+
+/// The database file and its -wal and -shm files are created readable by their owner only.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_files_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ecociv.db");
+    let url = format!("sqlite:{}", path.display());
+    let s = ecociv_store::Store::open(&url, StoreConfig::default())
+        .await
+        .unwrap();
+    s.save_value(
+        &Actor::cli("tester"),
+        &input("forest_coverage", "2024", "17"),
+        None,
+    )
+    .await
+    .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let f = format!("{}{suffix}", path.display());
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f}: {mode:o}");
+    }
+    s.close().await;
+    // A restore target created by a restore, too.
+    let mut backup = Vec::new();
+    let s = ecociv_store::Store::open(&url, StoreConfig::default())
+        .await
+        .unwrap();
+    s.backup(&mut backup).await.unwrap();
+    s.close().await;
+    let copy = dir.path().join("copy.db");
+    ecociv_store::backup::restore(&format!("sqlite:{}", copy.display()), &mut &backup[..])
+        .await
+        .unwrap();
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}
+
 /// The public's selection as the application layer defines it: approved, live values of
 /// published indicators in published periods.
 fn public_selection() -> Selection {

@@ -426,6 +426,204 @@ async fn evidence_is_stored_once_by_content_and_limited_in_size(db: &TestDb) {
     assert_eq!(s.evidence_links(target).await.unwrap().len(), 1);
 }
 
+/// The first task of the plan and a unit that leads it.
+fn task_input(s: &ecociv_store::Store, period: &str) -> TaskUpdateInput {
+    let model = s.model();
+    let task = &model.plan.tasks[0];
+    let unit = model
+        .plan
+        .units
+        .iter()
+        .find(|u| task.lead.contains(&u.name))
+        .unwrap();
+    TaskUpdateInput {
+        task: i64::from(task.number),
+        unit: unit.code.clone(),
+        period: period.into(),
+        progress: TaskState::InProgress,
+        percent: 40,
+        narrative: "已完成方案起草".into(),
+    }
+}
+
+async fn evidence_cannot_change_once_its_record_is_locked(db: &TestDb) {
+    use ecociv_i18n::Msg;
+    use ecociv_store::EvidenceTarget;
+    let s = &db.store;
+    let attach = |target: EvidenceTarget, content: &'static [u8]| async move {
+        s.attach_evidence(
+            &reporter(),
+            target,
+            "补充材料.pdf",
+            "application/pdf",
+            content,
+        )
+        .await
+    };
+    // An approved value: editing it is refused, and so is attaching to it.
+    let v = s
+        .save_value(&reporter(), &input("2023", "94"), None)
+        .await
+        .unwrap();
+    attach(EvidenceTarget::Value(v.id), b"%PDF before")
+        .await
+        .unwrap();
+    let v = s.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    // While it is in review the reporter may still add the evidence the reviewer asks for.
+    attach(EvidenceTarget::Value(v.id), b"%PDF in review")
+        .await
+        .unwrap();
+    let v = s.approve_value(&reviewer(), v.id, v.version).await.unwrap();
+    let before = s.generation().await.unwrap();
+    let err = attach(EvidenceTarget::Value(v.id), b"%PDF after")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::State(Msg::EvidenceLocked { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("佐证材料"), "{err}");
+    assert!(
+        s.check_evidence_change(EvidenceTarget::Value(v.id))
+            .await
+            .is_err()
+    );
+    // The same file again changes nothing either.
+    let err = attach(EvidenceTarget::Value(v.id), b"%PDF before")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "{err:?}");
+
+    // A draft of a closed period.
+    let d = s
+        .save_value(&reporter(), &input("2022", "93"), None)
+        .await
+        .unwrap();
+    let coordinator = Actor::cli("coordinator");
+    let p = s
+        .close_period(&coordinator, "2022", "年度数据已上报省厅", 0)
+        .await
+        .unwrap();
+    let before_closed = s.generation().await.unwrap();
+    let err = attach(EvidenceTarget::Value(d.id), b"%PDF late")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::State(Msg::EvidencePeriodClosed { ref period, .. }) if period == "2022"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("年度数据已上报省厅"), "{err}");
+    assert_eq!(s.generation().await.unwrap(), before_closed);
+
+    // Task updates: approved, and in a closed period.
+    let t = s
+        .save_task_update(&reporter(), &task_input(s, "2024"), None)
+        .await
+        .unwrap();
+    let t = s
+        .submit_task_update(&reporter(), t.id, t.version)
+        .await
+        .unwrap();
+    let t = s
+        .approve_task_update(&reviewer(), t.id, t.version)
+        .await
+        .unwrap();
+    let err = attach(EvidenceTarget::TaskUpdate(t.id), b"%PDF minutes")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::State(Msg::EvidenceLocked { .. })),
+        "{err:?}"
+    );
+    let links = |target| async move { s.evidence_links(target).await.unwrap().len() };
+    assert_eq!(links(EvidenceTarget::Value(v.id)).await, 2);
+    assert_eq!(links(EvidenceTarget::Value(d.id)).await, 0);
+    assert_eq!(links(EvidenceTarget::TaskUpdate(t.id)).await, 0);
+    assert!(s.generation().await.unwrap() > before);
+
+    // Reopened, the period's draft takes evidence again.
+    s.reopen_period(&coordinator, "2022", "补报佐证材料", p.version)
+        .await
+        .unwrap();
+    attach(EvidenceTarget::Value(d.id), b"%PDF late")
+        .await
+        .unwrap();
+    assert!(s.verify_audit().await.unwrap().is_ok());
+}
+
+async fn nobody_approves_what_they_entered_or_edited(db: &TestDb) {
+    use ecociv_i18n::Msg;
+    let s = &db.store;
+    let coordinator = Actor::cli("coordinator");
+    let own_work = |e: &StoreError| matches!(e, StoreError::State(Msg::OwnWork { .. }));
+
+    // The coordinator drafts, the reporter submits: the coordinator may not approve.
+    let v = s
+        .save_value(&coordinator, &input("2024", "95"), None)
+        .await
+        .unwrap();
+    let v = s.submit_value(&reporter(), v.id, v.version).await.unwrap();
+    let err = s
+        .approve_value(&coordinator, v.id, v.version)
+        .await
+        .unwrap_err();
+    assert!(own_work(&err), "{err:?}");
+    assert!(err.to_string().contains("自己填报或修改"), "{err}");
+
+    // Nor one it edited after the reporter created it.
+    let w = s
+        .save_value(&reporter(), &input("2023", "94"), None)
+        .await
+        .unwrap();
+    let w = s
+        .save_value(&coordinator, &input("2023", "94.5"), Some(w.version))
+        .await
+        .unwrap();
+    let w = s.submit_value(&reporter(), w.id, w.version).await.unwrap();
+    let err = s
+        .approve_value(&coordinator, w.id, w.version)
+        .await
+        .unwrap_err();
+    assert!(own_work(&err), "{err:?}");
+    // Someone else approves both.
+    s.approve_value(&reviewer(), v.id, v.version).await.unwrap();
+    let w = s.approve_value(&reviewer(), w.id, w.version).await.unwrap();
+
+    // A correction is the corrector's work.
+    let c = s
+        .correct_value(&coordinator, w.id, w.version, "94.8", "", "复核更正")
+        .await
+        .unwrap();
+    let err = s
+        .approve_value(&coordinator, c.id, c.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(_)), "{err:?}");
+
+    // Task updates: the same rule.
+    let t = s
+        .save_task_update(&coordinator, &task_input(s, "2024"), None)
+        .await
+        .unwrap();
+    let t = s
+        .submit_task_update(&reporter(), t.id, t.version)
+        .await
+        .unwrap();
+    let err = s
+        .approve_task_update(&coordinator, t.id, t.version)
+        .await
+        .unwrap_err();
+    assert!(own_work(&err), "{err:?}");
+    s.approve_task_update(&reviewer(), t.id, t.version)
+        .await
+        .unwrap();
+}
+
+both_backends! {
+    evidence_follows_the_lock_of_its_record => evidence_cannot_change_once_its_record_is_locked;
+    authors_do_not_approve_their_own_work => nobody_approves_what_they_entered_or_edited;
+}
+
 both_backends! {
     value_workflow_draft_submit_return_resubmit_approve => a_value_goes_from_draft_to_approved_through_return_and_resubmission;
     approved_values_locked_and_corrections_are_new_versions => approved_values_are_locked_and_corrected_by_a_new_version_with_a_reason;

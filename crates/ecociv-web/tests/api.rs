@@ -603,7 +603,106 @@ async fn the_service_documents_itself(db: TestDb) {
     );
 }
 
+/// Evidence follows the lock of its record: attaching to an approved value, a value of a closed
+/// period or an approved task update is refused with 409 and says why.
+async fn evidence_is_refused_once_its_record_is_locked(db: TestDb) {
+    let app = TestApp::start(db).await;
+    let upload = |path: String| {
+        app.request(Some("reporter"), Method::POST, &path)
+            .multipart(
+                MultipartForm::new().add_part(
+                    "file",
+                    Part::bytes(b"%PDF-1.4 late".to_vec())
+                        .file_name("补充材料.pdf")
+                        .mime_type("application/pdf"),
+                ),
+            )
+    };
+    let refused = |r: &axum_test::TestResponse, says: &str| {
+        assert_eq!(r.status_code(), 409, "{}", r.text());
+        let e: Value = r.json();
+        assert_eq!(e["code"], "workflow");
+        let m = e["message"].as_str().unwrap();
+        assert!(m.contains("佐证材料") && m.contains(says), "{m}");
+    };
+    let v = app
+        .draft(
+            "reporter",
+            "urban_sewage_treatment_rate",
+            "411700",
+            "2023",
+            "94",
+        )
+        .await;
+    let r = upload(format!("/api/v1/values/{}/evidence", v["id"])).await;
+    assert_eq!(r.status_code(), 201, "{}", r.text());
+    let v = app.step("reporter", &v, "submit", json!({})).await;
+    let v = app.step("reviewer", &v, "approve", json!({})).await;
+    let generation = app.db.store.generation().await.unwrap();
+    let r = upload(format!("/api/v1/values/{}/evidence", v["id"])).await;
+    refused(&r, "锁定");
+
+    let d = app
+        .draft(
+            "reporter",
+            "urban_sewage_treatment_rate",
+            "411700",
+            "2022",
+            "93",
+        )
+        .await;
+    let r = app
+        .post(
+            Some("coordinator"),
+            "/api/v1/periods/2022/close",
+            json!({"version": 0, "reason": "已报省厅"}),
+        )
+        .await;
+    assert_eq!(r.status_code(), 200, "{}", r.text());
+    let generation_closed = app.db.store.generation().await.unwrap();
+    assert!(generation_closed > generation);
+    let r = upload(format!("/api/v1/values/{}/evidence", d["id"])).await;
+    refused(&r, "已关闭");
+
+    let t = app
+        .post(
+            Some("reporter"),
+            "/api/v1/task-updates",
+            json!({"task": 24, "period": "2024", "progress": "in_progress", "percent": 40, "narrative": "推进中"}),
+        )
+        .await;
+    assert_eq!(t.status_code(), 200, "{}", t.text());
+    let t: Value = t.json();
+    let t = app
+        .post(
+            Some("reporter"),
+            &format!("/api/v1/task-updates/{}/submit", t["id"]),
+            json!({"version": t["version"]}),
+        )
+        .await;
+    assert_eq!(t.status_code(), 200, "{}", t.text());
+    let t: Value = t.json();
+    let t = app
+        .post(
+            Some("reviewer"),
+            &format!("/api/v1/task-updates/{}/approve", t["id"]),
+            json!({"version": t["version"]}),
+        )
+        .await;
+    assert_eq!(t.status_code(), 200, "{}", t.text());
+    let t: Value = t.json();
+    let generation_task = app.db.store.generation().await.unwrap();
+    let r = upload(format!("/api/v1/task-updates/{}/evidence", t["id"])).await;
+    refused(&r, "锁定");
+    assert_eq!(
+        app.db.store.generation().await.unwrap(),
+        generation_task,
+        "refused uploads change nothing"
+    );
+}
+
 both_backends_owned! {
+    evidence_refused_on_locked_records => evidence_is_refused_once_its_record_is_locked;
     workflow_over_http => the_reporting_workflow_runs_through_the_api;
     stale_write_409_with_current_state => stale_writes_get_409_with_the_current_state;
     bad_input_4xx_nothing_changed => bad_input_gets_a_clear_4xx_and_changes_nothing;

@@ -121,6 +121,117 @@ fn init_import_verify_backup_and_restore_through_the_command_line() {
     assert!(text(&o).contains("value:1"), "{}", text(&o));
 }
 
+/// `audit head` prints the head to record elsewhere; `audit verify --expect` with it catches a
+/// rollback of the tail that plain `verify` cannot see. The database and backup files are the
+/// owner's only.
+#[test]
+fn a_recorded_audit_head_catches_a_rollback_and_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = "sqlite:data.db";
+    let o = ecociv(d, &["init", "--database", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    let head = |d: &Path| {
+        let o = ecociv(d, &["audit", "head", "--database", db]);
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_owned()
+    };
+    let earlier = head(d);
+    let o = ecociv(
+        d,
+        &[
+            "user",
+            "add",
+            "lin",
+            "--role",
+            "reporter",
+            "--unit",
+            "lyj",
+            "--name",
+            "林业局",
+            "--database",
+            db,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let recorded = head(d);
+    assert_ne!(recorded, earlier);
+    let o = ecociv(
+        d,
+        &["audit", "verify", "--expect", &recorded, "--database", db],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Roll the tail back consistently: the account, its events and the head.
+    let (seq, hash) = earlier.split_once(':').unwrap();
+    let rolled_back = with_sqlx(
+        &d.join("data.db"),
+        &[
+            "DELETE FROM users WHERE username = 'lin'".into(),
+            format!("DELETE FROM audit_events WHERE seq > {seq}"),
+            format!("UPDATE store_state SET audit_seq = {seq}, audit_hash = '{hash}' WHERE id = 1"),
+        ],
+    );
+    assert!(rolled_back);
+    let o = ecociv(d, &["audit", "verify", "--database", db]);
+    assert!(
+        o.status.success(),
+        "plain verify cannot see it: {}",
+        text(&o)
+    );
+    let o = ecociv(
+        d,
+        &["audit", "verify", "--expect", &recorded, "--database", db],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("回滚"), "{}", text(&o));
+    let o = ecociv(
+        d,
+        &["audit", "verify", "--expect", "12:abc", "--database", db],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("序号:哈希"), "{}", text(&o));
+
+    let o = ecociv(d, &["backup", "backup.jsonl", "--database", db]);
+    assert!(o.status.success(), "{}", text(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["data.db", "data.db-wal", "data.db-shm", "backup.jsonl"] {
+            let Ok(meta) = std::fs::metadata(d.join(f)) else {
+                // SQLite removes -wal and -shm when the last connection closes cleanly.
+                assert!(f.ends_with("-wal") || f.ends_with("-shm"), "{f} missing");
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}: {mode:o}");
+        }
+    }
+}
+
+fn with_sqlx(path: &Path, statements: &[String]) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite:{}", path.display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        for sql in statements {
+            if sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&pool)
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
+        pool.close().await;
+        true
+    })
+}
+
 fn edit_with_sqlx(path: &Path) -> bool {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

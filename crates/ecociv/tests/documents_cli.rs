@@ -243,6 +243,7 @@ fn the_database_source_is_explicit_and_refuses_what_it_cannot_honour() {
 
 async fn reports_and_exports_read_the_database(db: TestDb) {
     db.store.load_demo().await.unwrap();
+    let head = db.store.audit_head().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_owned();
     let url = db.url.clone();
@@ -342,6 +343,10 @@ async fn reports_and_exports_read_the_database(db: TestDb) {
             "task progress from the database"
         );
         assert!(body.contains("2026年1月"), "the date on the cover");
+        assert!(
+            body.contains(&format!("审计链头 {head}")),
+            "the audit head on the cover"
+        );
     })
     .await
     .unwrap();

@@ -84,6 +84,8 @@ struct ValueForm {
     state_class: &'static str,
     evidence: Vec<EvidenceRow>,
     evidence_target: Option<i64>,
+    /// Offer the upload: the value is in work (an approved one takes no more evidence).
+    evidence_upload: bool,
     problem: Option<Problem>,
     /// The lead unit, when the page's unit only takes part in the value.
     lead: String,
@@ -116,6 +118,8 @@ struct TaskForm {
     editable: bool,
     update_id: Option<i64>,
     evidence: Vec<EvidenceRow>,
+    /// Offer the upload: the update is not approved.
+    evidence_upload: bool,
     problem: Option<Problem>,
 }
 
@@ -415,6 +419,7 @@ async fn value_form(
         state_class,
         evidence,
         evidence_target: evidence_target.filter(|_| reports),
+        evidence_upload: work.is_some(),
         problem,
         comment_target: if reports {
             None
@@ -475,6 +480,7 @@ fn task_form(
         editable,
         update_id: u.map(|u| u.id),
         evidence,
+        evidence_upload: u.is_some_and(|u| u.status != WorkflowStatus::Approved),
         problem,
     }
 }

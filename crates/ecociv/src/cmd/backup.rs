@@ -38,9 +38,21 @@ pub fn backup(args: BackupArgs, common: &Common) -> Result<()> {
         let app = db::open(&args.db, common, StoreConfig::default()).await?;
         // Write beside the target and rename, so a failed backup never leaves a half file
         // under the real name.
+        // It holds every account's password hash and all evidence: readable by its owner only.
         let tmp = args.file.with_extension("partial");
-        let file =
-            std::fs::File::create(&tmp).with_context(|| format!("无法创建 {}", tmp.display()))?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let file = opts
+            .open(&tmp)
+            .with_context(|| format!("无法创建 {}", tmp.display()))?;
+        #[cfg(unix)]
+        {
+            // A leftover partial file keeps its old mode when opened; set it.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         let mut out = BufWriter::new(file);
         let summary = app.backup(&db::operator(), &mut out).await?;
         out.flush()?;

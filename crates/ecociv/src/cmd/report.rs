@@ -135,6 +135,7 @@ fn from_csv(
             .clone()
             .unwrap_or_else(|| default_organisation(plan)),
         date,
+        audit_head: None,
     };
     let input = ReportInput {
         plan,

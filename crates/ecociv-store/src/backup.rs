@@ -44,6 +44,7 @@ pub const TABLES: &[(&str, &[(&str, ColKind)])] = &[
             ("model_generation", INT),
             ("audit_seq", INT),
             ("audit_hash", TEXT),
+            ("reviews_adopted", INT),
         ],
     ),
     (

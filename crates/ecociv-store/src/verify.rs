@@ -58,6 +58,14 @@ pub const COVERAGE: &[(&str, Coverage)] = &[
              matter are audited on the user",
         ),
     ),
+    (
+        "login_failures",
+        Coverage::NotAudited(
+            "counters of wrong passwords per account and source address, rewritten on every \
+             failed login outside the chain and not backed up; each failure and each lockout is \
+             an audit event (`login.failed`, `account.locked`), and a new password clears them",
+        ),
+    ),
     ("periods", Coverage::Rows(&["period"])),
     ("data_values", Coverage::Rows(&["value"])),
     ("reviews", Coverage::Rows(&["review", "comment"])),

@@ -1,21 +1,23 @@
 //! Authorization, in one place: role × action, and the scope of reporters and reviewers. Every
 //! use case asks here; nothing else decides who may do what.
 //!
-//! | action                     | admin | coordinator | reporter | reviewer | viewer | anonymous |
-//! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:---------:|
-//! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |     ✓     |
-//! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |           |
-//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |           |
-//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |           |
-//! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |           |
-//! | approve / return           |       |      ✓      |          |   ✓ ²    |        |           |
-//! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |           |
-//! | comment on shared values   |       |      ✓      |  ✓ ⁴     |   ✓ ⁴    |        |           |
-//! | task updates / review      |       |      ✓      |  ✓ / –   |  – / ✓   |        |           |
-//! | periods, publication       |       |      ✓      |          |          |        |           |
-//! | catalogue, plan, assigned  |       |      ✓      |          |          |        |           |
-//! | audit log                  |   ✓   |      ✓      |          |          |        |           |
-//! | audit verify, accounts     |   ✓   |             |          |          |        |           |
+//! | action                     | admin | coordinator | reporter | reviewer | viewer | auditor | anonymous |
+//! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:-------:|:---------:|
+//! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |   ✓ ⁵   |     ✓     |
+//! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |         |           |
+//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |         |           |
+//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | approve / return           |       |      ✓      |          |   ✓ ²    |        |         |           |
+//! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | comment on shared values   |       |      ✓      |  ✓ ⁴     |   ✓ ⁴    |        |         |           |
+//! | task updates / review      |       |      ✓      |  ✓ / –   |  – / ✓   |        |         |           |
+//! | periods, publication       |       |      ✓      |          |          |        |         |           |
+//! | catalogue, plan, assigned  |       |      ✓      |          |          |        |         |           |
+//! | audit log                  |   ✓   |      ✓      |          |          |        |    ✓    |           |
+//! | audit verify               |   ✓   |             |          |          |        |    ✓    |           |
+//! | accounts                   |   ✓   |             |          |          |        |         |           |
+//! | alter or delete audit events | –   |      –      |    –     |    –     |   –    |    –    |     –     |
 //!
 //! ¹ drafts, submitted and returned values only within their scope; approved values everywhere.
 //! ² only within their scope: a county-bound user acts on the values of its county; a unit-bound
@@ -25,17 +27,30 @@
 //! ³ The self-assessment report and the completion table go to those who steer, check and read
 //! them; reporters fill in their own part.
 //! ⁴ units that take part in a value they do not report see it in review and may comment on it.
+//! ⁵ what is open to everyone (the public portal, open data, the plan and its tasks), nothing
+//! more: the auditor reads no internal data, and the values and evaluation API refuse it (403)
+//! rather than answer as for the public.
 //!
-//! The administrator manages accounts and the system but enters and approves no data: keeping
-//! the two apart is a control auditors ask for. The command line's operator, who holds the
-//! database itself, may do everything.
+//! The administrator (系统管理员) manages accounts and the system but enters and approves no
+//! data: keeping the two apart is a control auditors ask for. The auditor (审计管理员) reads and
+//! verifies the audit log and can do nothing else; the administrator reads it too but, like
+//! everybody, cannot change it: no action alters or deletes audit events (the log only grows,
+//! each event written in the transaction of its change), so there is nothing to grant.
+//! The command line's operator, who holds the database itself, may do everything.
+//!
+//! Two rules come before the role ([`require`], [`allows`]): a session whose password must be
+//! changed ([`Caller::password_expired`]) may do nothing until it is; and with an address
+//! allow-list, the management roles ([`is_management`]: administrator and auditor) act only from
+//! those addresses ([`require_management_address`]).
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use ecociv_core::obligation::{self, Responsibilities};
 use ecociv_i18n::{Msg, Phrase, Refusal, RefusalWhy};
 use ecociv_store::{DataValue, Model, Role, TaskUpdate, User, WorkflowStatus};
 
+use crate::address::AddressRange;
 use crate::caller::Caller;
 use crate::error::AppError;
 
@@ -97,7 +112,14 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             ReadInternal | ReadReports | ReviewValue | CommentValue | ReviewTask
         ),
         Role::Viewer => matches!(action, ReadInternal | ReadReports),
+        Role::Auditor => matches!(action, ReadAudit | VerifyAudit),
     }
+}
+
+/// The management roles, whose sessions the address allow-list restricts: the administrator
+/// (系统管理员) and the auditor (审计管理员).
+pub fn is_management(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Auditor)
 }
 
 /// Whether the caller may do an action at all: the operator always, a signed-in user by role,
@@ -105,7 +127,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
 pub fn allows(caller: &Caller, action: Action) -> bool {
     match (caller.is_operator(), caller.user()) {
         (true, _) => true,
-        (false, Some(u)) => role_allows(u.role, action),
+        (false, Some(u)) => !caller.password_expired() && role_allows(u.role, action),
         (false, None) => false,
     }
 }
@@ -119,6 +141,9 @@ pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
     let Some(user) = caller.user() else {
         return Err(AppError::Unauthenticated);
     };
+    if caller.password_expired() {
+        return Err(AppError::Forbidden(Msg::PasswordChangeRequired));
+    }
     if role_allows(user.role, action) {
         Ok(())
     } else {
@@ -130,6 +155,26 @@ pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
             },
         ))
     }
+}
+
+/// With an address allow-list (`allowed` not empty), a management role ([`is_management`])
+/// acts only from an address in it; a request whose address is unknown is refused. Everybody
+/// else, and an empty list, pass.
+pub fn require_management_address(
+    user: &User,
+    client: Option<IpAddr>,
+    allowed: &[AddressRange],
+) -> Result<(), AppError> {
+    if allowed.is_empty()
+        || !is_management(user.role)
+        || client.is_some_and(|ip| allowed.iter().any(|r| r.contains(ip)))
+    {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(Msg::ManagementAddressRefused {
+        role: Phrase::of(&user.role),
+        address: client.map(|c| c.to_string()).unwrap_or_default(),
+    }))
 }
 
 /// The policy's refusal of `who` doing `action`, and why.

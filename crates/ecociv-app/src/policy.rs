@@ -379,11 +379,158 @@ mod tests {
         assert!(!role_allows(Role::Reviewer, Action::WriteValue));
     }
 
+    /// Every action, checked against the enum by the match below.
+    const ALL_ACTIONS: [Action; 14] = {
+        use Action::*;
+        [
+            ReadInternal,
+            ReadReports,
+            UseTemplates,
+            WriteValue,
+            ReviewValue,
+            CorrectValue,
+            CommentValue,
+            WriteTask,
+            ReviewTask,
+            ManagePeriods,
+            ManagePlan,
+            ReadAudit,
+            VerifyAudit,
+            ManageUsers,
+        ]
+    };
+
+    #[allow(dead_code)]
+    fn every_action_is_listed(a: Action) {
+        // A new action fails to compile here until it is added to ALL_ACTIONS and given its
+        // place in the separation of duties below.
+        use Action::*;
+        match a {
+            ReadInternal | ReadReports | UseTemplates | WriteValue | ReviewValue
+            | CorrectValue | CommentValue | WriteTask | ReviewTask | ManagePeriods
+            | ManagePlan | ReadAudit | VerifyAudit | ManageUsers => {}
+        }
+    }
+
+    fn duties(role: Role) -> HashSet<Action> {
+        ALL_ACTIONS
+            .into_iter()
+            .filter(|a| role_allows(role, *a))
+            .collect()
+    }
+
+    #[test]
+    fn the_auditor_reads_and_verifies_the_audit_log_and_does_nothing_else() {
+        assert_eq!(
+            duties(Role::Auditor),
+            HashSet::from([Action::ReadAudit, Action::VerifyAudit])
+        );
+        // System administration and audit administration are separate duties (三员分立 at
+        // level 2): the auditor manages nothing, the administrator enters and approves nothing,
+        // and only the administrator manages accounts.
+        for role in Role::ALL {
+            let d = duties(role);
+            assert_eq!(d.contains(&Action::ManageUsers), role == Role::Admin, "{role:?}");
+        }
+        let admin = duties(Role::Admin);
+        for a in [
+            Action::WriteValue,
+            Action::ReviewValue,
+            Action::CorrectValue,
+            Action::WriteTask,
+            Action::ReviewTask,
+            Action::ManagePeriods,
+            Action::ManagePlan,
+            Action::UseTemplates,
+            Action::CommentValue,
+        ] {
+            assert!(!admin.contains(&a), "{a:?}");
+        }
+        assert!(is_management(Role::Admin) && is_management(Role::Auditor));
+        assert!(Role::ALL.iter().filter(|r| is_management(**r)).count() == 2);
+    }
+
+    #[test]
+    fn an_expired_password_allows_nothing_until_it_is_changed() {
+        let user = User {
+            id: 1,
+            username: "zhang".into(),
+            display_name: "张三".into(),
+            role: Role::Coordinator,
+            unit: None,
+            region: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+            password_changed_at: None,
+        };
+        let fresh = Caller::signed_in(user.clone());
+        assert!(allows(&fresh, Action::ManagePlan));
+        let session = |expired| ecociv_store::SessionInfo {
+            user: user.clone(),
+            csrf_token: String::new(),
+            created_at: String::new(),
+            expires_at: String::new(),
+            seen: ecociv_store::Seen {
+                generation: 0,
+                model_generation: 0,
+            },
+            password_expired: expired,
+        };
+        assert!(allows(&Caller::session(&session(false)), Action::ReadInternal));
+        let expired = Caller::session(&session(true));
+        for a in ALL_ACTIONS {
+            assert!(!allows(&expired, a), "{a:?}");
+            let e = require(&expired, a).unwrap_err();
+            assert_eq!(e.code(), "password_expired");
+        }
+    }
+
+    #[test]
+    fn management_roles_act_only_from_allowed_addresses() {
+        let mut user = User {
+            id: 1,
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: Role::Admin,
+            unit: None,
+            region: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+            password_changed_at: None,
+        };
+        let allowed: Vec<AddressRange> = vec!["10.8.0.0/16".parse().unwrap()];
+        let inside: IpAddr = "10.8.1.2".parse().unwrap();
+        let outside: IpAddr = "192.168.1.2".parse().unwrap();
+        assert!(require_management_address(&user, Some(inside), &allowed).is_ok());
+        let e = require_management_address(&user, Some(outside), &allowed).unwrap_err();
+        assert!(e.message(ecociv_i18n::Lang::Zh).contains("192.168.1.2"), "{e}");
+        assert!(require_management_address(&user, None, &allowed).is_err());
+        assert!(require_management_address(&user, Some(outside), &[]).is_ok());
+        user.role = Role::Auditor;
+        assert!(require_management_address(&user, Some(outside), &allowed).is_err());
+        for role in [Role::Coordinator, Role::Reporter, Role::Reviewer, Role::Viewer] {
+            user.role = role;
+            assert!(require_management_address(&user, Some(outside), &allowed).is_ok());
+        }
+    }
+
     #[test]
     fn reports_go_to_those_who_steer_and_read_templates_to_those_who_fill_in() {
         for role in Role::ALL {
             let reports = role_allows(role, Action::ReadReports);
-            assert_eq!(reports, role != Role::Reporter, "{role:?}");
+            assert_eq!(
+                reports,
+                !matches!(role, Role::Reporter | Role::Auditor),
+                "{role:?}"
+            );
             let templates = role_allows(role, Action::UseTemplates);
             assert_eq!(
                 templates,

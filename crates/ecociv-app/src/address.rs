@@ -105,7 +105,14 @@ mod tests {
 
     #[test]
     fn malformed_ranges_are_refused_with_the_text() {
-        for bad in ["", "10.8.0.0/33", "10.8.0/16", "example.org", "fd00::/129", "10.0.0.0/+8"] {
+        for bad in [
+            "",
+            "10.8.0.0/33",
+            "10.8.0/16",
+            "example.org",
+            "fd00::/129",
+            "10.0.0.0/+8",
+        ] {
             let e = bad.parse::<AddressRange>().unwrap_err();
             assert_eq!(
                 e,

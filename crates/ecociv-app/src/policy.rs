@@ -406,9 +406,9 @@ mod tests {
         // place in the separation of duties below.
         use Action::*;
         match a {
-            ReadInternal | ReadReports | UseTemplates | WriteValue | ReviewValue
-            | CorrectValue | CommentValue | WriteTask | ReviewTask | ManagePeriods
-            | ManagePlan | ReadAudit | VerifyAudit | ManageUsers => {}
+            ReadInternal | ReadReports | UseTemplates | WriteValue | ReviewValue | CorrectValue
+            | CommentValue | WriteTask | ReviewTask | ManagePeriods | ManagePlan | ReadAudit
+            | VerifyAudit | ManageUsers => {}
         }
     }
 
@@ -430,7 +430,11 @@ mod tests {
         // and only the administrator manages accounts.
         for role in Role::ALL {
             let d = duties(role);
-            assert_eq!(d.contains(&Action::ManageUsers), role == Role::Admin, "{role:?}");
+            assert_eq!(
+                d.contains(&Action::ManageUsers),
+                role == Role::Admin,
+                "{role:?}"
+            );
         }
         let admin = duties(Role::Admin);
         for a in [
@@ -480,7 +484,10 @@ mod tests {
             },
             password_expired: expired,
         };
-        assert!(allows(&Caller::session(&session(false)), Action::ReadInternal));
+        assert!(allows(
+            &Caller::session(&session(false)),
+            Action::ReadInternal
+        ));
         let expired = Caller::session(&session(true));
         for a in ALL_ACTIONS {
             assert!(!allows(&expired, a), "{a:?}");
@@ -511,12 +518,20 @@ mod tests {
         let outside: IpAddr = "192.168.1.2".parse().unwrap();
         assert!(require_management_address(&user, Some(inside), &allowed).is_ok());
         let e = require_management_address(&user, Some(outside), &allowed).unwrap_err();
-        assert!(e.message(ecociv_i18n::Lang::Zh).contains("192.168.1.2"), "{e}");
+        assert!(
+            e.message(ecociv_i18n::Lang::Zh).contains("192.168.1.2"),
+            "{e}"
+        );
         assert!(require_management_address(&user, None, &allowed).is_err());
         assert!(require_management_address(&user, Some(outside), &[]).is_ok());
         user.role = Role::Auditor;
         assert!(require_management_address(&user, Some(outside), &allowed).is_err());
-        for role in [Role::Coordinator, Role::Reporter, Role::Reviewer, Role::Viewer] {
+        for role in [
+            Role::Coordinator,
+            Role::Reporter,
+            Role::Reviewer,
+            Role::Viewer,
+        ] {
             user.role = role;
             assert!(require_management_address(&user, Some(outside), &allowed).is_ok());
         }

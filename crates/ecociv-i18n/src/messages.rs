@@ -523,9 +523,14 @@ pub enum Msg {
     /// The session's password has expired or was set by someone else: change it first.
     PasswordChangeRequired,
     /// A management account (administrator, auditor) used from outside the address allow-list.
-    ManagementAddressRefused { role: Phrase, address: String },
+    ManagementAddressRefused {
+        role: Phrase,
+        address: String,
+    },
     /// An entry of the address allow-list that is not an address or a network.
-    InvalidAddressRange { text: String },
+    InvalidAddressRange {
+        text: String,
+    },
     /// The new password and its repetition differ.
     PasswordsDiffer,
 }
@@ -1377,7 +1382,11 @@ impl Msg {
             ),
             ManagementAddressRefused { role, address } => {
                 let role = role.get(lang);
-                let address = if address.is_empty() { "?" } else { address.as_str() };
+                let address = if address.is_empty() {
+                    "?"
+                } else {
+                    address.as_str()
+                };
                 tr!(
                     lang,
                     "{role}账户只能从允许的管理地址使用，本次请求来自 {address}；请在管理终端上操作，或请运维人员把该地址加入 --admin-allow",

@@ -262,7 +262,11 @@ impl Store {
         let Some(max_age) = self.config().password_max_age else {
             return false;
         };
-        match user.password_changed_at.as_deref().and_then(parse_timestamp) {
+        match user
+            .password_changed_at
+            .as_deref()
+            .and_then(parse_timestamp)
+        {
             None => true,
             Some(at) => self.now() - at >= dur(max_age),
         }

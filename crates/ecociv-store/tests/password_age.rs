@@ -28,7 +28,10 @@ fn config() -> StoreConfig {
     }
 }
 
-async fn passwords_expire_unless_their_user_chose_them_recently(db: TestDb, clock: Arc<ManualClock>) {
+async fn passwords_expire_unless_their_user_chose_them_recently(
+    db: TestDb,
+    clock: Arc<ManualClock>,
+) {
     let s = &db.store;
     let auditor = s
         .create_user(
@@ -67,10 +70,20 @@ async fn passwords_expire_unless_their_user_chose_them_recently(db: TestDb, cloc
         .unwrap();
     assert!(!login.password_expired);
     clock.advance(chrono::Duration::days(89));
-    assert!(!s.session(&login.token).await.unwrap().unwrap().password_expired);
+    assert!(
+        !s.session(&login.token)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_expired
+    );
     clock.advance(chrono::Duration::days(2));
     assert!(
-        s.session(&login.token).await.unwrap().unwrap().password_expired,
+        s.session(&login.token)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_expired,
         "older than 90 days"
     );
 
@@ -122,7 +135,12 @@ async fn without_a_maximum_age_nothing_expires(db: TestDb) {
         .await
         .unwrap();
     assert!(!s.password_expired(&u));
-    assert!(!s.login("viewer", PASSWORD, "10.0.0.1").await.unwrap().password_expired);
+    assert!(
+        !s.login("viewer", PASSWORD, "10.0.0.1")
+            .await
+            .unwrap()
+            .password_expired
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

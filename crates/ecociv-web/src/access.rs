@@ -33,7 +33,9 @@ pub fn client_ip(req: &Request, config: &WebConfig) -> Option<IpAddr> {
 /// The span every request runs in: the access log line's fields. `user` is filled in by
 /// [`access_rules`] once the session is known.
 pub fn request_span(req: &Request, config: &WebConfig) -> tracing::Span {
-    let client = client_ip(req, config).map(|c| c.to_string()).unwrap_or_default();
+    let client = client_ip(req, config)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     tracing::info_span!(
         "request",
         method = %req.method(),
@@ -59,7 +61,7 @@ pub async fn access_rules(State(state): State<AppState>, req: Request, next: Nex
         .get::<CurrentUser>()
         .and_then(|u| u.user().cloned());
     if let Some(user) = &user {
-        tracing::Span::current().record("user", user.username.as_str());
+        tracing::Span::current().record("user", tracing::field::display(&user.username));
         if !signs_out(&req) {
             let client = client_ip(&req, &state.config);
             if let Err(e) =

@@ -74,7 +74,9 @@ async fn the_auditor_reads_and_verifies_the_audit_log_and_nothing_else(db: TestD
         (
             Method::POST,
             "/api/v1/values",
-            Some(json!({"indicator": "forest_coverage", "region": "411700", "period": "2024", "value": 20})),
+            Some(
+                json!({"indicator": "forest_coverage", "region": "411700", "period": "2024", "value": 20}),
+            ),
         ),
         (
             Method::POST,
@@ -116,10 +118,7 @@ async fn nobody_alters_or_deletes_audit_events(db: TestDb) {
             );
         }
     }
-    let before: Value = app
-        .get(Some("admin"), "/api/v1/audit/verify")
-        .await
-        .json();
+    let before: Value = app.get(Some("admin"), "/api/v1/audit/verify").await.json();
     assert!(before["broken"].is_null());
     // Whatever the administrator (or anyone) sends, no route changes the log.
     for who in ["admin", "auditor", "coordinator"] {
@@ -143,10 +142,7 @@ async fn nobody_alters_or_deletes_audit_events(db: TestDb) {
             }
         }
     }
-    let after: Value = app
-        .get(Some("admin"), "/api/v1/audit/verify")
-        .await
-        .json();
+    let after: Value = app.get(Some("admin"), "/api/v1/audit/verify").await.json();
     assert!(after["broken"].is_null());
     assert_eq!(after["events"], before["events"], "nothing was written");
     // The administrator reads the log (and is audited like everybody).
@@ -180,7 +176,11 @@ async fn management_accounts_are_refused_outside_the_allow_list(db: TestDb) {
         .get(Some("admin"), "/api/v1/users?lang=en")
         .add_header("accept-language", HeaderValue::from_static("en"))
         .await;
-    assert!(r.text().contains("allowed management addresses"), "{}", r.text());
+    assert!(
+        r.text().contains("allowed management addresses"),
+        "{}",
+        r.text()
+    );
     let r = app.get(Some("auditor"), "/api/v1/audit").await;
     assert_eq!(r.status_code(), 403);
     // Business roles are not management: the creation office reads the log from anywhere.
@@ -236,7 +236,10 @@ fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(chrono::Utc::now()))
 }
 
-async fn an_expired_password_must_be_changed_before_anything_else(db: TestDb, clock: Arc<ManualClock>) {
+async fn an_expired_password_must_be_changed_before_anything_else(
+    db: TestDb,
+    clock: Arc<ManualClock>,
+) {
     // The test accounts were given their passwords by the operator: not chosen by their users,
     // so with a maximum age they must be changed first.
     let mut app = TestApp::start(db).await;
@@ -299,7 +302,12 @@ async fn an_expired_password_must_be_changed_before_anything_else(db: TestDb, cl
         .await;
     assert_eq!(r.status_code(), 200, "{}", r.text());
     assert!(r.text().contains("密码已修改"));
-    assert!(r.header("set-cookie").to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        r.header("set-cookie")
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(
         app.get(Some("coordinator"), "/api/v1/session")
             .await

@@ -77,7 +77,14 @@ pub async fn change(
     };
     if f.new_password != f.confirm_password {
         let m = Msg::PasswordsDiffer.text(ctx.lang);
-        return page(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(m), false).await;
+        return page(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(m),
+            false,
+        )
+        .await;
     }
     match state
         .app
@@ -105,7 +112,14 @@ pub async fn change(
         }
         Err(e) => {
             let m = e.message(ctx.lang);
-            page(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(m), false).await
+            page(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(m),
+                false,
+            )
+            .await
         }
     }
 }

@@ -73,6 +73,8 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
+        // Plain text when the log goes to a file or a journal (the access log is kept there).
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     db::runtime()?.block_on(async {
         let config = StoreConfig {

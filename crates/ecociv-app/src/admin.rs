@@ -19,7 +19,7 @@ use crate::{App, Caller};
 pub struct NewAccount {
     pub username: String,
     pub display_name: String,
-    /// `admin`, `coordinator`, `reporter`, `reviewer` or `viewer`.
+    /// `admin`, `coordinator`, `reporter`, `reviewer`, `viewer` or `auditor`.
     pub role: String,
     pub unit: Option<String>,
     pub region: Option<String>,

@@ -6,8 +6,8 @@ use ecociv_core::findings::{Finding, plan_findings};
 use ecociv_i18n::Msg;
 use ecociv_store::model::{CatalogueFile, PlanVersion};
 use ecociv_store::{
-    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, AuditHead, LoginError, NewUser, PeriodState, Role,
-    User, UserUpdate, VerifyReport,
+    AssignedInput, AssignedRecord, AuditEvent, AuditFilter, AuditHead, LoginError, NewUser,
+    PeriodState, Role, User, UserUpdate, VerifyReport,
 };
 
 use crate::error::{AppError, AppResult};
@@ -19,7 +19,7 @@ use crate::{App, Caller};
 pub struct NewAccount {
     pub username: String,
     pub display_name: String,
-    /// `admin`, `coordinator`, `reporter`, `reviewer` or `viewer`.
+    /// `admin`, `coordinator`, `reporter`, `reviewer`, `viewer` or `auditor`.
     pub role: String,
     pub unit: Option<String>,
     pub region: Option<String>,

@@ -20,6 +20,8 @@ pub struct Caller {
     /// The generations read together with the session, when the web layer resolved one: a
     /// cached evaluation at least this new can be served without reading them again.
     seen: Option<Seen>,
+    /// The session's password must be changed before anything else.
+    password_expired: bool,
 }
 
 impl Caller {
@@ -27,6 +29,7 @@ impl Caller {
         Caller {
             who: Who::Anonymous,
             seen: None,
+            password_expired: false,
         }
     }
 
@@ -34,6 +37,7 @@ impl Caller {
         Caller {
             who: Who::User(Arc::new(user)),
             seen: None,
+            password_expired: false,
         }
     }
 
@@ -42,6 +46,7 @@ impl Caller {
         Caller {
             who: Who::User(Arc::new(s.user.clone())),
             seen: Some(s.seen),
+            password_expired: s.password_expired,
         }
     }
 
@@ -50,6 +55,7 @@ impl Caller {
         Caller {
             who: Who::Operator(name.to_owned()),
             seen: None,
+            password_expired: false,
         }
     }
 
@@ -67,6 +73,12 @@ impl Caller {
 
     pub fn is_operator(&self) -> bool {
         matches!(self.who, Who::Operator(_))
+    }
+
+    /// Whether the signed-in user must change their password before anything else (the policy
+    /// then refuses every action; changing one's own password and signing out still work).
+    pub fn password_expired(&self) -> bool {
+        self.password_expired
     }
 
     pub(crate) fn seen(&self) -> Option<Seen> {

@@ -119,10 +119,11 @@ impl AppError {
 
     /// A stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
     /// `conflict`, `workflow`, `too_large`, `import_rejected`, `locked`, `unavailable`,
-    /// `internal`.
+    /// `internal`; `password_expired` for a session that must change its password first.
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "unauthorized",
+            AppError::Forbidden(Msg::PasswordChangeRequired) => "password_expired",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { .. } => "invalid",

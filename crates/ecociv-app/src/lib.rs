@@ -30,6 +30,7 @@ use ecociv_core::obligation::Responsibilities;
 use ecociv_core::{Date, Plan};
 use ecociv_store::{Model, Store};
 
+pub mod address;
 mod admin;
 pub mod caller;
 pub mod documents;
@@ -44,6 +45,7 @@ mod tasks;
 mod values;
 pub mod visibility;
 
+pub use address::AddressRange;
 pub use admin::{AssignedVersion, NewAccount, PeriodAction, UserChange, parse_role};
 pub use caller::Caller;
 pub use documents::parse_period;

@@ -1,21 +1,23 @@
 //! Authorization, in one place: role × action, and the scope of reporters and reviewers. Every
 //! use case asks here; nothing else decides who may do what.
 //!
-//! | action                     | admin | coordinator | reporter | reviewer | viewer | anonymous |
-//! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:---------:|
-//! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |     ✓     |
-//! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |           |
-//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |           |
-//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |           |
-//! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |           |
-//! | approve / return           |       |      ✓      |          |   ✓ ²    |        |           |
-//! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |           |
-//! | comment on shared values   |       |      ✓      |  ✓ ⁴     |   ✓ ⁴    |        |           |
-//! | task updates / review      |       |      ✓      |  ✓ / –   |  – / ✓   |        |           |
-//! | periods, publication       |       |      ✓      |          |          |        |           |
-//! | catalogue, plan, assigned  |       |      ✓      |          |          |        |           |
-//! | audit log                  |   ✓   |      ✓      |          |          |        |           |
-//! | audit verify, accounts     |   ✓   |             |          |          |        |           |
+//! | action                     | admin | coordinator | reporter | reviewer | viewer | auditor | anonymous |
+//! |----------------------------|:-----:|:-----------:|:--------:|:--------:|:------:|:-------:|:---------:|
+//! | read published data        |   ✓   |      ✓      |    ✓     |    ✓     |   ✓    |   ✓ ⁵   |     ✓     |
+//! | read internal data         |   ✓   |      ✓      |  ✓ ¹     |   ✓ ¹    |   ✓    |         |           |
+//! | report, completion table ³ |   ✓   |      ✓      |          |    ✓     |   ✓    |         |           |
+//! | Excel template, upload     |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | enter values, submit       |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | approve / return           |       |      ✓      |          |   ✓ ²    |        |         |           |
+//! | correct approved values    |       |      ✓      |  ✓ ²     |          |        |         |           |
+//! | comment on shared values   |       |      ✓      |  ✓ ⁴     |   ✓ ⁴    |        |         |           |
+//! | task updates / review      |       |      ✓      |  ✓ / –   |  – / ✓   |        |         |           |
+//! | periods, publication       |       |      ✓      |          |          |        |         |           |
+//! | catalogue, plan, assigned  |       |      ✓      |          |          |        |         |           |
+//! | audit log                  |   ✓   |      ✓      |          |          |        |    ✓    |           |
+//! | audit verify               |   ✓   |             |          |          |        |    ✓    |           |
+//! | accounts                   |   ✓   |             |          |          |        |         |           |
+//! | alter or delete audit events | –   |      –      |    –     |    –     |   –    |    –    |     –     |
 //!
 //! ¹ drafts, submitted and returned values only within their scope; approved values everywhere.
 //! ² only within their scope: a county-bound user acts on the values of its county; a unit-bound
@@ -25,17 +27,30 @@
 //! ³ The self-assessment report and the completion table go to those who steer, check and read
 //! them; reporters fill in their own part.
 //! ⁴ units that take part in a value they do not report see it in review and may comment on it.
+//! ⁵ what is open to everyone (the public portal, open data, the plan and its tasks), nothing
+//! more: the auditor reads no internal data, and the values and evaluation API refuse it (403)
+//! rather than answer as for the public.
 //!
-//! The administrator manages accounts and the system but enters and approves no data: keeping
-//! the two apart is a control auditors ask for. The command line's operator, who holds the
-//! database itself, may do everything.
+//! The administrator (系统管理员) manages accounts and the system but enters and approves no
+//! data: keeping the two apart is a control auditors ask for. The auditor (审计管理员) reads and
+//! verifies the audit log and can do nothing else; the administrator reads it too but, like
+//! everybody, cannot change it: no action alters or deletes audit events (the log only grows,
+//! each event written in the transaction of its change), so there is nothing to grant.
+//! The command line's operator, who holds the database itself, may do everything.
+//!
+//! Two rules come before the role ([`require`], [`allows`]): a session whose password must be
+//! changed ([`Caller::password_expired`]) may do nothing until it is; and with an address
+//! allow-list, the management roles ([`is_management`]: administrator and auditor) act only from
+//! those addresses ([`require_management_address`]).
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use ecociv_core::obligation::{self, Responsibilities};
 use ecociv_i18n::{Msg, Phrase, Refusal, RefusalWhy};
 use ecociv_store::{DataValue, Model, Role, TaskUpdate, User, WorkflowStatus};
 
+use crate::address::AddressRange;
 use crate::caller::Caller;
 use crate::error::AppError;
 
@@ -97,7 +112,14 @@ pub fn role_allows(role: Role, action: Action) -> bool {
             ReadInternal | ReadReports | ReviewValue | CommentValue | ReviewTask
         ),
         Role::Viewer => matches!(action, ReadInternal | ReadReports),
+        Role::Auditor => matches!(action, ReadAudit | VerifyAudit),
     }
+}
+
+/// The management roles, whose sessions the address allow-list restricts: the administrator
+/// (系统管理员) and the auditor (审计管理员).
+pub fn is_management(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Auditor)
 }
 
 /// Whether the caller may do an action at all: the operator always, a signed-in user by role,
@@ -105,7 +127,7 @@ pub fn role_allows(role: Role, action: Action) -> bool {
 pub fn allows(caller: &Caller, action: Action) -> bool {
     match (caller.is_operator(), caller.user()) {
         (true, _) => true,
-        (false, Some(u)) => role_allows(u.role, action),
+        (false, Some(u)) => !caller.password_expired() && role_allows(u.role, action),
         (false, None) => false,
     }
 }
@@ -119,6 +141,9 @@ pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
     let Some(user) = caller.user() else {
         return Err(AppError::Unauthenticated);
     };
+    if caller.password_expired() {
+        return Err(AppError::Forbidden(Msg::PasswordChangeRequired));
+    }
     if role_allows(user.role, action) {
         Ok(())
     } else {
@@ -130,6 +155,26 @@ pub fn require(caller: &Caller, action: Action) -> Result<(), AppError> {
             },
         ))
     }
+}
+
+/// With an address allow-list (`allowed` not empty), a management role ([`is_management`])
+/// acts only from an address in it; a request whose address is unknown is refused. Everybody
+/// else, and an empty list, pass.
+pub fn require_management_address(
+    user: &User,
+    client: Option<IpAddr>,
+    allowed: &[AddressRange],
+) -> Result<(), AppError> {
+    if allowed.is_empty()
+        || !is_management(user.role)
+        || client.is_some_and(|ip| allowed.iter().any(|r| r.contains(ip)))
+    {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(Msg::ManagementAddressRefused {
+        role: Phrase::of(&user.role),
+        address: client.map(|c| c.to_string()).unwrap_or_default(),
+    }))
 }
 
 /// The policy's refusal of `who` doing `action`, and why.
@@ -334,11 +379,173 @@ mod tests {
         assert!(!role_allows(Role::Reviewer, Action::WriteValue));
     }
 
+    /// Every action, checked against the enum by the match below.
+    const ALL_ACTIONS: [Action; 14] = {
+        use Action::*;
+        [
+            ReadInternal,
+            ReadReports,
+            UseTemplates,
+            WriteValue,
+            ReviewValue,
+            CorrectValue,
+            CommentValue,
+            WriteTask,
+            ReviewTask,
+            ManagePeriods,
+            ManagePlan,
+            ReadAudit,
+            VerifyAudit,
+            ManageUsers,
+        ]
+    };
+
+    #[allow(dead_code)]
+    fn every_action_is_listed(a: Action) {
+        // A new action fails to compile here until it is added to ALL_ACTIONS and given its
+        // place in the separation of duties below.
+        use Action::*;
+        match a {
+            ReadInternal | ReadReports | UseTemplates | WriteValue | ReviewValue | CorrectValue
+            | CommentValue | WriteTask | ReviewTask | ManagePeriods | ManagePlan | ReadAudit
+            | VerifyAudit | ManageUsers => {}
+        }
+    }
+
+    fn duties(role: Role) -> HashSet<Action> {
+        ALL_ACTIONS
+            .into_iter()
+            .filter(|a| role_allows(role, *a))
+            .collect()
+    }
+
+    #[test]
+    fn the_auditor_reads_and_verifies_the_audit_log_and_does_nothing_else() {
+        assert_eq!(
+            duties(Role::Auditor),
+            HashSet::from([Action::ReadAudit, Action::VerifyAudit])
+        );
+        // System administration and audit administration are separate duties (三员分立 at
+        // level 2): the auditor manages nothing, the administrator enters and approves nothing,
+        // and only the administrator manages accounts.
+        for role in Role::ALL {
+            let d = duties(role);
+            assert_eq!(
+                d.contains(&Action::ManageUsers),
+                role == Role::Admin,
+                "{role:?}"
+            );
+        }
+        let admin = duties(Role::Admin);
+        for a in [
+            Action::WriteValue,
+            Action::ReviewValue,
+            Action::CorrectValue,
+            Action::WriteTask,
+            Action::ReviewTask,
+            Action::ManagePeriods,
+            Action::ManagePlan,
+            Action::UseTemplates,
+            Action::CommentValue,
+        ] {
+            assert!(!admin.contains(&a), "{a:?}");
+        }
+        assert!(is_management(Role::Admin) && is_management(Role::Auditor));
+        assert!(Role::ALL.iter().filter(|r| is_management(**r)).count() == 2);
+    }
+
+    #[test]
+    fn an_expired_password_allows_nothing_until_it_is_changed() {
+        let user = User {
+            id: 1,
+            username: "zhang".into(),
+            display_name: "张三".into(),
+            role: Role::Coordinator,
+            unit: None,
+            region: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+            password_changed_at: None,
+        };
+        let fresh = Caller::signed_in(user.clone());
+        assert!(allows(&fresh, Action::ManagePlan));
+        let session = |expired| ecociv_store::SessionInfo {
+            user: user.clone(),
+            csrf_token: String::new(),
+            created_at: String::new(),
+            expires_at: String::new(),
+            seen: ecociv_store::Seen {
+                generation: 0,
+                model_generation: 0,
+            },
+            password_expired: expired,
+        };
+        assert!(allows(
+            &Caller::session(&session(false)),
+            Action::ReadInternal
+        ));
+        let expired = Caller::session(&session(true));
+        for a in ALL_ACTIONS {
+            assert!(!allows(&expired, a), "{a:?}");
+            let e = require(&expired, a).unwrap_err();
+            assert_eq!(e.code(), "password_expired");
+        }
+    }
+
+    #[test]
+    fn management_roles_act_only_from_allowed_addresses() {
+        let mut user = User {
+            id: 1,
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: Role::Admin,
+            unit: None,
+            region: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            version: 1,
+            password_changed_at: None,
+        };
+        let allowed: Vec<AddressRange> = vec!["10.8.0.0/16".parse().unwrap()];
+        let inside: IpAddr = "10.8.1.2".parse().unwrap();
+        let outside: IpAddr = "192.168.1.2".parse().unwrap();
+        assert!(require_management_address(&user, Some(inside), &allowed).is_ok());
+        let e = require_management_address(&user, Some(outside), &allowed).unwrap_err();
+        assert!(
+            e.message(ecociv_i18n::Lang::Zh).contains("192.168.1.2"),
+            "{e}"
+        );
+        assert!(require_management_address(&user, None, &allowed).is_err());
+        assert!(require_management_address(&user, Some(outside), &[]).is_ok());
+        user.role = Role::Auditor;
+        assert!(require_management_address(&user, Some(outside), &allowed).is_err());
+        for role in [
+            Role::Coordinator,
+            Role::Reporter,
+            Role::Reviewer,
+            Role::Viewer,
+        ] {
+            user.role = role;
+            assert!(require_management_address(&user, Some(outside), &allowed).is_ok());
+        }
+    }
+
     #[test]
     fn reports_go_to_those_who_steer_and_read_templates_to_those_who_fill_in() {
         for role in Role::ALL {
             let reports = role_allows(role, Action::ReadReports);
-            assert_eq!(reports, role != Role::Reporter, "{role:?}");
+            assert_eq!(
+                reports,
+                !matches!(role, Role::Reporter | Role::Auditor),
+                "{role:?}"
+            );
             let templates = role_allows(role, Action::UseTemplates);
             assert_eq!(
                 templates,

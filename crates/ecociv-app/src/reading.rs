@@ -185,7 +185,8 @@ impl App {
         Ok(IndicatorList { snapshot, rows })
     }
 
-    /// The indicator dictionary; the public sees published indicators only.
+    /// The indicator dictionary; those who may not read internal data (the public, the auditor)
+    /// see published indicators only.
     pub async fn indicators(&self, caller: &Caller) -> AppResult<Vec<IndicatorInfo>> {
         let model = self.model().await?;
         let published = self.store().publication().await?;
@@ -207,7 +208,7 @@ impl App {
                 owner: i.owner.clone(),
                 published: published.indicators.contains(&i.code),
             })
-            .filter(|i| !caller.is_anonymous() || i.published)
+            .filter(|i| i.published || policy::allows(caller, Action::ReadInternal))
             .collect())
     }
 

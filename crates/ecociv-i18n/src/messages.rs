@@ -552,6 +552,20 @@ pub enum Msg {
     BackupTampered {
         reason: String,
     },
+    // issue 12: gov
+    /// The session's password has expired or was set by someone else: change it first.
+    PasswordChangeRequired,
+    /// A management account (administrator, auditor) used from outside the address allow-list.
+    ManagementAddressRefused {
+        role: Phrase,
+        address: String,
+    },
+    /// An entry of the address allow-list that is not an address or a network.
+    InvalidAddressRange {
+        text: String,
+    },
+    /// The new password and its repetition differ.
+    PasswordsDiffer,
 }
 
 impl Msg {
@@ -599,8 +613,8 @@ impl Msg {
             ),
             UnknownRole { role } => tr!(
                 lang,
-                "角色“{role}”无效，可用: admin、coordinator、reporter、reviewer、viewer",
-                "Unknown role “{role}”; use admin, coordinator, reporter, reviewer or viewer"
+                "角色“{role}”无效，可用: admin、coordinator、reporter、reviewer、viewer、auditor",
+                "Unknown role “{role}”; use admin, coordinator, reporter, reviewer, viewer or auditor"
             ),
             UnknownStatus { status, allowed } => tr!(
                 lang,
@@ -1456,6 +1470,35 @@ impl Msg {
                 lang,
                 "备份文件的审计链校验未通过，未恢复任何数据：{reason}",
                 "The backup's audit chain does not verify; nothing was restored: {reason}"
+            ),
+            // issue 12: gov
+            PasswordChangeRequired => tr!(
+                lang,
+                "请先修改密码：密码已超过有效期，或由他人设置（初始密码、管理员重设），修改后才能继续使用（修改密码：/account/password）",
+                "Change your password first: it has expired, or was set by someone else (an initial password or a reset); nothing else works until you do (change it at /account/password)"
+            ),
+            ManagementAddressRefused { role, address } => {
+                let role = role.get(lang);
+                let address = if address.is_empty() {
+                    "?"
+                } else {
+                    address.as_str()
+                };
+                tr!(
+                    lang,
+                    "{role}账户只能从允许的管理地址使用，本次请求来自 {address}；请在管理终端上操作，或请运维人员把该地址加入 --admin-allow",
+                    "{role} accounts work only from the allowed management addresses, and this request comes from {address}; use a management workstation, or ask operations to add the address to --admin-allow"
+                )
+            }
+            InvalidAddressRange { text } => tr!(
+                lang,
+                "“{text}”不是 IP 地址或网段（应写作 10.8.0.0/16、192.168.1.20 或 fd00::/8）",
+                "“{text}” is not an IP address or network (write 10.8.0.0/16, 192.168.1.20 or fd00::/8)"
+            ),
+            PasswordsDiffer => tr!(
+                lang,
+                "两次输入的新密码不一致",
+                "The two new passwords differ"
             ),
         }
     }

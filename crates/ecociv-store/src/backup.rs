@@ -132,6 +132,7 @@ pub const TABLES: &[(&str, &[(&str, ColKind)])] = &[
             ("created_at", TEXT),
             ("updated_at", TEXT),
             ("version", INT),
+            ("password_changed_at", TEXT),
         ],
     ),
     (

@@ -216,6 +216,10 @@ pub struct StoreConfig {
     pub max_failed_logins: i64,
     /// How long a locked account stays locked.
     pub lockout: Duration,
+    /// Passwords older than this must be changed before anything else (`None`: no expiry).
+    /// With it set, a password its user did not choose (initial, reset by someone else) must be
+    /// changed at once too.
+    pub password_max_age: Option<Duration>,
     /// Pool size.
     pub max_connections: u32,
 }
@@ -229,6 +233,7 @@ impl Default for StoreConfig {
             session_absolute: Duration::from_secs(12 * 3600),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
+            password_max_age: None,
             max_connections: 8,
         }
     }

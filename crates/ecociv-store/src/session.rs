@@ -21,6 +21,8 @@ pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub expires_at: String,
+    /// The password must be changed before anything else ([`Store::password_expired`]).
+    pub password_expired: bool,
 }
 
 /// A live session.
@@ -33,6 +35,8 @@ pub struct SessionInfo {
     /// The data and model generations read in the same query as the session: what this request
     /// can rely on having seen (see [`Store::evaluation_seen`]).
     pub seen: crate::eval::Seen,
+    /// The password must be changed before anything else ([`Store::password_expired`]).
+    pub password_expired: bool,
 }
 
 fn random_hex() -> String {
@@ -232,8 +236,10 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        let user = self.user(user.id).await?;
         Ok(NewSession {
-            user: self.user(user.id).await?,
+            password_expired: self.password_expired(&user),
+            user,
             token,
             csrf_token,
             expires_at,
@@ -391,8 +397,26 @@ impl Store {
             csrf_token: row.try_get("csrf_token")?,
             created_at: row.try_get("s_created")?,
             expires_at: row.try_get("expires_at")?,
+            password_expired: self.password_expired(&user),
             user,
         }))
+    }
+
+    /// Whether a user must change their password before doing anything else: with a maximum
+    /// age configured ([`crate::StoreConfig::password_max_age`]), when they did not choose it
+    /// themselves (no [`User::password_changed_at`]) or chose it longer ago than that.
+    pub fn password_expired(&self, user: &User) -> bool {
+        let Some(max_age) = self.config().password_max_age else {
+            return false;
+        };
+        match user
+            .password_changed_at
+            .as_deref()
+            .and_then(parse_timestamp)
+        {
+            None => true,
+            Some(at) => self.now() - at >= dur(max_age),
+        }
     }
 
     /// Ends a session. Unknown tokens are ignored.

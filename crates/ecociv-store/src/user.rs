@@ -2,8 +2,9 @@
 //!
 //! Roles: `admin` (accounts and settings), `coordinator` (创建办: the plan, the catalogue,
 //! approvals everywhere, periods), `reporter` and `reviewer` bound to one unit (department) or one
-//! region (county), and `viewer` (reads everything internal, writes nothing). What each role may
-//! do is decided by the web crate's policy; the store keeps the binding consistent.
+//! region (county), `viewer` (reads everything internal, writes nothing) and `auditor`
+//! (审计管理员: reads and verifies the audit log, nothing else). What each role may do is decided
+//! by the application's policy; the store keeps the binding consistent.
 
 use ecociv_i18n::{Msg, Noun, Phrase, Words};
 
@@ -27,15 +28,18 @@ pub enum Role {
     Reporter,
     Reviewer,
     Viewer,
+    /// 审计管理员: the audit log and its verification, nothing else.
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Coordinator,
         Role::Reporter,
         Role::Reviewer,
         Role::Viewer,
+        Role::Auditor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl Role {
             Role::Reporter => "reporter",
             Role::Reviewer => "reviewer",
             Role::Viewer => "viewer",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -69,6 +74,7 @@ ecociv_i18n::words!(Role {
     Reporter => "填报员", "Reporter";
     Reviewer => "审核员", "Reviewer";
     Viewer => "查看者", "Viewer";
+    Auditor => "审计管理员", "Auditor";
 });
 
 /// An account (never with its password hash).
@@ -91,6 +97,12 @@ pub struct User {
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
+    /// When the account's own user last chose its password; `None` when someone else set it
+    /// (a generated initial password, an administrator's reset) or it was set before this was
+    /// recorded. Left out of the JSON when `None`, so audit snapshots of older accounts stay
+    /// as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<String>,
 }
 
 /// A new account.
@@ -136,7 +148,8 @@ impl From<sqlx::Error> for LoginError {
 }
 
 pub(crate) const USER_COLS: &str = "id, username, display_name, role, unit_code, region_code, \
-     password_hash, disabled, failed_logins, locked_until, created_at, updated_at, version";
+     password_hash, disabled, failed_logins, locked_until, created_at, updated_at, version, \
+     password_changed_at";
 
 pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -153,6 +166,7 @@ pub(crate) fn user_from_row(r: &AnyRow) -> Result<User> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         version: r.try_get("version")?,
+        password_changed_at: opt_text(r, "password_changed_at")?,
     })
 }
 
@@ -481,20 +495,24 @@ impl Store {
         self.user(id).await
     }
 
-    /// Sets a new password, unlocks the account (from every source) and ends its sessions.
+    /// Sets a new password, unlocks the account (from every source) and ends its sessions. The
+    /// change time is kept when the account's own user sets it ([`User::password_changed_at`]);
+    /// a password set by anyone else counts as not chosen by its user.
     pub async fn set_password(&self, actor: &Actor, id: i64, password: &str) -> Result<User> {
         let user = self.user(id).await?;
         check_password(&user.username, password)?;
         let hash = hash_password(password).await?;
         let mut w = self.begin_write().await?;
         let before = snapshot(&mut w.tx, id).await?;
+        let own = actor.user_id == Some(id);
         sqlx::query(
             "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, \
-             updated_at = $2, version = version + 1 WHERE id = $3",
+             updated_at = $2, version = version + 1, password_changed_at = $4 WHERE id = $3",
         )
         .bind(&hash)
         .bind(&w.at)
         .bind(id)
+        .bind(own.then(|| w.at.clone()))
         .execute(&mut *w.tx)
         .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")

@@ -1151,8 +1151,10 @@ async fn review_rows_of_an_earlier_release_are_adopted_once(db: &TestDb) {
         sqlx::query(sql).execute(db.store.pool()).await.unwrap();
     };
     // A database of the earlier release: a review row with no event, and the flag unset.
-    raw("INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
-         VALUES ('value', 1, 'submit', 'lin', '', '2024-01-05T08:00:00.000000Z')")
+    raw(
+        "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
+         VALUES ('value', 1, 'submit', 'lin', '', '2024-01-05T08:00:00.000000Z')",
+    )
     .await;
     raw("UPDATE store_state SET reviews_adopted = 0 WHERE id = 1").await;
     assert!(s.verify_audit().await.unwrap().broken.is_some());
@@ -1171,8 +1173,10 @@ async fn review_rows_of_an_earlier_release_are_adopted_once(db: &TestDb) {
     assert_eq!(adopted, 1);
 
     // Later, an inserted row is tampering: opening again adopts nothing.
-    raw("INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
-         VALUES ('value', 1, 'approve', 'lin', '', '2024-01-06T08:00:00.000000Z')")
+    raw(
+        "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) \
+         VALUES ('value', 1, 'approve', 'lin', '', '2024-01-06T08:00:00.000000Z')",
+    )
     .await;
     let reopened = ecociv_store::Store::open(&db.url, StoreConfig::default())
         .await

@@ -23,7 +23,8 @@ use crate::state::AppState;
 pub struct ErrorBody {
     /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
     /// `conflict`, `workflow`, `too_large`, `import_rejected`, `csrf`, `rate_limited`, `locked`,
-    /// `fonts_missing`, `method_not_allowed`, `internal`.
+    /// `fonts_missing`, `method_not_allowed`, `internal`; `password_expired` (403) while the
+    /// session's password must be changed first.
     pub code: String,
     /// What went wrong, naming the field, in the language asked for (`?lang=en`, the `lang`
     /// cookie or `Accept-Language`; Chinese by default).
@@ -232,6 +233,13 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             .append_pair("next", back)
             .finish();
         return crate::pages::see_other(&format!("/login?{next_path}"));
+    }
+    if matches!(
+        err,
+        ApiError::App(AppError::Forbidden(Msg::PasswordChangeRequired))
+    ) {
+        // Nothing but the password change works: go there.
+        return crate::pages::see_other(crate::pages::account::PASSWORD_PATH);
     }
     let demo = state.app.has_demo().await.unwrap_or(false);
     let ctx = crate::pages::Ctx {

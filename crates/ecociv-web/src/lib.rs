@@ -14,8 +14,10 @@
 //!
 //! Request path, outside in: error rendering → security headers → tower-http `CsrfLayer`
 //! (refuses cross-site requests by `Sec-Fetch-Site`/`Origin`) → body limits (413) → login rate
-//! limit per client address (logins and own password changes) → session lookup and per-session CSRF token check → error rendering
-//! with the session → routing → sign-in before writes (401 before a body is read) → handler.
+//! limit per client address (logins and own password changes) → session lookup and per-session
+//! CSRF token check → error rendering with the session → access rules (the access log's user,
+//! the management address allow-list) → routing → sign-in before writes (401 before a body is
+//! read) → handler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ use tower_governor::key_extractor::PeerIpKeyExtractor;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -53,6 +56,7 @@ pub fn app(state: AppState) -> Router {
     let (api_router, doc) = api::routes().split_for_parts();
     let login_limit = Arc::new(LoginLimiter::new(&state.config));
     let upload_max = state.app.limits().max_evidence_bytes + 64 * 1024;
+    let log_config = state.config.clone();
 
     let mut csrf = tower_http::csrf::CsrfLayer::new();
     for origin in &state.config.trusted_origins {
@@ -79,6 +83,10 @@ pub fn app(state: AppState) -> Router {
                 path: uri.path().to_owned(),
             }
         })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::access_rules,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,
@@ -110,7 +118,13 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             error::render_errors,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(move |req: &Request| access::request_span(req, &log_config))
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
         .with_state(state)
 }
 

@@ -23,6 +23,10 @@ pub struct WebConfig {
     /// Origins besides the server's own that may send state-changing requests (a proxy that
     /// rewrites `Host`).
     pub trusted_origins: Vec<String>,
+    /// The management allow-list (`--admin-allow`): when not empty, the administrator's and the
+    /// auditor's sessions are refused from any other address (the application's policy
+    /// decides, [`ecociv_app::policy::require_management_address`]).
+    pub admin_allow: Vec<ecociv_app::AddressRange>,
 }
 
 impl Default for WebConfig {
@@ -35,6 +39,7 @@ impl Default for WebConfig {
             behind_proxy: false,
             trusted_proxy_hops: 1,
             trusted_origins: Vec::new(),
+            admin_allow: Vec::new(),
         }
     }
 }

@@ -389,7 +389,8 @@ async fn sessions_cookies_csrf_and_rate_limits_protect_the_api(db: TestDb) {
     let app = TestApp::start_with(
         db,
         WebConfig {
-            login_burst: 15,
+            // One login per test account at start, then the seven below.
+            login_burst: common::ACCOUNTS.len() as u32 + 7,
             login_refill_seconds: 3600,
             ..WebConfig::default()
         },
@@ -523,7 +524,7 @@ async fn sessions_cookies_csrf_and_rate_limits_protect_the_api(db: TestDb) {
         .json();
     assert_eq!(events[0]["action"], "login.locked");
     assert_eq!(events[1]["action"], "account.locked");
-    // 8 logins at start, 1 above, 6 here: the 16th attempt from this address is over the burst.
+    // The logins at start, 1 above, 6 here: the next attempt from this address is over the burst.
     let mut limited = None;
     for _ in 0..3 {
         let r = app.login("viewer", "wrong-password").await.unwrap_err();

@@ -14,12 +14,13 @@ use ecociv_store::testing::TestDb;
 use serde_json::{Value, json};
 
 /// The columns of the matrix, in order.
-const WHO: [Option<&str>; 6] = [
+const WHO: [Option<&str>; 7] = [
     Some("admin"),
     Some("coordinator"),
     Some("reporter"),
     Some("reviewer"),
     Some("viewer"),
+    Some("auditor"),
     None,
 ];
 
@@ -36,8 +37,8 @@ struct Row {
     template: &'static str,
     path: String,
     body: Body,
-    /// admin, coordinator, reporter, reviewer, viewer, anonymous: `A` allowed (neither 401 nor
-    /// 403), `3` forbidden (403), `1` unauthenticated (401).
+    /// admin, coordinator, reporter, reviewer, viewer, auditor, anonymous: `A` allowed (neither
+    /// 401 nor 403), `3` forbidden (403), `1` unauthenticated (401).
     expect: &'static str,
 }
 
@@ -125,61 +126,61 @@ fn table(f: &Fixture) -> Vec<Row> {
     };
     let v = json!({"version": 1});
     let (d, s, a, t) = (f.draft, f.submitted, f.approved, f.task_update);
-    //                                                                                                   admin coord rep rev view anon
+    //                                                                                                   admin coord rep rev view audit anon
     vec![
-        row(M::POST,  "/api/v1/session", "/api/v1/session".into(), Json(json!({"username": "victim", "password": common::PASSWORD})), "AAAAAA"),
-        row(M::GET,   "/api/v1/session", "/api/v1/session".into(), None, "AAAAA1"),
-        row(M::GET,   "/api/v1/indicators", "/api/v1/indicators".into(), None, "AAAAAA"),
-        row(M::PUT,   "/api/v1/indicators/{code}/published", "/api/v1/indicators/forest_coverage/published".into(), Json(json!({"published": true})), "3A3331"),
-        row(M::GET,   "/api/v1/plan", "/api/v1/plan".into(), None, "AAAAAA"),
-        row(M::GET,   "/api/v1/obligations", "/api/v1/obligations?period=2024&unit=cgj".into(), None, "AAAAA1"),
-        row(M::GET,   "/api/v1/overdue", "/api/v1/overdue?year=2024".into(), None, "AAAAA1"),
-        row(M::GET,   "/api/v1/plan/findings", "/api/v1/plan/findings".into(), None, "AAAAAA"),
-        row(M::GET,   "/api/v1/values", "/api/v1/values".into(), None, "AAAAAA"),
-        row(M::POST,  "/api/v1/values", "/api/v1/values".into(), Json(json!({"indicator": "urban_sewage_treatment_rate", "region": "411700", "period": "2021", "value": 92})), "3AA331"),
-        row(M::GET,   "/api/v1/values/{id}", format!("/api/v1/values/{d}"), None, "AAAAA1"),
-        row(M::POST,  "/api/v1/values/{id}/submit", format!("/api/v1/values/{d}/submit"), Json(v.clone()), "3AA331"),
-        row(M::POST,  "/api/v1/values/{id}/approve", format!("/api/v1/values/{s}/approve"), Json(json!({"version": 2})), "3A3A31"),
-        row(M::POST,  "/api/v1/values/{id}/return", format!("/api/v1/values/{s}/return"), Json(json!({"version": 2, "reason": "请补充"})), "3A3A31"),
-        row(M::POST,  "/api/v1/values/{id}/correct", format!("/api/v1/values/{a}/correct"), Json(json!({"version": 3, "value": "93.5", "reason": "口径更正"})), "3AA331"),
-        row(M::POST,  "/api/v1/values/{id}/comments", format!("/api/v1/values/{d}/comments"), Json(json!({"text": "请核对口径"})), "3AAA31"),
-        row(M::POST,  "/api/v1/values/{id}/evidence", format!("/api/v1/values/{d}/evidence"), File, "3AA331"),
-        row(M::GET,   "/api/v1/evidence/{sha256}", format!("/api/v1/evidence/{}", f.evidence), None, "AAAAA1"),
-        row(M::POST,  "/api/v1/import/values", "/api/v1/import/values".into(), Csv("indicator,region,period,value\nurban_sewage_treatment_rate,411700,2020,91\n"), "3AA331"),
-        row(M::GET,   "/api/v1/templates/{period}", "/api/v1/templates/2024?unit=cgj".into(), None, "3AA331"),
-        row(M::POST,  "/api/v1/import/xlsx", "/api/v1/import/xlsx".into(), File, "3AA331"),
-        row(M::GET,   "/reports/{year}/self-assessment.docx", "/reports/2024/self-assessment.docx".into(), None, "AA3AA1"),
-        row(M::GET,   "/reports/{year}/completion.xlsx", "/reports/2024/completion.xlsx".into(), None, "AA3AA1"),
-        row(M::GET,   "/open-data", "/open-data".into(), None, "AAAAAA"),
-        row(M::GET,   "/open-data/{year}/{file}", "/open-data/latest/datapackage.json".into(), None, "AAAAAA"),
-        row(M::GET,   "/api/v1/periods", "/api/v1/periods".into(), None, "AAAAAA"),
-        row(M::POST,  "/api/v1/periods/{id}/close", "/api/v1/periods/2019/close".into(), Json(json!({"version": 0, "reason": "已上报"})), "3A3331"),
-        row(M::POST,  "/api/v1/periods/{id}/reopen", "/api/v1/periods/2019/reopen".into(), Json(json!({"version": 1, "reason": "补报"})), "3A3331"),
-        row(M::PUT,   "/api/v1/periods/{id}/published", "/api/v1/periods/2019/published".into(), Json(json!({"version": 2, "published": true})), "3A3331"),
-        row(M::GET,   "/api/v1/evaluation/{year}", "/api/v1/evaluation/2024".into(), None, "AAAAAA"),
-        row(M::GET,   "/api/v1/tasks", "/api/v1/tasks".into(), None, "AAAAAA"),
-        row(M::GET,   "/api/v1/task-updates", "/api/v1/task-updates".into(), None, "AAAAA1"),
-        row(M::POST,  "/api/v1/task-updates", "/api/v1/task-updates".into(), Json(json!({"task": 24, "unit": "cgj", "period": "2023", "progress": "completed", "percent": 100})), "3AA331"),
-        row(M::POST,  "/api/v1/task-updates/{id}/submit", format!("/api/v1/task-updates/{t}/submit"), Json(v.clone()), "3AA331"),
-        row(M::POST,  "/api/v1/task-updates/{id}/approve", format!("/api/v1/task-updates/{t}/approve"), Json(json!({"version": 2})), "3A3A31"),
-        row(M::POST,  "/api/v1/task-updates/{id}/return", format!("/api/v1/task-updates/{t}/return"), Json(json!({"version": 2, "reason": "请补充"})), "3A3A31"),
-        row(M::POST,  "/api/v1/task-updates/{id}/evidence", format!("/api/v1/task-updates/{t}/evidence"), File, "3AA331"),
-        row(M::GET,   "/api/v1/catalogue", "/api/v1/catalogue".into(), None, "AAAAA1"),
-        row(M::GET,   "/api/v1/catalogue/{name}", "/api/v1/catalogue/2021".into(), None, "AAAAA1"),
-        row(M::PUT,   "/api/v1/catalogue/{name}", "/api/v1/catalogue/2021".into(), Json(json!({"toml": "not toml", "version": 1})), "3A3331"),
-        row(M::PUT,   "/api/v1/settings/catalogue-version", "/api/v1/settings/catalogue-version".into(), Json(json!({"catalogue_version": "2021"})), "3A3331"),
-        row(M::GET,   "/api/v1/plan/versions", "/api/v1/plan/versions".into(), None, "AAAAA1"),
-        row(M::POST,  "/api/v1/plan/versions", "/api/v1/plan/versions".into(), Json(json!({"name": "x.toml", "toml": "[plan]"})), "3A3331"),
-        row(M::GET,   "/api/v1/assigned-targets", "/api/v1/assigned-targets".into(), None, "AAAAA1"),
-        row(M::PUT,   "/api/v1/assigned-targets", "/api/v1/assigned-targets".into(), Json(json!({"indicator": "air_good_days_ratio", "region": "411700", "year": 2024, "threshold": ">= 70", "document": "豫环文〔2024〕1号"})), "3A3331"),
-        row(M::GET,   "/api/v1/audit", "/api/v1/audit".into(), None, "AA3331"),
-        row(M::GET,   "/api/v1/audit/verify", "/api/v1/audit/verify".into(), None, "A33331"),
-        row(M::GET,   "/api/v1/users", "/api/v1/users".into(), None, "A33331"),
-        row(M::POST,  "/api/v1/users", "/api/v1/users".into(), Json(json!({"username": "new.user", "display_name": "新用户", "role": "viewer"})), "A33331"),
-        row(M::PATCH, "/api/v1/users/{id}", format!("/api/v1/users/{}", f.victim), Json(json!({"version": 1, "display_name": "改名"})), "A33331"),
-        row(M::POST,  "/api/v1/users/{id}/password", format!("/api/v1/users/{}/password", f.victim), Json(json!({"new_password": "another-password-2"})), "A33331"),
+        row(M::POST,  "/api/v1/session", "/api/v1/session".into(), Json(json!({"username": "victim", "password": common::PASSWORD})), "AAAAAAA"),
+        row(M::GET,   "/api/v1/session", "/api/v1/session".into(), None, "AAAAAA1"),
+        row(M::GET,   "/api/v1/indicators", "/api/v1/indicators".into(), None, "AAAAAAA"),
+        row(M::PUT,   "/api/v1/indicators/{code}/published", "/api/v1/indicators/forest_coverage/published".into(), Json(json!({"published": true})), "3A33331"),
+        row(M::GET,   "/api/v1/plan", "/api/v1/plan".into(), None, "AAAAAAA"),
+        row(M::GET,   "/api/v1/obligations", "/api/v1/obligations?period=2024&unit=cgj".into(), None, "AAAAA31"),
+        row(M::GET,   "/api/v1/overdue", "/api/v1/overdue?year=2024".into(), None, "AAAAA31"),
+        row(M::GET,   "/api/v1/plan/findings", "/api/v1/plan/findings".into(), None, "AAAAAAA"),
+        row(M::GET,   "/api/v1/values", "/api/v1/values".into(), None, "AAAAA3A"),
+        row(M::POST,  "/api/v1/values", "/api/v1/values".into(), Json(json!({"indicator": "urban_sewage_treatment_rate", "region": "411700", "period": "2021", "value": 92})), "3AA3331"),
+        row(M::GET,   "/api/v1/values/{id}", format!("/api/v1/values/{d}"), None, "AAAAA31"),
+        row(M::POST,  "/api/v1/values/{id}/submit", format!("/api/v1/values/{d}/submit"), Json(v.clone()), "3AA3331"),
+        row(M::POST,  "/api/v1/values/{id}/approve", format!("/api/v1/values/{s}/approve"), Json(json!({"version": 2})), "3A3A331"),
+        row(M::POST,  "/api/v1/values/{id}/return", format!("/api/v1/values/{s}/return"), Json(json!({"version": 2, "reason": "请补充"})), "3A3A331"),
+        row(M::POST,  "/api/v1/values/{id}/correct", format!("/api/v1/values/{a}/correct"), Json(json!({"version": 3, "value": "93.5", "reason": "口径更正"})), "3AA3331"),
+        row(M::POST,  "/api/v1/values/{id}/comments", format!("/api/v1/values/{d}/comments"), Json(json!({"text": "请核对口径"})), "3AAA331"),
+        row(M::POST,  "/api/v1/values/{id}/evidence", format!("/api/v1/values/{d}/evidence"), File, "3AA3331"),
+        row(M::GET,   "/api/v1/evidence/{sha256}", format!("/api/v1/evidence/{}", f.evidence), None, "AAAAA31"),
+        row(M::POST,  "/api/v1/import/values", "/api/v1/import/values".into(), Csv("indicator,region,period,value\nurban_sewage_treatment_rate,411700,2020,91\n"), "3AA3331"),
+        row(M::GET,   "/api/v1/templates/{period}", "/api/v1/templates/2024?unit=cgj".into(), None, "3AA3331"),
+        row(M::POST,  "/api/v1/import/xlsx", "/api/v1/import/xlsx".into(), File, "3AA3331"),
+        row(M::GET,   "/reports/{year}/self-assessment.docx", "/reports/2024/self-assessment.docx".into(), None, "AA3AA31"),
+        row(M::GET,   "/reports/{year}/completion.xlsx", "/reports/2024/completion.xlsx".into(), None, "AA3AA31"),
+        row(M::GET,   "/open-data", "/open-data".into(), None, "AAAAAAA"),
+        row(M::GET,   "/open-data/{year}/{file}", "/open-data/latest/datapackage.json".into(), None, "AAAAAAA"),
+        row(M::GET,   "/api/v1/periods", "/api/v1/periods".into(), None, "AAAAAAA"),
+        row(M::POST,  "/api/v1/periods/{id}/close", "/api/v1/periods/2019/close".into(), Json(json!({"version": 0, "reason": "已上报"})), "3A33331"),
+        row(M::POST,  "/api/v1/periods/{id}/reopen", "/api/v1/periods/2019/reopen".into(), Json(json!({"version": 1, "reason": "补报"})), "3A33331"),
+        row(M::PUT,   "/api/v1/periods/{id}/published", "/api/v1/periods/2019/published".into(), Json(json!({"version": 2, "published": true})), "3A33331"),
+        row(M::GET,   "/api/v1/evaluation/{year}", "/api/v1/evaluation/2024".into(), None, "AAAAA3A"),
+        row(M::GET,   "/api/v1/tasks", "/api/v1/tasks".into(), None, "AAAAAAA"),
+        row(M::GET,   "/api/v1/task-updates", "/api/v1/task-updates".into(), None, "AAAAA31"),
+        row(M::POST,  "/api/v1/task-updates", "/api/v1/task-updates".into(), Json(json!({"task": 24, "unit": "cgj", "period": "2023", "progress": "completed", "percent": 100})), "3AA3331"),
+        row(M::POST,  "/api/v1/task-updates/{id}/submit", format!("/api/v1/task-updates/{t}/submit"), Json(v.clone()), "3AA3331"),
+        row(M::POST,  "/api/v1/task-updates/{id}/approve", format!("/api/v1/task-updates/{t}/approve"), Json(json!({"version": 2})), "3A3A331"),
+        row(M::POST,  "/api/v1/task-updates/{id}/return", format!("/api/v1/task-updates/{t}/return"), Json(json!({"version": 2, "reason": "请补充"})), "3A3A331"),
+        row(M::POST,  "/api/v1/task-updates/{id}/evidence", format!("/api/v1/task-updates/{t}/evidence"), File, "3AA3331"),
+        row(M::GET,   "/api/v1/catalogue", "/api/v1/catalogue".into(), None, "AAAAA31"),
+        row(M::GET,   "/api/v1/catalogue/{name}", "/api/v1/catalogue/2021".into(), None, "AAAAA31"),
+        row(M::PUT,   "/api/v1/catalogue/{name}", "/api/v1/catalogue/2021".into(), Json(json!({"toml": "not toml", "version": 1})), "3A33331"),
+        row(M::PUT,   "/api/v1/settings/catalogue-version", "/api/v1/settings/catalogue-version".into(), Json(json!({"catalogue_version": "2021"})), "3A33331"),
+        row(M::GET,   "/api/v1/plan/versions", "/api/v1/plan/versions".into(), None, "AAAAA31"),
+        row(M::POST,  "/api/v1/plan/versions", "/api/v1/plan/versions".into(), Json(json!({"name": "x.toml", "toml": "[plan]"})), "3A33331"),
+        row(M::GET,   "/api/v1/assigned-targets", "/api/v1/assigned-targets".into(), None, "AAAAA31"),
+        row(M::PUT,   "/api/v1/assigned-targets", "/api/v1/assigned-targets".into(), Json(json!({"indicator": "air_good_days_ratio", "region": "411700", "year": 2024, "threshold": ">= 70", "document": "豫环文〔2024〕1号"})), "3A33331"),
+        row(M::GET,   "/api/v1/audit", "/api/v1/audit".into(), None, "AA333A1"),
+        row(M::GET,   "/api/v1/audit/verify", "/api/v1/audit/verify".into(), None, "A3333A1"),
+        row(M::GET,   "/api/v1/users", "/api/v1/users".into(), None, "A333331"),
+        row(M::POST,  "/api/v1/users", "/api/v1/users".into(), Json(json!({"username": "new.user", "display_name": "新用户", "role": "viewer"})), "A333331"),
+        row(M::PATCH, "/api/v1/users/{id}", format!("/api/v1/users/{}", f.victim), Json(json!({"version": 1, "display_name": "改名"})), "A333331"),
+        row(M::POST,  "/api/v1/users/{id}/password", format!("/api/v1/users/{}/password", f.victim), Json(json!({"new_password": "another-password-2"})), "A333331"),
         // Last: it ends each caller's session.
-        row(M::DELETE, "/api/v1/session", "/api/v1/session".into(), None, "AAAAAA"),
+        row(M::DELETE, "/api/v1/session", "/api/v1/session".into(), None, "AAAAAAA"),
     ]
 }
 
@@ -215,6 +216,13 @@ async fn every_route_times_every_role_is_allowed_or_refused_as_the_table_says(db
 
     let mut failures = Vec::new();
     for row in &rows {
+        assert_eq!(
+            row.expect.chars().count(),
+            WHO.len(),
+            "{} {}: one expectation per column",
+            row.method,
+            row.template
+        );
         for (who, expect) in WHO.iter().zip(row.expect.chars()) {
             let mut req = app.request(*who, row.method.clone(), &row.path);
             req = match &row.body {

@@ -231,6 +231,8 @@ async fn english_pages_hold_no_interface_chinese(db: TestDb) {
         ("viewer", "/?year=2024".into()),
         ("viewer", "/indicators/nonexistent".into()),
         ("reporter", "/admin".into()),
+        ("auditor", "/audit?verify=1".into()),
+        ("coordinator", "/account/password".into()),
     ];
     let mut problems = Vec::new();
     for (who, path) in &pages {

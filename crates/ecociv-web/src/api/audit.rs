@@ -27,7 +27,7 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-/// 审计日志，最新的在前（管理员、创建办）。
+/// 审计日志，最新的在前（系统管理员、创建办、审计管理员）。审计日志只增不减，没有修改或删除事件的接口。
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Vec<AuditEvent>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_events(
@@ -51,7 +51,7 @@ pub async fn list_events(
     ))
 }
 
-/// 校验整条审计链及数据与日志是否一致，指出第一个断点（管理员）。
+/// 校验整条审计链及数据与日志是否一致，指出第一个断点（系统管理员、审计管理员）。
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
     responses((status = 200, body = VerifyReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn verify(

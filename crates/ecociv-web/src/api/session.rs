@@ -31,6 +31,9 @@ pub struct SessionBody {
     /// Send as header `X-CSRF-Token` (or form field `csrf_token`) on POST, PUT, PATCH, DELETE.
     pub csrf_token: String,
     pub expires_at: String,
+    /// The password must be changed (`POST /api/v1/users/{id}/password`) before anything else:
+    /// until then every other request is refused with `password_expired` (403).
+    pub password_expired: bool,
 }
 
 /// 登录：用户名和密码正确时设置会话 Cookie（HttpOnly、SameSite=Lax）。
@@ -57,6 +60,7 @@ pub async fn login(
         user: s.user,
         csrf_token: s.csrf_token,
         expires_at: s.expires_at,
+        password_expired: s.password_expired,
     };
     Ok(([(SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
@@ -73,6 +77,7 @@ pub async fn current(user: CurrentUser) -> Result<axum::Json<SessionBody>, ApiEr
         user: s.user.clone(),
         csrf_token: s.csrf_token.clone(),
         expires_at: s.expires_at.clone(),
+        password_expired: s.password_expired,
     }))
 }
 

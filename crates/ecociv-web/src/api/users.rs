@@ -33,7 +33,7 @@ pub async fn list_users(
 pub struct NewUserBody {
     pub username: String,
     pub display_name: String,
-    /// admin | coordinator | reporter | reviewer | viewer
+    /// admin | coordinator | reporter | reviewer | viewer | auditor
     pub role: String,
     /// 单位代码（填报员、审核员二选一）
     pub unit: Option<String>,

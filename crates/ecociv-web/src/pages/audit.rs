@@ -22,6 +22,15 @@ pub struct AuditQuery {
     entity: Option<String>,
     actor: Option<String>,
     before: Option<String>,
+    /// `1`: verify the chain too (those who may, [`Action::VerifyAudit`]).
+    verify: Option<String>,
+}
+
+/// The result of verifying the chain, as the page shows it.
+#[derive(Debug)]
+struct Verified {
+    intact: bool,
+    text: String,
 }
 
 #[derive(Debug)]
@@ -43,6 +52,8 @@ struct AuditPage {
     events: Vec<EventRow>,
     older: Option<String>,
     paged: bool,
+    can_verify: bool,
+    verified: Option<Verified>,
 }
 
 /// A short text of a JSON value for the change list.
@@ -158,10 +169,38 @@ pub async fn log(
             changes: changes(e.before.as_ref(), e.after.as_ref(), ctx.t().aud_deleted),
         })
         .collect();
+    let can_verify = ctx.can(Action::VerifyAudit);
+    let verified = match non_empty(&q.verify) {
+        Some(_) if can_verify => {
+            let t = ctx.t();
+            let r = state.app.verify_audit(&ctx.caller()).await?;
+            Some(match &r.broken {
+                None => Verified {
+                    intact: true,
+                    text: format!(
+                        "{}{}{}{} · {}{}",
+                        t.aud_verify_ok,
+                        t.colon,
+                        r.events,
+                        t.aud_verify_events,
+                        r.rows_checked,
+                        t.aud_verify_rows
+                    ),
+                },
+                Some(b) => Verified {
+                    intact: false,
+                    text: format!("{}{}{b}", t.aud_verify_broken, t.colon),
+                },
+            })
+        }
+        _ => None,
+    };
     let page = Layout::new(&state, &ctx, Section::Audit, ctx.t().aud_title).await?;
     Ok(render(
         StatusCode::OK,
         &AuditPage {
+            can_verify,
+            verified,
             page,
             entity: non_empty(&q.entity).unwrap_or("").to_owned(),
             actor: non_empty(&q.actor).unwrap_or("").to_owned(),

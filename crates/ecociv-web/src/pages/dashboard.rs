@@ -136,6 +136,10 @@ pub async fn page(
     ctx: Ctx,
     Query(q): Query<DashQuery>,
 ) -> Result<Response, PageError> {
+    if !ctx.can(Action::ReadInternal) && ctx.can(Action::ReadAudit) {
+        // The auditor's start page is the audit log.
+        return Ok(super::see_other("/audit"));
+    }
     let user = ctx.require(Action::ReadInternal)?;
     let caller = ctx.caller();
     let model = state.app.model().await?;

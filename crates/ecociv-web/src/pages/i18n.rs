@@ -267,4 +267,17 @@ ecociv_i18n::labels!(pub Texts, texts {
     rep_yes_no => "是 / 否", "yes / no";
     ind_method_used_word => "判定方法", "Decided by";
     adm_findings_none => "未发现方案目标低于国家标准。", "No plan target asks less than the national threshold.";
+    // issue 12: gov
+    acc_title => "修改密码", "Change password";
+    acc_current => "当前密码", "Current password";
+    acc_new => "新密码", "New password";
+    acc_hint => "须符合密码规则，不符合时会说明原因", "must meet the password rules; you are told which one it misses";
+    acc_confirm => "再次输入新密码", "New password again";
+    acc_submit => "修改密码", "Change password";
+    acc_done => "密码已修改。该账户的所有会话均已结束，请用新密码重新登录。", "The password is changed. Every session of the account has ended: log in again with the new password.";
+    aud_verify => "校验审计链", "Verify the audit chain";
+    aud_verify_ok => "审计链完整", "The audit chain is intact";
+    aud_verify_broken => "审计链断开", "The audit chain is broken";
+    aud_verify_events => "个事件", " events";
+    aud_verify_rows => "条记录与日志一致", " records agree with the log";
 });

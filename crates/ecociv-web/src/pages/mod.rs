@@ -42,6 +42,7 @@ use crate::auth::{CurrentUser, session_token};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod audit;
@@ -95,6 +96,10 @@ pub fn routes() -> Router<AppState> {
         .route("/public/data.csv", get(public::csv))
         .route("/assets/{file}", get(assets::serve))
         .route("/report/value/{id}/comment", post(report::comment_value))
+        .route(
+            account::PASSWORD_PATH,
+            get(account::form).post(account::change),
+        )
         .layer(middleware::from_fn(remember_lang))
 }
 

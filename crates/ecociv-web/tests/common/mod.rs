@@ -41,6 +41,8 @@ pub const ACCOUNTS: &[(&str, Role, Option<&str>, Option<&str>)] = &[
     ("forestry", Role::Reporter, Some("lyj"), None),
     ("county", Role::Reporter, None, Some("411727")),
     ("victim", Role::Viewer, None, None),
+    // 审计管理员: the audit log, nothing else.
+    ("auditor", Role::Auditor, None, None),
 ];
 
 impl TestApp {

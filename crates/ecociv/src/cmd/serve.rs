@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use ecociv_app::StoreConfig;
+use ecociv_app::{AddressRange, StoreConfig};
 use ecociv_report::chart::{DEFAULT_FONT_DIR, PngRenderer};
 use ecociv_web::{AppState, WebConfig};
 
@@ -47,11 +47,21 @@ pub struct ServeArgs {
     #[arg(long, env = "ECOCIV_MAX_EVIDENCE_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_evidence_bytes: usize,
     /// 会话空闲超时（分钟）
-    #[arg(long, env = "ECOCIV_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    #[arg(long, env = "ECOCIV_SESSION_IDLE_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
     pub session_idle_minutes: u64,
     /// 会话绝对超时（小时）
-    #[arg(long, env = "ECOCIV_SESSION_HOURS", default_value_t = 12)]
+    #[arg(long, env = "ECOCIV_SESSION_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 30))]
     pub session_hours: u64,
+    /// 密码有效期（天）：超过后须先修改密码才能继续使用，他人设置的密码（初始密码、重设）也须先修改；不设则不过期（等保建议 90）
+    #[arg(long, value_name = "DAYS", env = "ECOCIV_PASSWORD_MAX_AGE_DAYS",
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub password_max_age_days: Option<u64>,
+    /// 管理地址白名单：系统管理员和审计管理员账户只能从这些地址或网段使用，如 10.8.0.0/16,192.168.1.20；不设则不限
+    #[arg(long, value_name = "CIDR,…", env = "ECOCIV_ADMIN_ALLOW", value_delimiter = ',',
+          value_parser = parse_address_range)]
+    pub admin_allow: Vec<AddressRange>,
     /// 数据库连接池大小
     #[arg(long, env = "ECOCIV_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
@@ -67,12 +77,17 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
+        // Plain text when the log goes to a file or a journal (the access log is kept there).
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     db::runtime()?.block_on(async {
         let config = StoreConfig {
             max_evidence_bytes: args.max_evidence_bytes,
             session_idle: Duration::from_secs(args.session_idle_minutes * 60),
             session_absolute: Duration::from_secs(args.session_hours * 3600),
+            password_max_age: args
+                .password_max_age_days
+                .map(|d| Duration::from_secs(d * 24 * 3600)),
             max_connections: args.db_connections,
             ..StoreConfig::default()
         };
@@ -91,6 +106,7 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             behind_proxy: args.behind_proxy,
             trusted_proxy_hops: usize::from(args.trusted_proxy_hops),
             trusted_origins: args.trusted_origins.clone(),
+            admin_allow: args.admin_allow.clone(),
             ..WebConfig::default()
         };
         let model = app.model().await?;
@@ -117,6 +133,11 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
         eprintln!("已停止。");
         Ok(())
     })
+}
+
+/// One entry of `--admin-allow`.
+fn parse_address_range(s: &str) -> Result<AddressRange, String> {
+    s.parse().map_err(|m: ecociv_i18n::Msg| m.to_string())
 }
 
 /// Ctrl+C, or SIGTERM (what systemd and container runtimes send to stop a service).

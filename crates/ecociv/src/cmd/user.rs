@@ -15,7 +15,7 @@ pub enum UserCommand {
     /// 新建用户（未给出密码时生成并显示一次）
     Add {
         username: String,
-        /// admin、coordinator（创建办）、reporter（填报员）、reviewer（审核员）、viewer（查看者）
+        /// admin（系统管理员）、coordinator（创建办）、reporter（填报员）、reviewer（审核员）、viewer（查看者）、auditor（审计管理员）
         #[arg(long)]
         role: String,
         /// 姓名或单位名称

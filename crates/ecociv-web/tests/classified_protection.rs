@@ -97,7 +97,7 @@ async fn the_auditor_reads_and_verifies_the_audit_log_and_nothing_else(db: TestD
         .post(
             Some("auditor"),
             &format!("/api/v1/users/{me}/password"),
-            json!({"current_password": PASSWORD, "new_password": "auditor-password-2"}),
+            json!({"current_password": PASSWORD, "new_password": "quiet-harbor-1729"}),
         )
         .await;
     assert_eq!(r.status_code(), 204, "{}", r.text());

@@ -169,6 +169,11 @@ async fn each_audience_counts_exactly_the_pending_values_it_may_read(db: TestDb)
             out
         };
         let r = app.get(Some(who), "/api/v1/evaluation/2026").await;
+        if r.status_code() == 403 {
+            // A role that reads no internal data (the auditor) reads none of them either.
+            assert!(readable.is_empty(), "{who}");
+            continue;
+        }
         assert_eq!(r.status_code(), 200, "{who}");
         let e: Value = r.json();
         let counted: std::collections::BTreeSet<_> = e["results"]

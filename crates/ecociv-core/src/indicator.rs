@@ -133,6 +133,7 @@ impl Indicator {
             && v < min
         {
             return Err(Msg::BelowMinimum {
+                indicator: self.name.clone(),
                 value: crate::explain::num(v),
                 min: crate::explain::num(min),
                 unit: self.unit.to_string(),
@@ -142,6 +143,7 @@ impl Indicator {
             && v > max
         {
             return Err(Msg::AboveMaximum {
+                indicator: self.name.clone(),
                 value: crate::explain::num(v),
                 max: crate::explain::num(max),
                 unit: self.unit.to_string(),

@@ -206,11 +206,13 @@ pub enum Msg {
         got: String,
     },
     BelowMinimum {
+        indicator: String,
         value: String,
         min: String,
         unit: String,
     },
     AboveMaximum {
+        indicator: String,
         value: String,
         max: String,
         unit: String,
@@ -638,15 +640,25 @@ impl Msg {
                 "“{indicator}”为是否类指标，应填“是”或“否”，而不是“{got}”",
                 "“{indicator}” is a yes/no indicator: enter 是 (yes) or 否 (no), not “{got}”"
             ),
-            BelowMinimum { value, min, unit } => tr!(
+            BelowMinimum {
+                indicator,
+                value,
+                min,
+                unit,
+            } => tr!(
                 lang,
-                "{value}低于允许的最小值{min}{unit}",
-                "{value} is below the allowed minimum {min}{unit}"
+                "“{indicator}”的值{value}低于允许的最小值{min}{unit}",
+                "The value {value} of “{indicator}” is below the allowed minimum {min}{unit}"
             ),
-            AboveMaximum { value, max, unit } => tr!(
+            AboveMaximum {
+                indicator,
+                value,
+                max,
+                unit,
+            } => tr!(
                 lang,
-                "{value}超过允许的最大值{max}{unit}",
-                "{value} exceeds the allowed maximum {max}{unit}"
+                "“{indicator}”的值{value}超过允许的最大值{max}{unit}",
+                "The value {value} of “{indicator}” exceeds the allowed maximum {max}{unit}"
             ),
             PercentForNonPercent { indicator, unit } => tr!(
                 lang,

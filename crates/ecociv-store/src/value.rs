@@ -300,14 +300,16 @@ pub(crate) fn check_input(
             )
         })?;
     let period = check_period(plan, "period", period)?;
-    let number = ind.parse_value(value).map_err(|e| {
-        StoreError::invalid(
+    let number = ind.parse_value(value).map_err(|e| match e {
+        // These name the indicator themselves.
+        Msg::BelowMinimum { .. } | Msg::AboveMaximum { .. } => StoreError::invalid("value", e),
+        e => StoreError::invalid(
             "value",
             Msg::BadValue {
                 indicator: ind.name.clone(),
                 reason: Box::new(e),
             },
-        )
+        ),
     })?;
     Ok(Checked {
         indicator: ind.code.clone(),

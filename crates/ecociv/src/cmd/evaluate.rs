@@ -1,8 +1,8 @@
 //! `ecociv evaluate --values FILE.csv --year Y`: statuses, forecasts and explanations.
 
 use anyhow::Result;
-use ecociv_core::csv_cell::safe_record;
 use clap::ValueEnum;
+use ecociv_core::csv_cell::safe_record;
 use ecociv_core::evaluate::{Options, Status};
 use ecociv_core::{Evaluation, Plan, explain};
 

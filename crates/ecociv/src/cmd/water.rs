@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use ecociv_core::csv_cell::safe_record;
 use clap::{Args, Subcommand, ValueEnum};
+use ecociv_core::csv_cell::safe_record;
 use ecociv_standards::water::blackodor::{self, BlackOdorReport};
 use ecociv_standards::water::evaluation::{self, ClassShares, SectionPeriod, WaterReport};
 use ecociv_standards::water::gb3838::WaterClass;

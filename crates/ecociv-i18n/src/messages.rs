@@ -521,6 +521,27 @@ pub enum Msg {
     /// The readiness sentence of an evaluation: the binding rows by status and whether the city
     /// could apply.
     Readiness(Box<ReadinessCounts>),
+    // issue 12: public
+    /// A page size of a list outside 1..=max.
+    PageLimitOutOfRange {
+        limit: i64,
+        max: i64,
+    },
+    /// A list cursor that is not one the list handed out.
+    BadCursor {
+        cursor: String,
+    },
+    /// The reporting page is annual; a quarter or month was asked for.
+    ReportingIsAnnual {
+        period: String,
+        year: i32,
+        from: i32,
+        to: i32,
+    },
+    /// Too many requests without sign-in from one address.
+    TooManyPublicRequests {
+        seconds: u64,
+    },
 }
 
 impl Msg {
@@ -1372,6 +1393,32 @@ impl Msg {
                 s.push_str(&tr!(lang, "。", "."));
                 s
             }
+            // issue 12: public
+            PageLimitOutOfRange { limit, max } => tr!(
+                lang,
+                "每页条数 limit={limit} 无效：应在 1 到 {max} 之间；其余数据用 next_cursor 翻页读取",
+                "Invalid page size limit={limit}: it must lie between 1 and {max}; read the rest page by page with next_cursor"
+            ),
+            BadCursor { cursor } => tr!(
+                lang,
+                "翻页游标“{cursor}”无效：请使用上一页返回的 next_cursor",
+                "Invalid cursor “{cursor}”: use the next_cursor the previous page returned"
+            ),
+            ReportingIsAnnual {
+                period,
+                year,
+                from,
+                to,
+            } => tr!(
+                lang,
+                "填报按年度进行：“{period}”是{year}年的季度或月份，请选择年份（{from}–{to}年），如 {year}",
+                "Reporting is annual: “{period}” is a quarter or month of {year}; choose a year ({from}–{to}), e.g. {year}"
+            ),
+            TooManyPublicRequests { seconds } => tr!(
+                lang,
+                "来自您的地址的请求过于频繁，请 {seconds} 秒后再试",
+                "Too many requests from your address; try again in {seconds} seconds"
+            ),
         }
     }
 }

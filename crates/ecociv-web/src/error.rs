@@ -46,6 +46,10 @@ pub enum ApiError {
     RateLimited {
         seconds: u64,
     },
+    /// Too many requests without sign-in from one address (the public rate limit).
+    TooManyPublicRequests {
+        seconds: u64,
+    },
     /// The body is not JSON (400), not declared as JSON (415), or lacks or mistypes a field
     /// (422).
     Body {
@@ -112,7 +116,9 @@ impl ApiError {
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf | ApiError::CrossSite => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited { .. } | ApiError::TooManyPublicRequests { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Body { status, .. } => *status,
             ApiError::NoSuchPath { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -123,7 +129,7 @@ impl ApiError {
         match self {
             ApiError::App(e) => e.code(),
             ApiError::Csrf | ApiError::CrossSite => "csrf",
-            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::RateLimited { .. } | ApiError::TooManyPublicRequests { .. } => "rate_limited",
             ApiError::Body { .. } => "invalid",
             ApiError::NoSuchPath { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -136,6 +142,9 @@ impl ApiError {
             ApiError::Csrf => Msg::CsrfMissing.text(lang),
             ApiError::CrossSite => Msg::CrossSite.text(lang),
             ApiError::RateLimited { seconds } => Msg::RateLimited { seconds: *seconds }.text(lang),
+            ApiError::TooManyPublicRequests { seconds } => {
+                Msg::TooManyPublicRequests { seconds: *seconds }.text(lang)
+            }
             ApiError::Body { message, .. } => message.text(lang),
             ApiError::NoSuchPath { path } => Msg::NoSuchPath { path: path.clone() }.text(lang),
             ApiError::MethodNotAllowed { method, path } => Msg::MethodNotAllowed {

@@ -15,7 +15,8 @@
 //! Request path, outside in: error rendering → security headers → tower-http `CsrfLayer`
 //! (refuses cross-site requests by `Sec-Fetch-Site`/`Origin`) → body limits (413) → login rate
 //! limit per client address → session lookup and per-session CSRF token check → error rendering
-//! with the session → routing → sign-in before writes (401 before a body is read) → handler.
+//! with the session → rate limit and document cache for requests without sign-in
+//! ([`public_reads`]) → routing → sign-in before writes (401 before a body is read) → handler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub mod auth;
 pub mod error;
 pub mod multipart;
 pub mod pages;
+pub mod public_reads;
 pub mod state;
 
 pub use auth::CurrentUser;
@@ -52,6 +54,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let (api_router, doc) = api::routes().split_for_parts();
     let login_limit = Arc::new(LoginLimiter::new(&state.config));
+    let public_reads = Arc::new(public_reads::PublicReads::new(state.clone()));
     let upload_max = state.app.limits().max_evidence_bytes + 64 * 1024;
 
     let mut csrf = tower_http::csrf::CsrfLayer::new();
@@ -79,6 +82,10 @@ pub fn app(state: AppState) -> Router {
                 path: uri.path().to_owned(),
             }
         })
+        .layer(middleware::from_fn_with_state(
+            public_reads,
+            public_reads::public_reads,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,
@@ -110,6 +117,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             error::render_errors,
         ))
+        .layer(middleware::from_fn(public_reads::retry_after))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

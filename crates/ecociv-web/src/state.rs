@@ -19,6 +19,10 @@ pub struct WebConfig {
     /// Origins besides the server's own that may send state-changing requests (a proxy that
     /// rewrites `Host`).
     pub trusted_origins: Vec<String>,
+    /// Requests without sign-in per client address: a burst of `public_burst`, refilled at
+    /// `public_per_minute` (0: no limit). See [`crate::public_reads`].
+    pub public_burst: u32,
+    pub public_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -30,6 +34,8 @@ impl Default for WebConfig {
             login_refill_seconds: 6,
             behind_proxy: false,
             trusted_origins: Vec::new(),
+            public_burst: 300,
+            public_per_minute: 1800,
         }
     }
 }

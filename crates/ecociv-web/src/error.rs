@@ -242,7 +242,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             .finish();
         return crate::pages::see_other(&format!("/login?{next_path}"));
     }
-    let demo = state.app.has_demo().await.unwrap_or(false);
+    // After an internal error the database is likely what failed: asking it again would log a
+    // second error number the user never sees beside the one the page quotes.
+    let demo = match &err {
+        ApiError::App(AppError::Internal(_)) => false,
+        _ => state.app.has_demo().await.unwrap_or(false),
+    };
     let ctx = crate::pages::Ctx {
         lang,
         session: user.and_then(|u| u.0),

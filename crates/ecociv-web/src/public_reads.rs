@@ -214,8 +214,11 @@ pub async fn public_reads(
 /// kept copy when there is one, else the handler's answer, kept when it is a plain 200.
 async fn cached_get(reads: &PublicReads, req: Request, next: Next) -> Response {
     let app = &reads.state.app;
-    let Ok(generation) = app.data_generation().await else {
-        return next.run(req).await;
+    // The database is down when this fails; the handler would fail the same way, and answering
+    // with this error keeps one logged error number per failed request.
+    let generation = match app.data_generation().await {
+        Ok(g) => g,
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let page_lang = crate::pages::lang_from(req.uri().query(), req.headers()).unwrap_or_default();
     let api_lang = req

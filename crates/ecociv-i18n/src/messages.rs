@@ -205,17 +205,16 @@ pub enum Msg {
         indicator: String,
         got: String,
     },
+    /// `min` and `max` with their unit: `0μg/m³`, `100%`.
     BelowMinimum {
         indicator: String,
         value: String,
         min: String,
-        unit: String,
     },
     AboveMaximum {
         indicator: String,
         value: String,
         max: String,
-        unit: String,
     },
     PercentForNonPercent {
         indicator: String,
@@ -665,21 +664,19 @@ impl Msg {
                 indicator,
                 value,
                 min,
-                unit,
             } => tr!(
                 lang,
-                "“{indicator}”的值{value}低于允许的最小值{min}{unit}",
-                "The value {value} of “{indicator}” is below the allowed minimum {min}{unit}"
+                "“{indicator}”的值{value}低于允许的最小值{min}",
+                "The value {value} of “{indicator}” is below the allowed minimum {min}"
             ),
             AboveMaximum {
                 indicator,
                 value,
                 max,
-                unit,
             } => tr!(
                 lang,
-                "“{indicator}”的值{value}超过允许的最大值{max}{unit}",
-                "The value {value} of “{indicator}” exceeds the allowed maximum {max}{unit}"
+                "“{indicator}”的值{value}超过允许的最大值{max}",
+                "The value {value} of “{indicator}” exceeds the allowed maximum {max}"
             ),
             PercentForNonPercent { indicator, unit } => tr!(
                 lang,

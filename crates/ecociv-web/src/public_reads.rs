@@ -5,8 +5,8 @@
 //! login form, which has its own limit) takes a token from its client address's bucket:
 //! [`WebConfig::public_burst`] tokens, refilled at [`WebConfig::public_per_minute`]. An empty
 //! bucket answers 429 with `Retry-After` and a message saying when to try again. Signed-in users
-//! are never limited here. The client address is [`crate::api::session::client_of`], the one the
-//! login limit and the audit log use (`X-Forwarded-For` only with `--behind-proxy`).
+//! are never limited here. The client address is the one the login limit and the audit log use
+//! (`X-Forwarded-For` only with `--behind-proxy`).
 //!
 //! **Caching.** The public documents (open data, the public portal and its CSV, and the JSON the
 //! API gives the public) are a function of the data, the day and the language asked for. Their
@@ -18,6 +18,7 @@
 //! is served under an ETag is what that generation gives.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
@@ -34,9 +35,10 @@ use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::state::{AppState, WebConfig};
 
-/// The most documents kept, and the largest one kept (bytes).
+/// The most documents kept, the largest one kept and the most kept in all (bytes).
 const MAX_ENTRIES: usize = 256;
 const MAX_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_TOTAL_BYTES: usize = 64 * 1024 * 1024;
 
 /// Paths whose anonymous answers are cached: exact paths, and prefixes ending in `/`.
 const CACHED: &[&str] = &[
@@ -83,13 +85,15 @@ struct Cache {
     /// The generation the entries were made at; a newer one empties the cache.
     generation: i64,
     entries: HashMap<String, Entry>,
+    /// The bodies' bytes in all.
+    bytes: usize,
 }
 
 /// The shared state of the layer: the buckets and the cache.
 #[derive(Debug)]
 pub struct PublicReads {
     state: AppState,
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     cache: Mutex<Cache>,
 }
 
@@ -104,7 +108,7 @@ impl PublicReads {
     }
 
     /// `Err(seconds to wait)` when the address has no token left.
-    fn take_token(&self, client: &str) -> Result<(), u64> {
+    fn take_token(&self, client: IpAddr) -> Result<(), u64> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -112,42 +116,60 @@ impl PublicReads {
         if limiter.len() > 10_000 {
             limiter.retain_recent();
         }
-        limiter.check_key(&client.to_owned()).map_err(|n| {
+        limiter.check_key(&client).map_err(|n| {
             use governor::clock::{Clock, DefaultClock};
             n.wait_time_from(DefaultClock::default().now()).as_secs() + 1
         })
     }
 
     fn cached(&self, key: &str, etag: &HeaderValue, generation: i64) -> Option<Entry> {
-        let cache = self.cache.lock().ok()?;
-        (cache.generation == generation)
-            .then(|| cache.entries.get(key))
+        self.cache.lock().ok()?.get(key, etag, generation)
+    }
+
+    fn keep(&self, key: String, entry: Entry, generation: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.keep(key, entry, generation);
+        }
+    }
+}
+
+impl Cache {
+    fn get(&self, key: &str, etag: &HeaderValue, generation: i64) -> Option<Entry> {
+        (self.generation == generation)
+            .then(|| self.entries.get(key))
             .flatten()
             .filter(|e| e.etag == *etag)
             .cloned()
     }
 
-    fn keep(&self, key: String, entry: Entry, generation: i64) {
-        let Ok(mut cache) = self.cache.lock() else {
-            return;
-        };
-        if generation > cache.generation {
-            cache.generation = generation;
-            cache.entries.clear();
+    fn keep(&mut self, key: String, entry: Entry, generation: i64) {
+        if generation > self.generation {
+            self.generation = generation;
+            self.entries.clear();
+            self.bytes = 0;
         }
-        if generation < cache.generation {
+        if generation < self.generation || entry.body.len() > MAX_TOTAL_BYTES {
             return;
         }
-        if cache.entries.len() >= MAX_ENTRIES
-            && let Some(k) = cache.entries.keys().next().cloned()
-        {
-            cache.entries.remove(&k);
+        if let Some(old) = self.entries.remove(&key) {
+            self.bytes -= old.body.len();
         }
-        cache.entries.insert(key, entry);
+        // Make room by dropping any others (a full cache within one generation is rare: the
+        // public documents are few).
+        while self.entries.len() >= MAX_ENTRIES || self.bytes + entry.body.len() > MAX_TOTAL_BYTES {
+            let Some(k) = self.entries.keys().next().cloned() else {
+                break;
+            };
+            if let Some(old) = self.entries.remove(&k) {
+                self.bytes -= old.body.len();
+            }
+        }
+        self.bytes += entry.body.len();
+        self.entries.insert(key, entry);
     }
 }
 
-fn limiter(config: &WebConfig) -> Option<DefaultKeyedRateLimiter<String>> {
+fn limiter(config: &WebConfig) -> Option<DefaultKeyedRateLimiter<IpAddr>> {
     let per_minute = NonZeroU32::new(config.public_per_minute)?;
     let burst = NonZeroU32::new(config.public_burst.max(1)).unwrap_or(NonZeroU32::MIN);
     Some(DefaultKeyedRateLimiter::keyed(
@@ -190,13 +212,8 @@ pub async fn public_reads(
     if !anonymous || is_exempt(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0);
-    let client =
-        crate::api::session::client_of(req.headers(), peer, reads.state.config.behind_proxy);
-    if let Err(seconds) = reads.take_token(&client) {
+    let client = client_key(&req, &reads.state.config);
+    if let Some(Err(seconds)) = client.map(|c| reads.take_token(c)) {
         if let Some(slot) = req.extensions().get::<RetrySlot>()
             && let Ok(mut s) = slot.0.lock()
         {
@@ -208,6 +225,18 @@ pub async fn public_reads(
         return next.run(req).await;
     }
     cached_get(&reads, req, next).await
+}
+
+/// The address a request's bucket is kept under: the client address as the login limit and the
+/// audit log take it. Without one (an app served without connection info) nothing is limited.
+fn client_key(req: &Request, config: &WebConfig) -> Option<IpAddr> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    crate::api::session::client_of(req.headers(), peer, config.behind_proxy)
+        .parse()
+        .ok()
 }
 
 /// An anonymous `GET` of a public document: 304 when the client holds the current one, the
@@ -326,6 +355,39 @@ mod tests {
         ] {
             assert!(!is_cached_path(p), "{p}");
         }
+    }
+
+    #[test]
+    fn the_cache_holds_one_generation_within_its_bounds() {
+        let entry = |etag: &'static str, n: usize| Entry {
+            etag: HeaderValue::from_static(etag),
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; n]),
+        };
+        let e1 = HeaderValue::from_static("\"1\"");
+        let mut c = Cache::default();
+        c.keep("/a".into(), entry("\"1\"", 10), 1);
+        assert!(c.get("/a", &e1, 1).is_some());
+        assert!(c.get("/a", &HeaderValue::from_static("\"2\""), 1).is_none());
+        assert!(c.get("/a", &e1, 2).is_none(), "another generation");
+        // A newer generation empties it; an older one is not kept.
+        c.keep("/b".into(), entry("\"2\"", 10), 2);
+        assert!(c.get("/a", &e1, 1).is_none());
+        c.keep("/a".into(), entry("\"1\"", 10), 1);
+        assert_eq!(c.entries.len(), 1);
+        // Never more than the bounds.
+        for i in 0..MAX_ENTRIES + 10 {
+            c.keep(format!("/{i}"), entry("\"2\"", 1024), 2);
+        }
+        assert_eq!(c.entries.len(), MAX_ENTRIES);
+        for i in 0..10 {
+            c.keep(format!("/big{i}"), entry("\"2\"", MAX_TOTAL_BYTES / 4), 2);
+        }
+        assert!(c.bytes <= MAX_TOTAL_BYTES, "{}", c.bytes);
+        assert_eq!(
+            c.bytes,
+            c.entries.values().map(|e| e.body.len()).sum::<usize>()
+        );
     }
 
     #[test]

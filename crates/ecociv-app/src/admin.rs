@@ -201,9 +201,22 @@ impl App {
 
     // ---- periods and publication ---------------------------------------------------------
 
-    /// Periods ever closed or published (the rest are open and unpublished). Public.
-    pub async fn periods(&self) -> AppResult<Vec<PeriodState>> {
-        Ok(self.store().periods().await?)
+    /// Periods ever closed or published (the rest are open and unpublished). Public, but the
+    /// public does not see who changed a period or the internal reason it was closed or
+    /// reopened.
+    pub async fn periods(&self, caller: &Caller) -> AppResult<Vec<PeriodState>> {
+        let periods = self.store().periods().await?;
+        if !caller.is_anonymous() {
+            return Ok(periods);
+        }
+        Ok(periods
+            .into_iter()
+            .map(|mut p| {
+                p.reason.clear();
+                p.updated_by = None;
+                p
+            })
+            .collect())
     }
 
     pub async fn change_period(

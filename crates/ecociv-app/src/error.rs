@@ -163,6 +163,8 @@ impl AppError {
             AppError::Conflict { current, .. } => json!({ "current": current }),
             AppError::TooLarge { limit } => json!({ "limit": limit }),
             AppError::Rejected(r) => r.details.clone(),
+            // The number the message quotes and the log line carries, for programs.
+            AppError::Internal(id) => json!({ "error_id": id }),
             _ => Value::Null,
         }
     }

@@ -25,17 +25,9 @@ pub struct Download {
     pub bytes: bytes::Bytes,
 }
 
-/// A file name as ecociv keeps it: the last path component, without control characters,
-/// trimmed; `default` when nothing is left.
+/// A file name as ecociv keeps it ([`crate::file_name::clean`]).
 pub(crate) fn clean_file_name(name: &str, default: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() {
-        default.to_owned()
-    } else {
-        cleaned.to_owned()
-    }
+    crate::file_name::clean(name, default)
 }
 
 impl App {

@@ -36,6 +36,7 @@ pub mod caller;
 pub mod documents;
 pub mod error;
 mod evidence;
+mod file_name;
 pub mod password;
 pub mod policy;
 mod reading;
@@ -55,7 +56,9 @@ pub use policy::{Action, Scope};
 pub use reading::{Approval, ApprovalOf, IndicatorFilter, IndicatorInfo, IndicatorList, units_of};
 pub use reporting::{Inbox, InboxValue, Owed, OwedTask, OwedValue, Share, TaskBoard, TaskBoardRow};
 pub use tasks::{SaveTask, TaskQuery, parse_percent};
-pub use values::{Correction, SaveValue, ValueDetail, ValueQuery};
+pub use values::{
+    Correction, DEFAULT_PAGE, MAX_PAGE, SaveValue, ValueDetail, ValuePage, ValueQuery,
+};
 
 // The store's records, as the adapters render them.
 pub use ecociv_core::calendar::{Missing, Reporter, TaskLate};
@@ -160,6 +163,13 @@ impl App {
     /// The active plan and catalogue. The plan is a public document: everyone may read it.
     pub async fn model(&self) -> AppResult<Arc<Model>> {
         Ok(self.inner.store.current_model().await?)
+    }
+
+    /// The data generation: moved by every committed write (values, reviews, publication, plan,
+    /// accounts), so whatever is derived from the data (a public document, its ETag) is current
+    /// exactly while the generation is unchanged.
+    pub async fn data_generation(&self) -> AppResult<i64> {
+        Ok(self.inner.store.generation().await?)
     }
 
     /// Whether the database holds demo data (示例数据), which every page must say.

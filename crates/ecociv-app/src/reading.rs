@@ -248,6 +248,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|v| public_sees_value(v, &published))
+            .map(crate::values::for_public)
             .collect())
     }
 

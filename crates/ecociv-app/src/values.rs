@@ -23,8 +23,29 @@ pub struct ValueQuery {
     /// Also versions replaced by an approved correction (signed-in readers only: the public
     /// sees values in force).
     pub history: bool,
-    /// At most this many rows (default 10,000).
+    /// Rows per page: 1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`] ([`App::value_page`]).
     pub limit: Option<i64>,
+    /// Where the page starts: the `next_cursor` of the previous page; `None` for the first.
+    pub cursor: Option<String>,
+}
+
+/// Rows per page of the value list when the caller names no `limit`.
+pub const DEFAULT_PAGE: i64 = 1000;
+/// The largest page of the value list.
+pub const MAX_PAGE: i64 = 10_000;
+
+/// One page of the value list: the rows the caller may see, in list order (indicator, region,
+/// period, id), at most `limit`; `next_cursor` names where the next page starts, and is `None`
+/// on the last page. Pages are cut after the visibility rule, so a page is only short when the
+/// list ends.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValuePage {
+    pub values: Vec<DataValue>,
+    /// The page size applied.
+    pub limit: i64,
+    /// Pass as `cursor` to read the next page; `null` when there is none.
+    pub next_cursor: Option<String>,
 }
 
 /// A value with its review history and evidence.
@@ -79,44 +100,134 @@ pub(crate) fn parse_status(s: Option<&str>) -> AppResult<Option<WorkflowStatus>>
     }
 }
 
+/// A value as the public sees it: no person (who entered or last changed it) and no internal
+/// note (the reporter's comment, a return or correction reason); the rest as stored. Every
+/// value handed to an anonymous caller goes through this.
+pub(crate) fn for_public(mut v: DataValue) -> DataValue {
+    v.created_by.clear();
+    v.updated_by.clear();
+    v.comment.clear();
+    v.return_reason.clear();
+    v.correction_reason.clear();
+    v
+}
+
 impl App {
     /// Values the caller may see: for the public, approved values in force of published
-    /// indicators and periods ([`crate::visibility::public_sees`]); for signed-in users every
-    /// approved value and the work in progress of their scope.
+    /// indicators and periods ([`crate::visibility::public_sees`]), without persons or internal
+    /// notes ([`for_public`]); for signed-in users every approved value and the work in progress
+    /// of their scope. Every page of the list, in list order (`limit` and `cursor` are ignored).
     pub async fn list_values(&self, caller: &Caller, q: &ValueQuery) -> AppResult<Vec<DataValue>> {
+        let mut q = ValueQuery {
+            limit: Some(MAX_PAGE),
+            cursor: None,
+            ..q.clone()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = self.value_page(caller, &q).await?;
+            all.extend(page.values);
+            match page.next_cursor {
+                Some(c) => q.cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// One page of the values the caller may see ([`App::list_values`] says which), at most
+    /// `limit` rows after `cursor`. The visibility rule is applied before the page is cut.
+    pub async fn value_page(&self, caller: &Caller, q: &ValueQuery) -> AppResult<ValuePage> {
         let status = parse_status(q.status.as_deref())?;
+        let limit = match q.limit {
+            None => DEFAULT_PAGE,
+            Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+            Some(n) => {
+                return Err(AppError::invalid(
+                    "limit",
+                    Msg::PageLimitOutOfRange {
+                        limit: n,
+                        max: MAX_PAGE,
+                    },
+                ));
+            }
+        };
+        let mut after = match q.cursor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => match c.parse::<i64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
+                    return Err(AppError::invalid(
+                        "cursor",
+                        Msg::BadCursor {
+                            cursor: c.to_owned(),
+                        },
+                    ));
+                }
+            },
+        };
         let mut filter = ValueFilter {
             indicator: q.indicator.clone(),
             region: q.region.clone(),
             period: q.period.clone(),
             status,
             include_superseded: q.history,
-            limit: Some(q.limit.unwrap_or(10_000)),
+            ..ValueFilter::default()
         };
-        if caller.is_anonymous() {
+        let sees: Box<dyn Fn(&DataValue) -> bool + Send + Sync> = if caller.is_anonymous() {
             let published = self.store().publication().await?;
             filter.status = match status {
                 None | Some(WorkflowStatus::Approved) => Some(WorkflowStatus::Approved),
-                Some(_) => return Ok(Vec::new()),
+                Some(_) => {
+                    return Ok(ValuePage {
+                        values: Vec::new(),
+                        limit,
+                        next_cursor: None,
+                    });
+                }
             };
             filter.include_superseded = false;
-            return Ok(self
-                .store()
-                .values(&filter)
-                .await?
-                .into_iter()
-                .filter(|v| public_sees_value(v, &published))
-                .collect());
+            Box::new(move |v| public_sees_value(v, &published))
+        } else {
+            policy::require(caller, Action::ReadInternal)?;
+            let scope = self.ctx(caller).await?.scope;
+            Box::new(move |v| scope.can_see(v))
+        };
+        // Read in chunks until the page holds one row more than asked (so there is a next
+        // page) or the list ends; rows the caller may not see are skipped, not counted.
+        let chunk = (limit + 1).max(1000);
+        let mut values = Vec::new();
+        'read: loop {
+            filter.after = after;
+            filter.limit = Some(chunk);
+            let rows = self.store().values(&filter).await?;
+            let read = rows.len() as i64;
+            for v in rows {
+                after = Some(v.id);
+                if sees(&v) {
+                    values.push(v);
+                    if values.len() as i64 > limit {
+                        break 'read;
+                    }
+                }
+            }
+            if read < chunk {
+                break;
+            }
         }
-        policy::require(caller, Action::ReadInternal)?;
-        let ctx = self.ctx(caller).await?;
-        Ok(self
-            .store()
-            .values(&filter)
-            .await?
-            .into_iter()
-            .filter(|v| ctx.scope.can_see(v))
-            .collect())
+        let next_cursor = if values.len() as i64 > limit {
+            values.truncate(limit as usize);
+            values.last().map(|v| v.id.to_string())
+        } else {
+            None
+        };
+        if caller.is_anonymous() {
+            values = values.into_iter().map(for_public).collect();
+        }
+        Ok(ValuePage {
+            values,
+            limit,
+            next_cursor,
+        })
     }
 
     /// A value the caller may see: `Unauthenticated` for the public when it is not published,
@@ -126,7 +237,7 @@ impl App {
         if caller.is_anonymous() {
             let published = self.store().publication().await?;
             return if public_sees_value(&v, &published) {
-                Ok(v)
+                Ok(for_public(v))
             } else {
                 Err(AppError::Unauthenticated)
             };
@@ -173,7 +284,6 @@ impl App {
                 indicator: Some(indicator.to_owned()),
                 region: region.map(str::to_owned),
                 history: true,
-                limit: Some(100_000),
                 ..ValueQuery::default()
             },
         )

@@ -273,6 +273,11 @@ pub(crate) struct RawIndicator {
     owner: Option<String>,
 }
 
+/// The largest magnitude of any indicator value (and of any bound a file may give): an
+/// indicator whose row names no `max` is bounded by it. No real value of any unit of the
+/// catalogue comes near it, and every number up to it prints exactly.
+pub const MAX_MAGNITUDE: f64 = 1e9;
+
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -390,12 +395,25 @@ pub(crate) fn load_indicators(
             continue;
         };
         // Percentages and yes/no answers have natural bounds; other units at least cannot be
-        // negative unless the file says so.
+        // negative unless the file says so, and no value exceeds MAX_MAGNITUDE either way.
         let (min, max) = match kind {
             ValueKind::YesNo => (Some(0.0), Some(1.0)),
             ValueKind::Number if unit.is_percent() => (r.min.or(Some(0.0)), r.max.or(Some(100.0))),
-            ValueKind::Number => (r.min.or(Some(0.0)), r.max),
+            ValueKind::Number => (r.min.or(Some(0.0)), r.max.or(Some(MAX_MAGNITUDE))),
         };
+        if let Some(bad) = [min, max]
+            .into_iter()
+            .flatten()
+            .find(|b| !b.is_finite() || b.abs() > MAX_MAGNITUDE)
+        {
+            src.error(
+                Some(span),
+                field(if Some(bad) == min { "min" } else { "max" }),
+                format!("界限{bad}超出允许的范围（绝对值不超过{MAX_MAGNITUDE:.0}）"),
+            );
+            broken.push(code);
+            continue;
+        }
         if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {

@@ -675,11 +675,13 @@ pub fn assigned_csv(plan: &Plan, targets: &[AssignedTarget]) -> String {
     s
 }
 
+/// A text cell: safe from formula injection ([`crate::csv_cell::safe`]), quoted when needed.
 fn csv_field(s: &str) -> String {
+    let s = crate::csv_cell::safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s.into_owned()
     }
 }
 
@@ -703,5 +705,6 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
     }
 }

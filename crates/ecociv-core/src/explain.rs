@@ -10,6 +10,11 @@ pub fn num(v: f64) -> String {
     }
     let decimals: u32 = if v.abs() < 1.0 { 3 } else { 2 };
     let scale = 10i64.pow(decimals);
+    // Beyond 2^53 (about 9·10^15) an f64 holds no fraction any more, and the scaled value would
+    // not fit an i64 (1e20 came out as 92233720368547758.07): whole numbers, written out in full.
+    if v.abs() * scale as f64 >= 9.0e15 {
+        return format!("{v:.0}");
+    }
     // Integer arithmetic on the scaled value: exact for any indicator magnitude and much faster
     // than formatting with a precision.
     // The nudge makes decimal halves round as people expect (1.005 → 1.01) although binary
@@ -140,5 +145,14 @@ mod tests {
         assert_eq!(num(-0.0001), "0");
         assert_eq!(num(-1.0), "-1");
         assert_eq!(num(30.61), "30.61");
+    }
+
+    #[test]
+    fn huge_numbers_are_written_out_not_wrapped() {
+        assert_eq!(num(1e20), "100000000000000000000");
+        assert_eq!(num(-1e20), "-100000000000000000000");
+        assert_eq!(num(1e16), "10000000000000000");
+        assert_eq!(num(123_456_789_012.25), "123456789012.25");
+        assert_eq!(num(f64::MAX).len(), 309);
     }
 }

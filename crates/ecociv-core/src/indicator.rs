@@ -133,18 +133,18 @@ impl Indicator {
             && v < min
         {
             return Err(Msg::BelowMinimum {
+                indicator: self.name.clone(),
                 value: crate::explain::num(v),
-                min: crate::explain::num(min),
-                unit: self.unit.to_string(),
+                min: format!("{}{}", crate::explain::num(min), self.unit),
             });
         }
         if let Some(max) = self.max
             && v > max
         {
             return Err(Msg::AboveMaximum {
+                indicator: self.name.clone(),
                 value: crate::explain::num(v),
-                max: crate::explain::num(max),
-                unit: self.unit.to_string(),
+                max: format!("{}{}", crate::explain::num(max), self.unit),
             });
         }
         Ok(())

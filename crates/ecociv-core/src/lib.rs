@@ -15,6 +15,7 @@ pub mod area;
 pub mod builtin;
 pub mod calendar;
 pub mod catalogue;
+pub mod csv_cell;
 pub mod date;
 pub mod demo;
 pub mod diag;

@@ -9,6 +9,55 @@ fn builtin_data_loads_without_problems() {
     assert_eq!(plan.tasks.len(), 31);
 }
 
+#[test]
+fn every_indicator_has_a_plausible_upper_bound_and_refuses_1e20_naming_it() {
+    let cat = builtin::catalogue().unwrap();
+    let plan = builtin::plan(&cat).unwrap();
+    for ind in &plan.indicators {
+        let max = ind
+            .max
+            .unwrap_or_else(|| panic!("{} has no upper bound", ind.code));
+        assert!(
+            max <= ecociv_core::catalogue::MAX_MAGNITUDE,
+            "{}: {max}",
+            ind.code
+        );
+        if ind.unit.is_percent() {
+            assert_eq!(max, 100.0, "{}", ind.code);
+        }
+        assert!(ind.parse_value("1e20").is_err(), "{}", ind.code);
+        if ind.kind == ecociv_core::ValueKind::YesNo {
+            continue;
+        }
+        let e = ind.check_value(1e20).unwrap_err().to_string();
+        assert!(e.contains(&ind.name), "{e}");
+        assert!(e.contains("100000000000000000000"), "{e}");
+        assert!(
+            e.contains(&format!("最大值{}", ecociv_core::explain::num(max))),
+            "{e}"
+        );
+    }
+    let pm = plan.indicator("pm25_annual_mean").unwrap();
+    assert_eq!(pm.max, Some(1000.0));
+    assert_eq!(
+        pm.check_value(1001.0).unwrap_err().to_string(),
+        "“PM2.5年均浓度”的值1001超过允许的最大值1000μg/m³"
+    );
+    assert!(pm.check_value(35.0).is_ok());
+}
+
+#[test]
+fn a_bound_beyond_the_largest_magnitude_is_refused() {
+    let text = format!(
+        "{}\n[[indicator]]\ncode = \"huge\"\nname = \"大数\"\nunit = \"km\"\nmax = 1e12\n",
+        builtin::INDICATORS.1
+    );
+    let e = ecociv_core::Catalogue::load((builtin::INDICATORS.0, &text), builtin::VERSIONS)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("max") && e.contains("超出允许的范围"), "{e}");
+}
+
 /// Units the coverage rule counts (issue: every number with a unit in the task text is a target
 /// or listed as narrative). Longer units first so that 万平方米 is not read as 平方米.
 const UNITS: &[&str] = &["万平方米", "平方米", "立方米", "万亩", "宗", "%"];

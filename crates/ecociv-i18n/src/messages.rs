@@ -205,15 +205,16 @@ pub enum Msg {
         indicator: String,
         got: String,
     },
+    /// `min` and `max` with their unit: `0μg/m³`, `100%`.
     BelowMinimum {
+        indicator: String,
         value: String,
         min: String,
-        unit: String,
     },
     AboveMaximum {
+        indicator: String,
         value: String,
         max: String,
-        unit: String,
     },
     PercentForNonPercent {
         indicator: String,
@@ -566,6 +567,27 @@ pub enum Msg {
     },
     /// The new password and its repetition differ.
     PasswordsDiffer,
+    // issue 12: public
+    /// A page size of a list outside 1..=max.
+    PageLimitOutOfRange {
+        limit: i64,
+        max: i64,
+    },
+    /// A list cursor that is not one the list handed out.
+    BadCursor {
+        cursor: String,
+    },
+    /// The reporting page is annual; a quarter or month was asked for.
+    ReportingIsAnnual {
+        period: String,
+        year: i32,
+        from: i32,
+        to: i32,
+    },
+    /// Too many requests without sign-in from one address.
+    TooManyPublicRequests {
+        seconds: u64,
+    },
 }
 
 impl Msg {
@@ -685,15 +707,23 @@ impl Msg {
                 "“{indicator}”为是否类指标，应填“是”或“否”，而不是“{got}”",
                 "“{indicator}” is a yes/no indicator: enter 是 (yes) or 否 (no), not “{got}”"
             ),
-            BelowMinimum { value, min, unit } => tr!(
+            BelowMinimum {
+                indicator,
+                value,
+                min,
+            } => tr!(
                 lang,
-                "{value}低于允许的最小值{min}{unit}",
-                "{value} is below the allowed minimum {min}{unit}"
+                "“{indicator}”的值{value}低于允许的最小值{min}",
+                "The value {value} of “{indicator}” is below the allowed minimum {min}"
             ),
-            AboveMaximum { value, max, unit } => tr!(
+            AboveMaximum {
+                indicator,
+                value,
+                max,
+            } => tr!(
                 lang,
-                "{value}超过允许的最大值{max}{unit}",
-                "{value} exceeds the allowed maximum {max}{unit}"
+                "“{indicator}”的值{value}超过允许的最大值{max}",
+                "The value {value} of “{indicator}” exceeds the allowed maximum {max}"
             ),
             PercentForNonPercent { indicator, unit } => tr!(
                 lang,
@@ -1499,6 +1529,32 @@ impl Msg {
                 lang,
                 "两次输入的新密码不一致",
                 "The two new passwords differ"
+            ),
+            // issue 12: public
+            PageLimitOutOfRange { limit, max } => tr!(
+                lang,
+                "每页条数 limit={limit} 无效：应在 1 到 {max} 之间；其余数据用 next_cursor 翻页读取",
+                "Invalid page size limit={limit}: it must lie between 1 and {max}; read the rest page by page with next_cursor"
+            ),
+            BadCursor { cursor } => tr!(
+                lang,
+                "翻页游标“{cursor}”无效：请使用上一页返回的 next_cursor",
+                "Invalid cursor “{cursor}”: use the next_cursor the previous page returned"
+            ),
+            ReportingIsAnnual {
+                period,
+                year,
+                from,
+                to,
+            } => tr!(
+                lang,
+                "填报按年度进行：“{period}”是{year}年的季度或月份，请选择年份（{from}–{to}年），如 {year}",
+                "Reporting is annual: “{period}” is a quarter or month of {year}; choose a year ({from}–{to}), e.g. {year}"
+            ),
+            TooManyPublicRequests { seconds } => tr!(
+                lang,
+                "来自您的地址的请求过于频繁，请 {seconds} 秒后再试",
+                "Too many requests from your address; try again in {seconds} seconds"
             ),
         }
     }

@@ -231,11 +231,13 @@ fn schema(fields: &[Field], primary_key: &[&str], foreign: Option<Value>) -> Val
     s
 }
 
+/// A CSV file: every cell through [`ecociv_core::csv_cell::safe`], so no text cell (a source
+/// named after an uploaded file, a methodology) can be read as a formula; numbers stay numbers.
 fn csv_bytes(fields: &[Field], rows: Vec<Vec<String>>) -> Result<Vec<u8>, OpenDataError> {
     let mut w = csv::Writer::from_writer(b"\xef\xbb\xbf".to_vec());
     w.write_record(fields.iter().map(|f| f.name))?;
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(ecociv_core::csv_cell::safe_record(&r))?;
     }
     w.flush().map_err(csv::Error::from)?;
     w.into_inner()

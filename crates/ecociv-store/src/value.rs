@@ -131,6 +131,9 @@ pub struct ValueFilter {
     /// Also rows replaced by an approved correction (the history).
     pub include_superseded: bool,
     pub limit: Option<i64>,
+    /// Only rows after the row with this id in list order (indicator, region, period, id): a
+    /// cursor for reading the list page by page.
+    pub after: Option<i64>,
 }
 
 /// One step of a value's or task update's review.
@@ -303,14 +306,16 @@ pub(crate) fn check_input(
             )
         })?;
     let period = check_period(plan, "period", period)?;
-    let number = ind.parse_value(value).map_err(|e| {
-        StoreError::invalid(
+    let number = ind.parse_value(value).map_err(|e| match e {
+        // These name the indicator themselves.
+        Msg::BelowMinimum { .. } | Msg::AboveMaximum { .. } => StoreError::invalid("value", e),
+        e => StoreError::invalid(
             "value",
             Msg::BadValue {
                 indicator: ind.name.clone(),
                 reason: Box::new(e),
             },
-        )
+        ),
     })?;
     Ok(Checked {
         indicator: ind.code.clone(),
@@ -643,6 +648,8 @@ impl Store {
              WHERE ($1 = '' OR indicator = $1) AND ($2 = '' OR region = $2) \
                AND ($3 = '' OR period = $3) AND ($4 = '' OR status = $4) \
                AND ($5 = 1 OR superseded_by IS NULL) \
+               AND ($7 = 0 OR (indicator, region, period, id) > \
+                   (SELECT indicator, region, period, id FROM data_values WHERE id = $7)) \
              ORDER BY indicator, region, period, id LIMIT $6"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -652,6 +659,7 @@ impl Store {
             .bind(filter.status.map(|s| s.as_str()).unwrap_or_default())
             .bind(i64::from(filter.include_superseded))
             .bind(filter.limit.unwrap_or(100_000).clamp(1, 100_000))
+            .bind(filter.after.unwrap_or(0))
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(from_row).collect()

@@ -47,6 +47,10 @@ pub enum ApiError {
     RateLimited {
         seconds: u64,
     },
+    /// Too many requests without sign-in from one address (the public rate limit).
+    TooManyPublicRequests {
+        seconds: u64,
+    },
     /// The body is not JSON (400), not declared as JSON (415), or lacks or mistypes a field
     /// (422).
     Body {
@@ -113,7 +117,9 @@ impl ApiError {
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf | ApiError::CrossSite => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited { .. } | ApiError::TooManyPublicRequests { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Body { status, .. } => *status,
             ApiError::NoSuchPath { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -124,7 +130,7 @@ impl ApiError {
         match self {
             ApiError::App(e) => e.code(),
             ApiError::Csrf | ApiError::CrossSite => "csrf",
-            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::RateLimited { .. } | ApiError::TooManyPublicRequests { .. } => "rate_limited",
             ApiError::Body { .. } => "invalid",
             ApiError::NoSuchPath { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -137,6 +143,9 @@ impl ApiError {
             ApiError::Csrf => Msg::CsrfMissing.text(lang),
             ApiError::CrossSite => Msg::CrossSite.text(lang),
             ApiError::RateLimited { seconds } => Msg::RateLimited { seconds: *seconds }.text(lang),
+            ApiError::TooManyPublicRequests { seconds } => {
+                Msg::TooManyPublicRequests { seconds: *seconds }.text(lang)
+            }
             ApiError::Body { message, .. } => message.text(lang),
             ApiError::NoSuchPath { path } => Msg::NoSuchPath { path: path.clone() }.text(lang),
             ApiError::MethodNotAllowed { method, path } => Msg::MethodNotAllowed {
@@ -241,7 +250,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         // Nothing but the password change works: go there.
         return crate::pages::see_other(crate::pages::account::PASSWORD_PATH);
     }
-    let demo = state.app.has_demo().await.unwrap_or(false);
+    // After an internal error the database is likely what failed: asking it again would log a
+    // second error number the user never sees beside the one the page quotes.
+    let demo = match &err {
+        ApiError::App(AppError::Internal(_)) => false,
+        _ => state.app.has_demo().await.unwrap_or(false),
+    };
     let ctx = crate::pages::Ctx {
         lang,
         session: user.and_then(|u| u.0),

@@ -16,8 +16,9 @@
 //! (refuses cross-site requests by `Sec-Fetch-Site`/`Origin`) → body limits (413) → login rate
 //! limit per client address (logins and own password changes) → session lookup and per-session
 //! CSRF token check → error rendering with the session → access rules (the access log's user,
-//! the management address allow-list) → routing → sign-in before writes (401 before a body is
-//! read) → handler.
+//! the management address allow-list) → rate limit and document cache for requests without
+//! sign-in ([`public_reads`]) → routing → sign-in before writes (401 before a body is read) →
+//! handler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub mod auth;
 pub mod error;
 pub mod multipart;
 pub mod pages;
+pub mod public_reads;
 pub mod state;
 
 pub use auth::CurrentUser;
@@ -55,6 +57,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let (api_router, doc) = api::routes().split_for_parts();
     let login_limit = Arc::new(LoginLimiter::new(&state.config));
+    let public_reads = Arc::new(public_reads::PublicReads::new(state.clone()));
     let upload_max = state.app.limits().max_evidence_bytes + 64 * 1024;
     let log_config = state.config.clone();
 
@@ -83,6 +86,10 @@ pub fn app(state: AppState) -> Router {
                 path: uri.path().to_owned(),
             }
         })
+        .layer(middleware::from_fn_with_state(
+            public_reads,
+            public_reads::public_reads,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             access::access_rules,
@@ -118,6 +125,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             error::render_errors,
         ))
+        .layer(middleware::from_fn(public_reads::retry_after))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(move |req: &Request| access::request_span(req, &log_config))

@@ -27,6 +27,10 @@ pub struct WebConfig {
     /// auditor's sessions are refused from any other address (the application's policy
     /// decides, [`ecociv_app::policy::require_management_address`]).
     pub admin_allow: Vec<ecociv_app::AddressRange>,
+    /// Requests without sign-in per client address: a burst of `public_burst`, refilled at
+    /// `public_per_minute` (0: no limit). See [`crate::public_reads`].
+    pub public_burst: u32,
+    pub public_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -40,6 +44,8 @@ impl Default for WebConfig {
             trusted_proxy_hops: 1,
             trusted_origins: Vec::new(),
             admin_allow: Vec::new(),
+            public_burst: 300,
+            public_per_minute: 1800,
         }
     }
 }

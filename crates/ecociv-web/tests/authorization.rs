@@ -289,13 +289,13 @@ async fn a_reporter_cannot_read_drafts_of_or_write_another_units_values(db: Test
         )
         .await;
     assert_eq!(r.status_code(), 200);
-    let listed: Vec<Value> = app.get(Some("forestry"), "/api/v1/values").await.json();
+    let listed: Vec<Value> = app.all_values(Some("forestry"), "/api/v1/values").await;
     assert!(
         listed.iter().all(|v| v["status"] == "approved"),
         "{listed:?}"
     );
     assert!(listed.iter().any(|v| v["id"] == approved["id"]));
-    let listed: Vec<Value> = app.get(Some("reporter"), "/api/v1/values").await.json();
+    let listed: Vec<Value> = app.all_values(Some("reporter"), "/api/v1/values").await;
     assert!(listed.iter().any(|v| v["id"] == draft["id"]));
 
     // Writing, submitting, correcting or attaching to another unit's values: 403, nothing changes.
@@ -395,12 +395,8 @@ async fn anonymous_callers_see_only_published_data(db: TestDb) {
         )
         .await;
 
-    let anon_values = |app: &TestApp| {
-        let r = app.get(None, "/api/v1/values");
-        async move { r.await.json::<Vec<Value>>() }
-    };
     assert!(
-        anon_values(&app).await.is_empty(),
+        app.all_values(None, "/api/v1/values").await.is_empty(),
         "nothing is published yet"
     );
     assert!(
@@ -426,7 +422,7 @@ async fn anonymous_callers_see_only_published_data(db: TestDb) {
         .json(&json!({"published": true}))
         .await;
     assert_eq!(r.status_code(), 204, "{}", r.text());
-    assert!(anon_values(&app).await.is_empty());
+    assert!(app.all_values(None, "/api/v1/values").await.is_empty());
     let r = app
         .request(
             Some("coordinator"),
@@ -436,7 +432,7 @@ async fn anonymous_callers_see_only_published_data(db: TestDb) {
         .json(&json!({"published": true, "version": 0}))
         .await;
     assert_eq!(r.status_code(), 200, "{}", r.text());
-    let public = anon_values(&app).await;
+    let public = app.all_values(None, "/api/v1/values").await;
     assert_eq!(public.len(), 1);
     assert_eq!(public[0]["id"], approved["id"]);
     assert_eq!(

@@ -133,12 +133,11 @@ async fn template_of(app: &TestApp, who: &str, period: &str) -> Vec<u8> {
 }
 
 async fn values_of(app: &TestApp, period: &str) -> Vec<Value> {
-    app.get(
+    app.all_values(
         Some("coordinator"),
         &format!("/api/v1/values?indicator={SEWAGE}&region=411700&period={period}"),
     )
     .await
-    .json()
 }
 
 async fn a_filled_template_uploads_as_drafts_then_submissions_with_provenance(db: TestDb) {

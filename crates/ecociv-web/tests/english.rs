@@ -86,9 +86,8 @@ async fn official_texts(app: &TestApp) -> Vec<String> {
     // What people typed (demo data: comments, reasons, narratives) and what the store keeps
     // about sources.
     let values: Vec<Value> = app
-        .get(Some("coordinator"), "/api/v1/values?history=true")
-        .await
-        .json();
+        .all_values(Some("coordinator"), "/api/v1/values?history=true")
+        .await;
     for v in &values {
         for p in [
             "comment",

@@ -19,12 +19,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// 报告期状态（曾关闭或公开过的报告期；未列出的报告期为开放、未公开）。
+/// 未登录时不含操作人（updated_by 为 null）和关闭、重新开放的原因（reason 为空）。
 #[utoipa::path(get, path = "/api/v1/periods", tag = "periods",
     responses((status = 200, body = Vec<PeriodState>)))]
 pub async fn list_periods(
     State(state): State<AppState>,
+    user: CurrentUser,
 ) -> Result<axum::Json<Vec<PeriodState>>, ApiError> {
-    Ok(axum::Json(state.app.periods().await?))
+    Ok(axum::Json(state.app.periods(&user.caller()).await?))
 }
 
 /// 关闭报告期（创建办，须填写原因）：关闭后该期（及其季度、月份）的数据不能再修改。

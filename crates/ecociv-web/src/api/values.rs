@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use ecociv_app::{
-    Correction, DataValue, ReviewEntry, SaveValue, ValueDetail, ValueQuery as AppQuery,
+    Correction, DataValue, ReviewEntry, SaveValue, ValueDetail, ValuePage, ValueQuery as AppQuery,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,19 +35,25 @@ pub struct ValueQuery {
     /// Also versions replaced by an approved correction.
     #[serde(default)]
     pub history: bool,
-    /// At most this many rows (default 10000).
+    /// 每页条数，1–10000，默认 1000
     pub limit: Option<i64>,
+    /// 翻页游标：上一页返回的 next_cursor；省略时从第一页开始
+    pub cursor: Option<String>,
 }
 
-/// 数据列表。未登录时只有已公开指标、已公开报告期的已审核数据；
+/// 数据列表，分页返回：`values` 为本页数据（按指标、地区、报告期排序），`limit` 为每页条数，
+/// `next_cursor` 不为 null 时表示还有下一页，将其作为 `cursor` 参数再次请求即可，直到为 null。
+/// 先按可见范围筛选再分页，因此只有最后一页会少于 `limit` 条。
+/// 未登录时只有已公开指标、已公开报告期的已审核数据，且不含填报人、修改人（created_by、updated_by 为空）
+/// 和内部说明（comment、return_reason、correction_reason 为空）；
 /// 填报员和审核员只能看到本单位（地区）范围内的草稿、待审核和退回数据。
 #[utoipa::path(get, path = "/api/v1/values", tag = "values", params(ValueQuery),
-    responses((status = 200, description = "数据", body = Vec<DataValue>), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "一页数据", body = ValuePage), (status = 422, description = "参数无效（limit 超出范围、cursor 无效、未知的状态）", body = ErrorBody)))]
 pub async fn list_values(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ValueQuery>,
-) -> Result<axum::Json<Vec<DataValue>>, ApiError> {
+) -> Result<axum::Json<ValuePage>, ApiError> {
     let q = AppQuery {
         indicator: q.indicator,
         region: q.region,
@@ -55,8 +61,9 @@ pub async fn list_values(
         status: q.status,
         history: q.history,
         limit: q.limit,
+        cursor: q.cursor,
     };
-    Ok(axum::Json(state.app.list_values(&user.caller(), &q).await?))
+    Ok(axum::Json(state.app.value_page(&user.caller(), &q).await?))
 }
 
 /// 一条数据及其审核记录和佐证材料。

@@ -760,7 +760,7 @@ async fn periods_page(
 ) -> Result<Response, PageError> {
     let model = state.app.model().await?;
     let plan = &model.plan;
-    let stored = state.app.periods().await?;
+    let stored = state.app.periods(&ctx.caller()).await?;
     let last = state.app.reporting_year(plan);
     let mut ids: Vec<String> = (plan.base_year - 1..=last)
         .rev()

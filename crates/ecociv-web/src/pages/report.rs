@@ -165,6 +165,27 @@ fn value_key(indicator: &str, region: &str) -> String {
     format!("v-{indicator}-{region}")
 }
 
+/// The year the page reports for. Reporting is annual (a year's values, due by 31 March of the
+/// next year), so a quarter or a month (`2026Q1`, `2026-03`) is refused with a message naming
+/// it, its year and the years there are, rather than silently shown as its year.
+fn report_year(state: &AppState, plan: &Plan, text: Option<&str>) -> Result<i32, PageError> {
+    if let Some(t) = text.map(str::trim)
+        && let Ok(p) = t.parse::<ecociv_core::Period>()
+        && !matches!(p, ecociv_core::Period::Year(_))
+    {
+        return Err(ApiError::invalid(
+            "period",
+            Msg::ReportingIsAnnual {
+                period: t.to_owned(),
+                year: p.year(),
+                from: plan.base_year - 9,
+                to: plan.end_year,
+            },
+        ));
+    }
+    year_param(state, plan, text)
+}
+
 /// Renders the page, with `problem` beside its form.
 async fn show(
     state: &AppState,
@@ -179,7 +200,7 @@ async fn show(
     let plan = &model.plan;
     let t = ctx.t();
     let lang = ctx.lang;
-    let year = year_param(state, plan, non_empty(&q.period))?;
+    let year = report_year(state, plan, non_empty(&q.period))?;
     let period = year.to_string();
     let target = state
         .app

@@ -51,6 +51,7 @@ impl TestApp {
             db,
             WebConfig {
                 login_burst: 1000,
+                public_burst: 1_000_000,
                 ..WebConfig::default()
             },
         )
@@ -138,6 +139,34 @@ impl TestApp {
 
     pub fn post(&self, who: Option<&str>, path: &str, body: Value) -> TestRequest {
         self.request(who, Method::POST, path).json(&body)
+    }
+
+    /// Every value a `GET /api/v1/values…` list holds for `who`, following `next_cursor`
+    /// page by page.
+    pub async fn all_values(&self, who: Option<&str>, path: &str) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let r = self.get(who, &url).await;
+            assert_eq!(r.status_code(), 200, "{url}: {}", r.text());
+            let page: Value = r.json();
+            out.extend(
+                page["values"]
+                    .as_array()
+                    .expect("a page of values")
+                    .iter()
+                    .cloned(),
+            );
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
     }
 
     /// Saves a draft as `who`; returns the value JSON.

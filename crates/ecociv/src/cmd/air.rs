@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use ecociv_core::csv_cell::safe_record;
 use ecociv_i18n::air::air_labels;
 use ecociv_i18n::{AirMsg, Lang, Phrase};
 use ecociv_standards::air::exact::{Ratio, format_fixed, parse_decimal};
@@ -833,7 +834,7 @@ fn write_daily(path: &Path, e: &Evaluation) -> Result<()> {
             String::new()
         });
         row.push(if d.valid { "1".into() } else { "0".into() });
-        w.write_record(&row)?;
+        w.write_record(safe_record(&row))?;
     }
     w.flush()?;
     Ok(())
@@ -851,13 +852,13 @@ fn write_values(path: &Path, e: &Evaluation, ds: &Dataset, region: &str) -> Resu
     );
     let year = e.year.to_string();
     if let Some(r) = e.good_days_ratio {
-        w.write_record([
+        w.write_record(safe_record(&[
             "air_good_days_ratio",
             region,
             &year,
             &r.to_string(),
             &source,
-        ])?;
+        ]))?;
     } else {
         eprintln!("警告: {} 年没有有效天，未写出 air_good_days_ratio", e.year);
     }
@@ -865,7 +866,13 @@ fn write_values(path: &Path, e: &Evaluation, ds: &Dataset, region: &str) -> Resu
     match (pm.annual_mean, pm.meets_validity) {
         (Some(m), Some(true)) => {
             let src = format!("{source}; PM2.5 {} valid days", pm.valid_days);
-            w.write_record(["pm25_annual_mean", region, &year, &m.to_string(), &src])?;
+            w.write_record(safe_record(&[
+                "pm25_annual_mean",
+                region,
+                &year,
+                &m.to_string(),
+                &src,
+            ]))?;
         }
         _ => eprintln!(
             "警告: {} 年 PM2.5 年均值不满足 GB 3095 表4 有效性要求（有效日 {}），未写出 pm25_annual_mean",

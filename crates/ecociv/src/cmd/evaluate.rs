@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::ValueEnum;
+use ecociv_core::csv_cell::safe_record;
 use ecociv_core::evaluate::{Options, Status};
 use ecociv_core::{Evaluation, Plan, explain};
 
@@ -85,7 +86,7 @@ fn to_csv(eval: &Evaluation) -> Result<String> {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default()
         };
-        w.write_record([
+        w.write_record(safe_record(&[
             r.indicator.clone(),
             r.name.clone(),
             r.region.clone(),
@@ -133,7 +134,7 @@ fn to_csv(eval: &Evaluation) -> Result<String> {
                 .map(explain::num)
                 .unwrap_or_default(),
             r.explanation.clone(),
-        ])?;
+        ]))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }

@@ -65,6 +65,12 @@ pub struct ServeArgs {
     /// 数据库连接池大小
     #[arg(long, env = "ECOCIV_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
+    /// 未登录请求的频率限制：每个客户端地址可连续发出的请求数
+    #[arg(long, env = "ECOCIV_PUBLIC_BURST", default_value_t = WebConfig::default().public_burst)]
+    pub public_burst: u32,
+    /// 未登录请求的频率限制：每个客户端地址每分钟恢复的请求数（0 表示不限制）
+    #[arg(long, env = "ECOCIV_PUBLIC_PER_MINUTE", default_value_t = WebConfig::default().public_per_minute)]
+    pub public_per_minute: u32,
     /// 中文字体目录（自评估报告的图表用），如 Debian fonts-noto-cjk 的目录；缺少时其他功能照常，只有报告下载不可用
     #[arg(long, value_name = "DIR", env = "ECOCIV_FONT_DIR", default_value = DEFAULT_FONT_DIR)]
     pub font_dir: PathBuf,
@@ -107,6 +113,8 @@ pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
             trusted_proxy_hops: usize::from(args.trusted_proxy_hops),
             trusted_origins: args.trusted_origins.clone(),
             admin_allow: args.admin_allow.clone(),
+            public_burst: args.public_burst,
+            public_per_minute: args.public_per_minute,
             ..WebConfig::default()
         };
         let model = app.model().await?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use ecociv_core::csv_cell::safe_record;
 use ecociv_standards::water::blackodor::{self, BlackOdorReport};
 use ecociv_standards::water::evaluation::{self, ClassShares, SectionPeriod, WaterReport};
 use ecociv_standards::water::gb3838::WaterClass;
@@ -163,13 +164,13 @@ pub fn write_values(path: &Path, rows: &[ValueRow]) -> anyhow::Result<()> {
         csv::Writer::from_path(path).with_context(|| format!("无法写入 {}", path.display()))?;
     w.write_record(["indicator", "region", "period", "value", "source"])?;
     for r in rows {
-        w.write_record([
+        w.write_record(safe_record(&[
             r.indicator,
             &r.region,
             &r.period,
             &format_value(r.value),
             &r.source,
-        ])?;
+        ]))?;
     }
     w.flush()
         .with_context(|| format!("无法写入 {}", path.display()))?;

@@ -519,6 +519,12 @@ pub enum Msg {
     /// The readiness sentence of an evaluation: the binding rows by status and whether the city
     /// could apply.
     Readiness(Box<ReadinessCounts>),
+    // issue 12: import
+    /// A write waited too long for the database's write lock (another write, a bulk import, held
+    /// it); nothing was changed.
+    DatabaseBusy {
+        seconds: u64,
+    },
 }
 
 impl Msg {
@@ -1360,6 +1366,12 @@ impl Msg {
                 s.push_str(&tr!(lang, "。", "."));
                 s
             }
+            // issue 12: import
+            DatabaseBusy { seconds } => tr!(
+                lang,
+                "数据库正忙（另一项写入正在进行，例如批量导入），本次操作未保存任何内容，请 {seconds} 秒后重试",
+                "The database is busy with another write (a bulk import, say); nothing was saved. Try again in {seconds} seconds"
+            ),
         }
     }
 }

@@ -102,6 +102,10 @@ pub enum AppError {
     /// The service cannot do this now (the report's fonts are missing).
     #[error("{0}")]
     Unavailable(Msg),
+    /// Another write holds the database's write lock too long (a bulk import, a backup): nothing
+    /// was changed, and the same request can be sent again after `retry_after` seconds.
+    #[error("{}", Msg::DatabaseBusy { seconds: *retry_after })]
+    Busy { retry_after: u64 },
     /// The database or the machine failed; the cause is logged, the user gets an id.
     #[error("{0}")]
     Internal(String),
@@ -118,7 +122,7 @@ impl AppError {
     }
 
     /// A stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
-    /// `conflict`, `workflow`, `too_large`, `import_rejected`, `locked`, `unavailable`,
+    /// `conflict`, `workflow`, `too_large`, `import_rejected`, `locked`, `unavailable`, `busy`,
     /// `internal`; `password_expired` for a session that must change its password first.
     pub fn code(&self) -> &'static str {
         match self {
@@ -134,6 +138,7 @@ impl AppError {
             AppError::Login { locked: true, .. } => "locked",
             AppError::Login { locked: false, .. } => "unauthorized",
             AppError::Unavailable(_) => "fonts_missing",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -152,6 +157,10 @@ impl AppError {
             | AppError::Login { message, .. } => message.text(lang),
             AppError::TooLarge { limit } => Msg::BodyTooLarge { limit: *limit }.text(lang),
             AppError::Rejected(r) => r.message().text(lang),
+            AppError::Busy { retry_after } => Msg::DatabaseBusy {
+                seconds: *retry_after,
+            }
+            .text(lang),
             AppError::Internal(id) => Msg::Internal { id: id.clone() }.text(lang),
         }
     }
@@ -165,13 +174,14 @@ impl AppError {
             AppError::Rejected(r) => r.details.clone(),
             // The number the message quotes and the log line carries, for programs.
             AppError::Internal(id) => json!({ "error_id": id }),
+            AppError::Busy { retry_after } => json!({ "retry_after": retry_after }),
             _ => Value::Null,
         }
     }
 
     /// Whether the caller is at fault (as opposed to the server).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, AppError::Internal(_))
+        !matches!(self, AppError::Internal(_) | AppError::Busy { .. })
     }
 
     /// A server-side failure: logged once, here, with an id the user can quote.
@@ -234,6 +244,12 @@ impl From<StoreError> for AppError {
             }
             StoreError::TooLarge { limit, .. } => AppError::TooLarge { limit },
             StoreError::Model(m) => AppError::invalid("file", m),
+            StoreError::Busy => {
+                tracing::warn!("a write waited too long for the database's write lock");
+                AppError::Busy {
+                    retry_after: ecociv_store::BUSY_RETRY_AFTER_SECS,
+                }
+            }
             StoreError::Database(_)
             | StoreError::Migrate(_)
             | StoreError::Open(_)

@@ -588,6 +588,12 @@ pub enum Msg {
     TooManyPublicRequests {
         seconds: u64,
     },
+    // issue 12: import
+    /// A write waited too long for the database's write lock (another write, a bulk import, held
+    /// it); nothing was changed.
+    DatabaseBusy {
+        seconds: u64,
+    },
 }
 
 impl Msg {
@@ -1555,6 +1561,12 @@ impl Msg {
                 lang,
                 "来自您的地址的请求过于频繁，请 {seconds} 秒后再试",
                 "Too many requests from your address; try again in {seconds} seconds"
+            ),
+            // issue 12: import
+            DatabaseBusy { seconds } => tr!(
+                lang,
+                "数据库正忙（另一项写入正在进行，例如批量导入），本次操作未保存任何内容，请 {seconds} 秒后重试",
+                "The database is busy with another write (a bulk import, say); nothing was saved. Try again in {seconds} seconds"
             ),
         }
     }

@@ -47,13 +47,50 @@ pub enum StoreError {
     /// The database could not be opened.
     #[error("{0}")]
     Open(String),
+    /// A write could not get the database's write lock in time (SQLite `SQLITE_BUSY` /
+    /// "database is locked", PostgreSQL `lock_timeout` or `statement_timeout`, no free pool
+    /// connection): nothing was changed, and the same request can be sent again shortly.
+    #[error("{}", Msg::DatabaseBusy { seconds: BUSY_RETRY_AFTER_SECS })]
+    Busy,
     #[error("数据库错误: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("数据库迁移失败: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Reading or writing a backup file.
     #[error("{0}")]
     Io(String),
+}
+
+/// How long a caller refused with [`StoreError::Busy`] is asked to wait before trying again
+/// (HTTP `Retry-After`): imports hold the write lock for about a second at most.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if is_busy(&e) {
+            StoreError::Busy
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// Whether a database error means "the lock (or a connection) was not free in time".
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // PostgreSQL: lock_not_available (lock_timeout), query_canceled (statement_timeout).
+            Some("55P03" | "57014") => true,
+            // SQLite: the primary result code of SQLITE_BUSY (5) and SQLITE_LOCKED (6), whatever
+            // the extended code (SQLITE_BUSY_TIMEOUT, …).
+            Some(code) => code
+                .parse::<i32>()
+                .is_ok_and(|c| matches!(c & 0xff, 5 | 6) && db.message().contains("locked")),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 fn not_found_msg(what: Noun, key: &str) -> Msg {
@@ -83,6 +120,7 @@ impl StoreError {
         !matches!(
             self,
             StoreError::Database(_)
+                | StoreError::Busy
                 | StoreError::Migrate(_)
                 | StoreError::Open(_)
                 | StoreError::Io(_)

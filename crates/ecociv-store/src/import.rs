@@ -2,16 +2,36 @@
 //! format, which is also what the monitoring engines write with `--values`).
 //!
 //! All or nothing: every row is checked first (format, codes, ranges, the caller's scope), then
-//! written in one transaction, where the workflow rules are checked again (locked approvals,
-//! submitted values, closed periods). Any bad row, and nothing is written; the report names each
-//! bad row, its field and what is wrong.
+//! written in one transaction. Any bad row, and nothing is written; the report names each bad
+//! row, its field and what is wrong.
+//!
+//! The write lock is held only for the write itself (issue 12: a bulk import must not stop every
+//! other writer):
+//! 1. **Prepare**, without the lock ([`Store::prepare_values_csv`]): parse and check every row,
+//!    then read, on one snapshot, the closed periods and the live rows of the file's keys with
+//!    the data generation they belong to, and plan each row as a single write would do it
+//!    (create a draft, update the draft in work, or refuse: locked approval, value in review,
+//!    closed period).
+//! 2. **Write**, holding the lock ([`Store::write_prepared`]): if the generation is still the one
+//!    planned against, nothing was written in between and the plan stands; otherwise the live
+//!    rows are read again (one query) and the rows planned again. Then every row goes in with a
+//!    few multi-row statements (`INSERT … VALUES (…), (…)`, `UPDATE … FROM (VALUES …)`), audit
+//!    events and review steps included, and one commit.
+//!
+//! Workbook imports (`workbook.rs`) write their values the same way ([`ValueRow`], [`plan`],
+//! [`write_values`]).
 
-use ecociv_i18n::Msg;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use ecociv_i18n::{Msg, Noun};
+use sqlx::{AnyConnection, Row};
 
 use ecociv_core::observation::{RowError, parse_values_csv};
 
-use crate::value::{Checked, Provenance, WorkflowStatus, format_number, live, save_in};
-use crate::{Actor, Result, Store, StoreError};
+use crate::period::enclosing;
+use crate::tx::{BATCH_ROWS, EventRow, WriteTx, param, placeholders};
+use crate::value::{COLS, Checked, DataValue, Provenance, WorkflowStatus, format_number, from_row};
+use crate::{Actor, Backend, Result, Store, StoreError};
 
 /// Whether an actor may write values of (indicator code, region code).
 pub type Scope = dyn Fn(&str, &str) -> bool + Send + Sync;
@@ -68,8 +88,41 @@ pub struct ImportSummary {
     pub updated: usize,
 }
 
+/// A values file checked and planned outside the write lock, ready for
+/// [`Store::write_prepared`].
+pub struct PreparedImport {
+    actor: Actor,
+    file: String,
+    total: usize,
+    provenance: Provenance,
+    submit: bool,
+    /// (row number, row), in file order.
+    rows: Vec<(u64, ValueRow)>,
+    /// The data generation `steps` were planned against.
+    generation: i64,
+    steps: Vec<Step>,
+}
+
+impl std::fmt::Debug for PreparedImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedImport")
+            .field("file", &self.file)
+            .field("rows", &self.rows.len())
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedImport {
+    /// The data rows to be written.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+}
+
 impl Store {
-    /// Imports a values CSV, all rows or none.
+    /// Imports a values CSV, all rows or none: [`Store::prepare_values_csv`], then
+    /// [`Store::write_prepared`].
     pub async fn import_values_csv(
         &self,
         actor: &Actor,
@@ -77,31 +130,41 @@ impl Store {
         text: &str,
         opts: &ImportOptions,
     ) -> Result<ImportSummary> {
+        let prepared = self.prepare_values_csv(actor, file, text, opts).await?;
+        self.write_prepared(prepared).await
+    }
+
+    /// Checks every row of a values CSV and plans its write, without taking the write lock: a
+    /// bad row, a locked approval, a value in review or a closed period, and the report names
+    /// every such row.
+    pub async fn prepare_values_csv(
+        &self,
+        actor: &Actor,
+        file: &str,
+        text: &str,
+        opts: &ImportOptions,
+    ) -> Result<PreparedImport> {
         let model = self.current_model().await?;
-        let plan = &model.plan;
+        let plan_ = &model.plan;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let parsed = parse_values_csv(file, text, plan);
+        let parsed = parse_values_csv(file, text, plan_);
         let mut errors = parsed.errors;
         let total = parsed.rows.len() + errors.len();
-        let err = |row: u64, field: &str, message: String| RowError {
-            file: file.to_owned(),
-            row,
-            field: field.to_owned(),
-            message,
-        };
         if parsed.rows.is_empty() && errors.is_empty() {
-            errors.push(err(1, "", Msg::NoDataRows.to_string()));
+            errors.push(row_error(file, 1, "", Msg::NoDataRows.to_string()));
         }
         // With no format errors, the n-th parsed row is data row n (row n + 1 counting the
         // header as 1), as ecociv-core numbers them.
-        let mut rows: Vec<(u64, Checked, String)> = Vec::new();
+        let mut rows: Vec<(u64, ValueRow)> = Vec::new();
         if errors.is_empty() {
+            rows.reserve(parsed.rows.len());
             for (i, o) in parsed.rows.into_iter().enumerate() {
                 let row = i as u64 + 2;
-                let ind = &plan.indicators[o.indicator];
-                let reg = &plan.regions[o.region];
+                let ind = &plan_.indicators[o.indicator];
+                let reg = &plan_.regions[o.region];
                 if !(opts.allowed)(&ind.code, &reg.code) {
-                    errors.push(err(
+                    errors.push(row_error(
+                        file,
                         row,
                         "indicator",
                         Msg::ImportOutOfScope {
@@ -118,81 +181,544 @@ impl Store {
                 };
                 rows.push((
                     row,
-                    Checked {
-                        indicator: ind.code.clone(),
-                        region: reg.code.clone(),
-                        period: o.period,
-                        value: format_number(o.value),
+                    ValueRow {
+                        checked: Checked {
+                            indicator: ind.code.clone(),
+                            region: reg.code.clone(),
+                            period: o.period,
+                            value: format_number(o.value),
+                        },
+                        comment: String::new(),
+                        detail,
                     },
-                    detail,
                 ));
             }
         }
-        if !errors.is_empty() {
-            return Err(StoreError::Import(ImportReport {
+        let refuse = |errors: Vec<RowError>| {
+            StoreError::Import(ImportReport {
                 file: file.to_owned(),
                 rows: total,
                 errors,
-            }));
+            })
+        };
+        if !errors.is_empty() {
+            return Err(refuse(errors));
         }
+        let values: Vec<&ValueRow> = rows.iter().map(|(_, r)| r).collect();
+        let (generation, held) = self.holdings_now(&values).await?;
+        let steps = match plan(&values, &held) {
+            Ok(steps) => steps,
+            Err(refused) => {
+                let errors = refused
+                    .into_iter()
+                    .map(|(i, e)| row_error(file, rows[i].0, "value", e.to_string()))
+                    .collect();
+                return Err(refuse(errors));
+            }
+        };
+        Ok(PreparedImport {
+            actor: actor.clone(),
+            file: file.to_owned(),
+            total,
+            provenance: opts.provenance,
+            submit: opts.submit,
+            rows,
+            generation,
+            steps,
+        })
+    }
 
-        let status = if opts.submit {
+    /// Writes a prepared import in one transaction, holding the write lock only for the batched
+    /// write (and, when something was written since the import was prepared, one query to plan
+    /// it again).
+    pub async fn write_prepared(&self, prepared: PreparedImport) -> Result<ImportSummary> {
+        let PreparedImport {
+            actor,
+            file,
+            total,
+            provenance,
+            submit,
+            rows,
+            generation,
+            steps,
+        } = prepared;
+        let status = if submit {
             WorkflowStatus::Submitted
         } else {
             WorkflowStatus::Draft
         };
+        let values: Vec<&ValueRow> = rows.iter().map(|(_, r)| r).collect();
         let mut w = self.begin_write().await?;
-        let (mut created, mut updated) = (0, 0);
-        for (row, c, detail) in &rows {
-            let period = c.period.to_string();
-            let (_, work) = live(&mut w.tx, &c.indicator, &c.region, &period).await?;
-            let expected = work.as_ref().map(|v| v.version);
-            match save_in(
-                &mut w,
-                actor,
-                c,
-                "",
-                opts.provenance,
-                detail,
-                expected,
-                status,
-            )
-            .await
-            {
-                Ok(_) if expected.is_some() => updated += 1,
-                Ok(_) => created += 1,
-                Err(e) if e.is_client_error() => {
-                    errors.push(err(*row, "value", e.to_string()));
+        let steps = if w.prior_generation == generation {
+            steps
+        } else {
+            let held = read_holdings(&mut w.tx, w.backend, &values).await?;
+            match plan(&values, &held) {
+                Ok(steps) => steps,
+                Err(refused) => {
+                    // Dropping the transaction rolls it back: nothing was written.
+                    drop(w);
+                    let errors = refused
+                        .into_iter()
+                        .map(|(i, e)| row_error(&file, rows[i].0, "value", e.to_string()))
+                        .collect();
+                    return Err(StoreError::Import(ImportReport {
+                        file,
+                        rows: total,
+                        errors,
+                    }));
                 }
-                Err(e) => return Err(e),
             }
-        }
-        if !errors.is_empty() {
-            // Dropping the transaction rolls back every row already written.
-            drop(w);
-            return Err(StoreError::Import(ImportReport {
-                file: file.to_owned(),
-                rows: total,
-                errors,
-            }));
-        }
+        };
+        let (created, updated) =
+            write_values(&mut w, &actor, &values, steps, provenance, status).await?;
         w.audit(
-            actor,
+            &actor,
             "import.values",
             &format!("import:{file}"),
             None,
             Some(&serde_json::json!({
                 "file": file, "rows": rows.len(), "created": created, "updated": updated,
-                "provenance": opts.provenance.as_str(), "submitted": opts.submit,
+                "provenance": provenance.as_str(), "submitted": submit,
             })),
         )
         .await?;
         w.commit().await?;
         Ok(ImportSummary {
-            file: file.to_owned(),
+            file,
             rows: rows.len(),
             created,
             updated,
         })
     }
+
+    /// The data generation and, on the same snapshot, what the database holds for `rows`.
+    pub(crate) async fn holdings_now(&self, rows: &[&ValueRow]) -> Result<(i64, Holdings)> {
+        let mut snap = self.begin_snapshot().await?;
+        let generation: i64 = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
+            .fetch_one(&mut *snap)
+            .await?
+            .try_get(0)?;
+        let held = read_holdings(&mut snap, self.backend(), rows).await?;
+        snap.commit().await?;
+        Ok((generation, held))
+    }
+}
+
+fn row_error(file: &str, row: u64, field: &str, message: String) -> RowError {
+    RowError {
+        file: file.to_owned(),
+        row,
+        field: field.to_owned(),
+        message,
+    }
+}
+
+/// One value of an import, checked against the plan and the caller's scope.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueRow {
+    pub checked: Checked,
+    pub comment: String,
+    /// The provenance detail: file and row (or sheet and cell), and the source.
+    pub detail: String,
+}
+
+type Key = (String, String, String);
+
+fn key_of(c: &Checked) -> Key {
+    (c.indicator.clone(), c.region.clone(), c.period.to_string())
+}
+
+/// What the database holds that decides how an import's rows are written.
+#[derive(Debug, Default)]
+pub(crate) struct Holdings {
+    /// Closed periods: id → reason.
+    closed: HashMap<String, String>,
+    /// The live rows of the import's keys.
+    live: HashMap<Key, Live>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    approved: bool,
+    work: Option<DataValue>,
+}
+
+/// Reads the closed periods and the live rows of the keys of `rows` (a query per 500 periods).
+pub(crate) async fn read_holdings(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rows: &[&ValueRow],
+) -> Result<Holdings> {
+    let mut held = Holdings::default();
+    for r in sqlx::query("SELECT id, reason FROM periods WHERE closed = 1")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        held.closed.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    let keys: HashSet<Key> = rows.iter().map(|r| key_of(&r.checked)).collect();
+    let periods: BTreeSet<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+    let periods: Vec<&str> = periods.into_iter().collect();
+    for chunk in periods.chunks(BATCH_ROWS) {
+        let list = (1..=chunk.len())
+            .map(|i| param(backend, i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {COLS} FROM data_values WHERE superseded_by IS NULL AND period IN ({list})"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(*p);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let v = from_row(&r)?;
+            let key = (v.indicator.clone(), v.region.clone(), v.period.clone());
+            if !keys.contains(&key) {
+                continue;
+            }
+            let live = held.live.entry(key).or_default();
+            if v.status == WorkflowStatus::Approved {
+                live.approved = true;
+            } else {
+                live.work = Some(v);
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// How one row is written.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// A new row.
+    Create,
+    /// The row in work (a draft or a returned value), as it is now.
+    Update(Box<DataValue>),
+}
+
+/// Plans every row as a single save of a draft would write it, or refuses it as that save would
+/// (closed period, locked approval, value waiting for review): the steps in row order, or every
+/// refused row's index with its error.
+pub(crate) fn plan(
+    rows: &[&ValueRow],
+    held: &Holdings,
+) -> Result<Vec<Step>, Vec<(usize, StoreError)>> {
+    let mut steps = Vec::with_capacity(rows.len());
+    let mut refused = Vec::new();
+    let mut seen = HashSet::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let c = &r.checked;
+        let period = c.period.to_string();
+        // As `period::ensure_open`: the first closed period, in id order, that encloses it.
+        let closed = enclosing(c.period)
+            .into_iter()
+            .filter_map(|id| held.closed.get(&id).map(|reason| (id, reason)))
+            .min();
+        if let Some((id, reason)) = closed {
+            refused.push((
+                i,
+                StoreError::State(Msg::PeriodClosed {
+                    period: id,
+                    reason: reason.clone(),
+                    of: period,
+                }),
+            ));
+            continue;
+        }
+        let key = key_of(c);
+        if !seen.insert(key.clone()) {
+            // Files have one row per key (ecociv-core refuses repeats); two rows of a workbook
+            // for one key would race each other.
+            refused.push((
+                i,
+                StoreError::Conflict {
+                    message: Msg::CreatedMeanwhile { what: Noun::Value },
+                    current: serde_json::Value::Null,
+                },
+            ));
+            continue;
+        }
+        match held.live.get(&key) {
+            Some(Live {
+                work: Some(cur), ..
+            }) => {
+                if cur.status == WorkflowStatus::Submitted {
+                    refused.push((i, StoreError::State(Msg::InReview { what: Noun::Value })));
+                } else {
+                    steps.push(Step::Update(Box::new(cur.clone())));
+                }
+            }
+            Some(Live { approved: true, .. }) => refused.push((
+                i,
+                StoreError::State(Msg::ValueLocked {
+                    indicator: c.indicator.clone(),
+                    region: c.region.clone(),
+                    period,
+                }),
+            )),
+            _ => steps.push(Step::Create),
+        }
+    }
+    if refused.is_empty() {
+        Ok(steps)
+    } else {
+        Err(refused)
+    }
+}
+
+/// A row as its audit events record it. (Single writes store `to_value(..).to_string()`, whose
+/// keys may come in another order; the verifier compares parsed JSON, and each hash covers the
+/// text exactly as stored.)
+fn json_text(v: &DataValue) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Writes planned rows inside the write transaction with multi-row statements: the new rows,
+/// the updated drafts, one audit event per row in row order (as [`crate::value::save_in`] writes
+/// them) and, for submissions, a review step each. Returns (created, updated).
+pub(crate) async fn write_values(
+    w: &mut WriteTx,
+    actor: &Actor,
+    rows: &[&ValueRow],
+    steps: Vec<Step>,
+    provenance: Provenance,
+    status: WorkflowStatus,
+) -> Result<(usize, usize)> {
+    debug_assert_eq!(rows.len(), steps.len());
+    let creates: Vec<&ValueRow> = rows
+        .iter()
+        .zip(&steps)
+        .filter(|(_, s)| matches!(s, Step::Create))
+        .map(|(r, _)| *r)
+        .collect();
+    let ids = insert_values(w, actor, &creates, provenance, status).await?;
+    let updates: Vec<(&ValueRow, &DataValue)> = rows
+        .iter()
+        .zip(&steps)
+        .filter_map(|(r, s)| match s {
+            Step::Update(cur) => Some((*r, cur.as_ref())),
+            Step::Create => None,
+        })
+        .collect();
+    update_values(w, actor, &updates, provenance, status).await?;
+    let counts = (creates.len(), updates.len());
+
+    // The rows as they are now, for their audit events.
+    let mut events: Vec<EventRow> = Vec::with_capacity(rows.len());
+    let mut written: Vec<i64> = Vec::with_capacity(rows.len());
+    let mut next_created = ids.into_iter();
+    for (r, step) in rows.iter().zip(steps) {
+        let c = &r.checked;
+        match step {
+            Step::Create => {
+                let id = next_created.next().unwrap_or_default();
+                let after = DataValue {
+                    id,
+                    indicator: c.indicator.clone(),
+                    region: c.region.clone(),
+                    period: c.period.to_string(),
+                    value: c.value.clone(),
+                    comment: r.comment.clone(),
+                    status,
+                    version: 1,
+                    correction: 0,
+                    correction_reason: String::new(),
+                    supersedes: None,
+                    superseded_by: None,
+                    provenance,
+                    provenance_detail: r.detail.clone(),
+                    return_reason: String::new(),
+                    created_by: actor.name.clone(),
+                    created_at: w.at.clone(),
+                    updated_by: actor.name.clone(),
+                    updated_at: w.at.clone(),
+                };
+                events.push((
+                    "value.create",
+                    format!("value:{id}"),
+                    None,
+                    Some(json_text(&after)),
+                ));
+                written.push(id);
+            }
+            Step::Update(cur) => {
+                let before = json_text(&cur);
+                let mut after = *cur;
+                after.value = c.value.clone();
+                after.comment = r.comment.clone();
+                after.provenance = provenance;
+                after.provenance_detail = r.detail.clone();
+                after.status = status;
+                after.updated_by = actor.name.clone();
+                after.updated_at = w.at.clone();
+                after.version += 1;
+                events.push((
+                    "value.update",
+                    format!("value:{}", after.id),
+                    Some(before),
+                    Some(json_text(&after)),
+                ));
+                written.push(after.id);
+            }
+        }
+    }
+    w.audit_batch(actor, events).await?;
+    if status == WorkflowStatus::Submitted {
+        for chunk in written.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) VALUES {}",
+                placeholders(w.backend, chunk.len(), 6, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q
+                    .bind("value")
+                    .bind(*id)
+                    .bind("submit")
+                    .bind(actor.name.as_str())
+                    .bind("")
+                    .bind(w.at.as_str());
+            }
+            q.execute(&mut *w.tx).await?;
+        }
+    }
+    Ok(counts)
+}
+
+/// Inserts new rows, 500 a statement; their ids in the order of `rows`. The ids are reserved
+/// first (fetching them back with `RETURNING` costs more than the insert itself).
+async fn insert_values(
+    w: &mut WriteTx,
+    actor: &Actor,
+    rows: &[&ValueRow],
+    provenance: Provenance,
+    status: WorkflowStatus,
+) -> Result<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = reserve_ids(w, rows.len()).await?;
+    let b = w.backend;
+    for (chunk, ids) in rows.chunks(BATCH_ROWS).zip(ids.chunks(BATCH_ROWS)) {
+        // What every row shares is bound once.
+        let sql = format!(
+            "INSERT INTO data_values (id, indicator, region, period, value, comment, status, \
+             provenance, provenance_detail, created_by, created_at, updated_by, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, {}, {}, \
+             v.column7, {}, {}, {}, {} FROM (VALUES {}) AS v",
+            param(b, 1),
+            param(b, 2),
+            param(b, 3),
+            param(b, 4),
+            param(b, 5),
+            param(b, 6),
+            placeholders(b, chunk.len(), 7, 7)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status.as_str())
+            .bind(provenance.as_str())
+            .bind(actor.name.as_str())
+            .bind(w.at.as_str())
+            .bind(actor.name.as_str())
+            .bind(w.at.as_str());
+        for (r, id) in chunk.iter().zip(ids) {
+            let c = &r.checked;
+            q = q
+                .bind(*id)
+                .bind(c.indicator.as_str())
+                .bind(c.region.as_str())
+                .bind(c.period.to_string())
+                .bind(c.value.as_str())
+                .bind(r.comment.as_str())
+                .bind(r.detail.as_str());
+        }
+        match q.execute(&mut *w.tx).await {
+            Ok(_) => {}
+            Err(e) if StoreError::is_unique_violation(&e) => {
+                return Err(StoreError::Conflict {
+                    message: Msg::CreatedMeanwhile { what: Noun::Value },
+                    current: serde_json::Value::Null,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ids)
+}
+
+/// `n` new ids of `data_values`, as the table's own numbering would give them: on SQLite above
+/// every id ever used (AUTOINCREMENT, which then records the largest inserted), on PostgreSQL
+/// from the identity sequence. Only writers holding the write lock insert values, so nobody
+/// takes these in between.
+async fn reserve_ids(w: &mut WriteTx, n: usize) -> Result<Vec<i64>> {
+    match w.backend {
+        Backend::Sqlite => {
+            let last: i64 = sqlx::query(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'data_values'), 0), \
+                 COALESCE((SELECT MAX(id) FROM data_values), 0))",
+            )
+            .fetch_one(&mut *w.tx)
+            .await?
+            .try_get(0)?;
+            Ok((1..=n as i64).map(|i| last + i).collect())
+        }
+        Backend::Postgres => {
+            let rows = sqlx::query(
+                "SELECT nextval(pg_get_serial_sequence('data_values', 'id')) \
+                 FROM generate_series(1, $1)",
+            )
+            .bind(n as i64)
+            .fetch_all(&mut *w.tx)
+            .await?;
+            rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+        }
+    }
+}
+
+/// Updates drafts in work, 500 a statement, each only at the version planned against.
+async fn update_values(
+    w: &mut WriteTx,
+    actor: &Actor,
+    rows: &[(&ValueRow, &DataValue)],
+    provenance: Provenance,
+    status: WorkflowStatus,
+) -> Result<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        // SQLite and PostgreSQL both name the columns of a VALUES list column1, column2, ….
+        let b = w.backend;
+        let sql = format!(
+            "UPDATE data_values SET value = v.column3, comment = v.column4, provenance = {}, \
+             provenance_detail = v.column5, status = {}, updated_by = {}, updated_at = {}, \
+             version = version + 1 \
+             FROM (VALUES {}) AS v \
+             WHERE data_values.id = v.column1 AND data_values.version = v.column2",
+            param(b, 1),
+            param(b, 2),
+            param(b, 3),
+            param(b, 4),
+            placeholders(b, chunk.len(), 5, 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(provenance.as_str())
+            .bind(status.as_str())
+            .bind(actor.name.as_str())
+            .bind(w.at.as_str());
+        for (r, cur) in chunk {
+            q = q
+                .bind(cur.id)
+                .bind(cur.version)
+                .bind(r.checked.value.as_str())
+                .bind(r.comment.as_str())
+                .bind(r.detail.as_str());
+        }
+        let done = q.execute(&mut *w.tx).await?;
+        if done.rows_affected() != chunk.len() as u64 {
+            // Not reachable while the write lock is held and the plan is fresh; refuse rather
+            // than write half.
+            return Err(crate::value::conflict(chunk[0].1));
+        }
+    }
+    Ok(())
 }

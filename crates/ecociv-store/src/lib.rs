@@ -57,12 +57,12 @@ pub mod workbook;
 
 pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, AuditHead, BrokenLink, VerifyReport};
-pub use error::{FieldError, StoreError};
+pub use error::{BUSY_RETRY_AFTER_SECS, FieldError, StoreError};
 pub use eval::{
     EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
 };
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
-pub use import::{ImportOptions, ImportReport, ImportSummary};
+pub use import::{ImportOptions, ImportReport, ImportSummary, PreparedImport};
 pub use model::Model;
 pub use period::PeriodState;
 pub use review::Transition;
@@ -222,7 +222,15 @@ pub struct StoreConfig {
     pub password_max_age: Option<Duration>,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a write waits for the database's write lock (SQLite `busy_timeout` and this
+    /// process's queue of writers; PostgreSQL `lock_timeout` of writer transactions) before it
+    /// gives up with [`StoreError::Busy`]. Bulk imports hold the lock only for their final,
+    /// batched write.
+    pub busy_timeout: Duration,
 }
+
+/// The default [`StoreConfig::busy_timeout`].
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for StoreConfig {
     fn default() -> StoreConfig {
@@ -235,6 +243,7 @@ impl Default for StoreConfig {
             lockout: Duration::from_secs(15 * 60),
             password_max_age: None,
             max_connections: 8,
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
         }
     }
 }
@@ -272,7 +281,7 @@ impl Store {
         clock: Arc<dyn Clock>,
     ) -> Result<Store> {
         let backend = Backend::of_url(url)?;
-        let pool = connect(url, backend, config.max_connections).await?;
+        let pool = connect_with(url, backend, config.max_connections, config.busy_timeout).await?;
         migrate(&pool, backend).await?;
         let model = model::bootstrap(&pool, backend, clock.as_ref(), config.plan.as_ref()).await?;
         let store = Store {
@@ -344,6 +353,15 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<()> {
 }
 
 pub(crate) async fn connect(url: &str, backend: Backend, max: u32) -> Result<AnyPool> {
+    connect_with(url, backend, max, DEFAULT_BUSY_TIMEOUT).await
+}
+
+pub(crate) async fn connect_with(
+    url: &str,
+    backend: Backend,
+    max: u32,
+    busy_timeout: Duration,
+) -> Result<AnyPool> {
     sqlx::any::install_default_drivers();
     // A new SQLite file is created here, readable by its owner only, before SQLite opens it;
     // SQLite gives the -wal and -shm files it creates the database file's permissions.
@@ -360,15 +378,19 @@ pub(crate) async fn connect(url: &str, backend: Backend, max: u32) -> Result<Any
         .acquire_timeout(Duration::from_secs(30));
     if backend == Backend::Sqlite {
         // Per connection: relaxed fsync is safe in WAL mode (a crash loses at most the last
-        // transactions, never consistency), and writers wait for each other instead of failing.
-        opts = opts.after_connect(|conn, _| {
+        // transactions, never consistency), and writers wait for each other, up to the busy
+        // timeout, instead of failing at once.
+        let busy_ms = busy_timeout.as_millis().clamp(1, i32::MAX as u128);
+        opts = opts.after_connect(move |conn, _| {
             Box::pin(async move {
                 sqlx::query("PRAGMA synchronous = NORMAL")
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("PRAGMA busy_timeout = 15000")
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA busy_timeout = {busy_ms}"
+                )))
+                .execute(&mut *conn)
+                .await?;
                 sqlx::query("PRAGMA foreign_keys = ON")
                     .execute(&mut *conn)
                     .await?;

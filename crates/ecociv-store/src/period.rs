@@ -80,7 +80,7 @@ async fn load(conn: &mut AnyConnection, id: &str) -> Result<PeriodState> {
 }
 
 /// The periods whose closing closes `p`: itself, its quarter (for a month) and its year.
-fn enclosing(p: Period) -> Vec<String> {
+pub(crate) fn enclosing(p: Period) -> Vec<String> {
     let mut out = vec![p.to_string()];
     match p {
         Period::Year(_) => {}

@@ -129,6 +129,46 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Takes the database's write lock from a connection of its own, as another process's long
+    /// write would (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the `store_state` row lock), until
+    /// [`HeldLock::release`] or drop.
+    pub async fn hold_write_lock(&self) -> HeldLock {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url)
+            .await
+            .expect("a second connection");
+        let sql = match self.store.backend() {
+            crate::Backend::Sqlite => "BEGIN IMMEDIATE",
+            crate::Backend::Postgres => {
+                "BEGIN; UPDATE store_state SET generation = generation WHERE id = 1"
+            }
+        };
+        sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect("take the write lock");
+        HeldLock { conn }
+    }
+}
+
+/// The write lock, held by a connection outside the store (see [`TestDb::hold_write_lock`]).
+#[derive(Debug)]
+pub struct HeldLock {
+    conn: sqlx::AnyConnection,
+}
+
+impl HeldLock {
+    /// Rolls back and closes the connection: the lock is free again.
+    pub async fn release(mut self) {
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut self.conn)
+            .await
+            .expect("release the write lock");
+        let _ = sqlx::Connection::close(self.conn).await;
+    }
+}
+
 /// An empty database of the same backend, removed on drop.
 #[derive(Debug)]
 pub struct EmptyDb {

@@ -7,12 +7,21 @@
 //! audit chain head as the previous writer committed it, and appends after it: the chain never
 //! forks. The same update bumps the data generation that evaluation caches are keyed on, so a
 //! cache can never serve a result older than a committed write.
+//!
+//! A writer waits for the lock at most [`StoreConfig::busy_timeout`](crate::StoreConfig) (SQLite:
+//! this process's queue, then `busy_timeout`; PostgreSQL: `lock_timeout`, set for the
+//! transaction) and then fails with [`StoreError::Busy`], which callers report as "busy, try
+//! again" (HTTP 503 with `Retry-After`). Nothing long runs while the lock is held: bulk imports
+//! check and plan every row beforehand (`import.rs`) and write them in a few multi-row statements
+//! ([`WriteTx::audit_batch`] for their audit events).
+
+use std::time::Duration;
 
 use sqlx::any::Any;
 use sqlx::{AnyPool, Row, Transaction};
 
 use crate::audit::event_hash;
-use crate::{Actor, Backend, Result, Store, timestamp};
+use crate::{Actor, Backend, DEFAULT_BUSY_TIMEOUT, Result, Store, StoreError, timestamp};
 
 pub(crate) struct WriteTx {
     pub tx: Transaction<'static, Any>,
@@ -22,6 +31,10 @@ pub(crate) struct WriteTx {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The time of this write, used for every row and event it touches.
     pub at: String,
+    pub backend: Backend,
+    /// The data generation before this write: equal to the generation a reader saw, nothing was
+    /// written since (imports plan outside the lock and check this).
+    pub prior_generation: i64,
     seq: i64,
     hash: String,
     model_changed: bool,
@@ -39,13 +52,36 @@ pub(crate) async fn begin_write(
     now: chrono::DateTime<chrono::Utc>,
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 ) -> Result<WriteTx> {
+    begin_write_within(pool, backend, now, turn, DEFAULT_BUSY_TIMEOUT).await
+}
+
+/// Begins a write transaction, waiting at most `wait` for the write lock (PostgreSQL; on SQLite
+/// the connection's `busy_timeout` says how long).
+pub(crate) async fn begin_write_within(
+    pool: &AnyPool,
+    backend: Backend,
+    now: chrono::DateTime<chrono::Utc>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    wait: Duration,
+) -> Result<WriteTx> {
     let mut tx = match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            // For this transaction only: a writer blocked on the `store_state` row lock fails
+            // with 55P03 (→ Busy) instead of queueing behind a long writer.
+            let ms = wait.as_millis().clamp(1, i32::MAX as u128);
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET LOCAL lock_timeout = '{ms}ms'"
+            )))
+            .execute(&mut *tx)
+            .await?;
+            tx
+        }
     };
     let row = sqlx::query(
         "UPDATE store_state SET generation = generation + 1 WHERE id = 1 \
-         RETURNING audit_seq, audit_hash",
+         RETURNING generation, audit_seq, audit_hash",
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -53,19 +89,66 @@ pub(crate) async fn begin_write(
         tx,
         _turn: turn,
         at: timestamp(now),
-        seq: row.try_get::<i64, _>(0)?,
-        hash: row.try_get::<String, _>(1)?,
+        backend,
+        prior_generation: row.try_get::<i64, _>(0)? - 1,
+        seq: row.try_get::<i64, _>(1)?,
+        hash: row.try_get::<String, _>(2)?,
         model_changed: false,
     })
 }
 
 impl Store {
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        let wait = self.config().busy_timeout;
         let turn = match self.backend() {
-            Backend::Sqlite => Some(self.inner.write_turn.clone().lock_owned().await),
+            Backend::Sqlite => Some(
+                tokio::time::timeout(wait, self.inner.write_turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Busy)?,
+            ),
             Backend::Postgres => None,
         };
-        begin_write(self.pool(), self.backend(), self.now(), turn).await
+        begin_write_within(self.pool(), self.backend(), self.now(), turn, wait).await
+    }
+}
+
+/// One audit event of a batch: action, entity, before, after (JSON text, as stored).
+pub(crate) type EventRow = (&'static str, String, Option<String>, Option<String>);
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits
+/// (32,766 and 65,535) for the widest table written in batches.
+pub(crate) const BATCH_ROWS: usize = 500;
+
+/// `($1, $2, $3), ($4, $5, $6), …`: the VALUES list of `rows` rows of `cols` columns, numbered
+/// from `first`. On SQLite the parameters are anonymous (`?`, bound in the order they appear),
+/// because SQLite looks a numbered parameter up by name in a list, which makes binding thousands
+/// of them quadratic; every `$n` before them must then be in order too.
+pub(crate) fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 7);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => s.push_str(&format!("${}", first + r * cols + c)),
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// The `n`-th parameter, as [`placeholders`] numbers them.
+pub(crate) fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
     }
 }
 
@@ -110,6 +193,56 @@ impl WriteTx {
         .await?;
         self.seq = seq;
         self.hash = hash;
+        Ok(())
+    }
+
+    /// Appends many audit events to the chain, in order, with a few multi-row statements: the
+    /// same events (and hashes) as calling [`WriteTx::audit`] for each.
+    pub(crate) async fn audit_batch(&mut self, actor: &Actor, events: Vec<EventRow>) -> Result<()> {
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let chunk: Vec<EventRow> = events.by_ref().take(BATCH_ROWS).collect();
+            // What every event shares (time, actor) is bound once.
+            let bk = self.backend;
+            let sql = format!(
+                "INSERT INTO audit_events \
+                 (seq, at, actor, action, entity, before_json, after_json, prev_hash, hash) \
+                 SELECT v.column1, {}, {}, v.column2, v.column3, v.column4, v.column5, \
+                 v.column6, v.column7 FROM (VALUES {}) AS v",
+                param(bk, 1),
+                param(bk, 2),
+                placeholders(bk, chunk.len(), 7, 3)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(self.at.as_str())
+                .bind(actor.name.as_str());
+            let (mut seq, mut prev) = (self.seq, self.hash.clone());
+            for (action, entity, before, after) in chunk {
+                seq += 1;
+                let hash = event_hash(
+                    seq,
+                    &self.at,
+                    &actor.name,
+                    action,
+                    &entity,
+                    before.as_deref(),
+                    after.as_deref(),
+                    &prev,
+                );
+                q = q
+                    .bind(seq)
+                    .bind(action)
+                    .bind(entity)
+                    .bind(before)
+                    .bind(after)
+                    .bind(prev)
+                    .bind(hash.clone());
+                prev = hash;
+            }
+            q.execute(&mut *self.tx).await?;
+            self.seq = seq;
+            self.hash = prev;
+        }
         Ok(())
     }
 

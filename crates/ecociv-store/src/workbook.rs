@@ -8,12 +8,16 @@
 //! review, versions) and names the cell of every row it refuses. All or nothing: one refused row
 //! and nothing is written, no audit event, no generation bump.
 //!
+//! As for CSV imports (`import.rs`), the values are planned before the write lock is taken and
+//! written with multi-row statements; the task rows (at most one per task and unit of the plan)
+//! are written one by one.
+//!
 //! Keeping the store independent of the report crate is deliberate: the store stays free of
 //! spreadsheet and document dependencies, and these plain rows are easy to build in tests.
 
-use crate::import::Scope;
+use crate::import::{self, Scope, ValueRow};
 use crate::task::{self, TaskState, TaskUpdateInput};
-use crate::value::{Provenance, WorkflowStatus, check_input, live, save_in};
+use crate::value::{Provenance, WorkflowStatus, check_input};
 use crate::{Actor, Result, Store, StoreError};
 
 /// The rows of a checked workbook.
@@ -217,42 +221,54 @@ impl Store {
             }));
         }
 
-        // The workflow rules, inside the transaction; a client error is a refused row.
+        // The workflow rules of the values (closed periods, locked approvals, values in review),
+        // planned on a snapshot before the write lock is taken, and again under it only when
+        // something was written in between.
         let status = if opts.submit {
             WorkflowStatus::Submitted
         } else {
             WorkflowStatus::Draft
         };
+        let rows: Vec<ValueRow> = values
+            .iter()
+            .map(|(v, c)| ValueRow {
+                checked: c.clone(),
+                comment: v.comment.trim().to_owned(),
+                detail: format!("{} {}!{}", book.file, v.sheet, v.cell),
+            })
+            .collect();
+        let rows: Vec<&ValueRow> = rows.iter().collect();
+        let (generation, held) = self.holdings_now(&rows).await?;
+        let planned = import::plan(&rows, &held);
         let mut w = self.begin_write().await?;
-        let (mut values_created, mut values_updated) = (0, 0);
-        for (v, c) in &values {
-            let period = c.period.to_string();
-            let (_, work) = live(&mut w.tx, &c.indicator, &c.region, &period).await?;
-            let expected = work.as_ref().map(|x| x.version);
-            let detail = format!("{} {}!{}", book.file, v.sheet, v.cell);
-            match save_in(
-                &mut w,
-                actor,
-                c,
-                v.comment.trim(),
-                Provenance::Import,
-                &detail,
-                expected,
-                status,
+        let planned = if w.prior_generation == generation {
+            planned
+        } else {
+            import::plan(
+                &rows,
+                &import::read_holdings(&mut w.tx, w.backend, &rows).await?,
             )
-            .await
-            {
-                Ok(_) if expected.is_some() => values_updated += 1,
-                Ok(_) => values_created += 1,
-                Err(e) if e.is_client_error() => errors.push(located(
-                    &v.sheet,
-                    &v.cell,
-                    code_of(&e),
-                    format!("{}：{e}", value_name(plan, &c.indicator, &c.region)),
-                )),
-                Err(e) => return Err(e),
+        };
+        let (mut values_created, mut values_updated) = (0, 0);
+        match planned {
+            Ok(steps) => {
+                (values_created, values_updated) =
+                    import::write_values(&mut w, actor, &rows, steps, Provenance::Import, status)
+                        .await?;
+            }
+            Err(refused) => {
+                for (i, e) in refused {
+                    let (v, c) = &values[i];
+                    errors.push(located(
+                        &v.sheet,
+                        &v.cell,
+                        code_of(&e),
+                        format!("{}：{e}", value_name(plan, &c.indicator, &c.region)),
+                    ));
+                }
             }
         }
+        // The task rows, one by one inside the transaction; a client error is a refused row.
         let (mut tasks_created, mut tasks_updated) = (0, 0);
         for (t, input, period) in &tasks {
             let expected =

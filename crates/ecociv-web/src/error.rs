@@ -8,8 +8,8 @@
 //! rendered error back.
 
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ecociv_app::AppError;
@@ -23,8 +23,9 @@ use crate::state::AppState;
 pub struct ErrorBody {
     /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
     /// `conflict`, `workflow`, `too_large`, `import_rejected`, `csrf`, `rate_limited`, `locked`,
-    /// `fonts_missing`, `method_not_allowed`, `internal`; `password_expired` (403) while the
-    /// session's password must be changed first.
+    /// `fonts_missing`, `busy` (503 with `Retry-After`: the database is busy with another write;
+    /// nothing changed, send the request again), `method_not_allowed`, `internal`;
+    /// `password_expired` (403) while the session's password must be changed first.
     pub code: String,
     /// What went wrong, naming the field, in the language asked for (`?lang=en`, the `lang`
     /// cookie or `Accept-Language`; Chinese by default).
@@ -113,7 +114,7 @@ impl ApiError {
                 AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::Login { locked: false, .. } => StatusCode::UNAUTHORIZED,
                 AppError::Login { locked: true, .. } => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Csrf | ApiError::CrossSite => StatusCode::FORBIDDEN,
@@ -171,7 +172,16 @@ impl ApiError {
             message: self.message(lang),
             details: self.details(),
         };
-        (self.status(), axum::Json(body)).into_response()
+        self.with_headers((self.status(), axum::Json(body)).into_response())
+    }
+
+    /// Adds the headers the error calls for: `Retry-After` when the database was busy.
+    pub(crate) fn with_headers(&self, mut resp: Response) -> Response {
+        if let ApiError::App(AppError::Busy { retry_after }) = self {
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        resp
     }
 }
 
@@ -264,7 +274,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into()),
     };
-    crate::pages::error_page(&ctx, err.status(), err.message(lang), demo)
+    err.with_headers(crate::pages::error_page(
+        &ctx,
+        err.status(),
+        err.message(lang),
+        demo,
+    ))
 }
 
 /// Explains a JSON body error, naming the field where serde says which.

@@ -42,7 +42,10 @@ fn notice(ctx: &Ctx, q: &DoneQuery) -> Option<String> {
 /// failures stay error pages.
 fn refusal(e: AppError, ctx: &Ctx) -> Result<String, PageError> {
     match e {
-        AppError::Unauthenticated | AppError::Forbidden(_) | AppError::Internal(_) => Err(e.into()),
+        AppError::Unauthenticated
+        | AppError::Forbidden(_)
+        | AppError::Internal(_)
+        | AppError::Busy { .. } => Err(e.into()),
         e => Ok(e.message(ctx.lang)),
     }
 }

@@ -570,7 +570,10 @@ async fn refused(
     e: AppError,
 ) -> Result<Response, PageError> {
     match e {
-        AppError::Unauthenticated | AppError::Forbidden(_) | AppError::Internal(_) => Err(e.into()),
+        AppError::Unauthenticated
+        | AppError::Forbidden(_)
+        | AppError::Internal(_)
+        | AppError::Busy { .. } => Err(e.into()),
         e => {
             let status = ApiError::from(e.clone()).status();
             show(state, ctx, q, Some(problem(&e)), status).await

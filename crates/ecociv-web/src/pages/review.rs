@@ -261,9 +261,12 @@ async fn finish(
         } else {
             "/review?done=returned"
         })),
-        Err(e @ (AppError::Unauthenticated | AppError::Forbidden(_) | AppError::Internal(_))) => {
-            Err(e.into())
-        }
+        Err(
+            e @ (AppError::Unauthenticated
+            | AppError::Forbidden(_)
+            | AppError::Internal(_)
+            | AppError::Busy { .. }),
+        ) => Err(e.into()),
         Err(e) => {
             let status = ApiError::from(e.clone()).status();
             let lang = ctx.lang;

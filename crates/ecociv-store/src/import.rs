@@ -564,16 +564,22 @@ pub(crate) async fn write_values(
             }
         }
     }
-    w.audit_batch(actor, events).await?;
     if status == WorkflowStatus::Submitted {
-        for chunk in written.chunks(BATCH_ROWS) {
+        // A review step per submitted row, each audited like any review row
+        // (`review::REVIEWS`): ids reserved first, the events after the rows' own.
+        let review_ids = reserve_ids(w, "reviews", written.len()).await?;
+        for (chunk, ids) in written
+            .chunks(BATCH_ROWS)
+            .zip(review_ids.chunks(BATCH_ROWS))
+        {
             let sql = format!(
-                "INSERT INTO reviews (entity_kind, entity_id, action, actor, reason, at) VALUES {}",
-                placeholders(w.backend, chunk.len(), 6, 1)
+                "INSERT INTO reviews (id, entity_kind, entity_id, action, actor, reason, at) VALUES {}",
+                placeholders(w.backend, chunk.len(), 7, 1)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
+            for (id, review_id) in chunk.iter().zip(ids) {
                 q = q
+                    .bind(*review_id)
                     .bind("value")
                     .bind(*id)
                     .bind("submit")
@@ -583,7 +589,25 @@ pub(crate) async fn write_values(
             }
             q.execute(&mut *w.tx).await?;
         }
+        for (id, review_id) in written.iter().zip(review_ids) {
+            let entry = crate::value::ReviewEntry {
+                id: review_id,
+                entity_kind: "value".to_owned(),
+                entity_id: *id,
+                action: "submit".to_owned(),
+                actor: actor.name.clone(),
+                reason: String::new(),
+                at: w.at.clone(),
+            };
+            events.push((
+                "review.submit",
+                format!("review:{review_id}"),
+                None,
+                Some(serde_json::to_string(&entry).unwrap_or_default()),
+            ));
+        }
     }
+    w.audit_batch(actor, events).await?;
     Ok(counts)
 }
 
@@ -599,7 +623,7 @@ async fn insert_values(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = reserve_ids(w, rows.len()).await?;
+    let ids = reserve_ids(w, "data_values", rows.len()).await?;
     let b = w.backend;
     for (chunk, ids) in rows.chunks(BATCH_ROWS).zip(ids.chunks(BATCH_ROWS)) {
         // What every row shares is bound once.
@@ -648,30 +672,35 @@ async fn insert_values(
     Ok(ids)
 }
 
-/// `n` new ids of `data_values`, as the table's own numbering would give them: on SQLite above
+/// `n` new ids of `table` (`data_values`, `reviews`), as the table's own numbering would give them: on SQLite above
 /// every id ever used (AUTOINCREMENT, which then records the largest inserted), on PostgreSQL
-/// from the identity sequence. Only writers holding the write lock insert values, so nobody
+/// from the identity sequence. Only writers holding the write lock insert rows, so nobody
 /// takes these in between.
-async fn reserve_ids(w: &mut WriteTx, n: usize) -> Result<Vec<i64>> {
+async fn reserve_ids(w: &mut WriteTx, table: &'static str, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     match w.backend {
         Backend::Sqlite => {
-            let last: i64 = sqlx::query(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'data_values'), 0), \
-                 COALESCE((SELECT MAX(id) FROM data_values), 0))",
-            )
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get(0)?;
+            let sql = format!(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 0))"
+            );
+            let last: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut *w.tx)
+                .await?
+                .try_get(0)?;
             Ok((1..=n as i64).map(|i| last + i).collect())
         }
         Backend::Postgres => {
-            let rows = sqlx::query(
-                "SELECT nextval(pg_get_serial_sequence('data_values', 'id')) \
-                 FROM generate_series(1, $1)",
-            )
-            .bind(n as i64)
-            .fetch_all(&mut *w.tx)
-            .await?;
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) \
+                 FROM generate_series(1, $1)"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(n as i64)
+                .fetch_all(&mut *w.tx)
+                .await?;
             rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
         }
     }

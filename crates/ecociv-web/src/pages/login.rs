@@ -71,7 +71,7 @@ pub async fn submit(
             resp.headers_mut().insert(SET_COOKIE, cookie);
             Ok(resp)
         }
-        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(e @ (AppError::Internal(_) | AppError::Busy { .. })) => Err(e.into()),
         Err(e) => {
             let status = crate::error::ApiError::from(e.clone()).status();
             let message = e.message(ctx.lang);

@@ -230,7 +230,10 @@ async fn a_large_import_creates_and_updates_in_one_transaction(db: &TestDb) {
     assert_eq!((summary.created, summary.updated), (0, n));
     assert_eq!(s.generation().await.unwrap(), generation + 2);
     // The second import also audits the review step of each submitted row.
-    assert_eq!(audit_count(db).await, events + 2 * (n as i64 + 1) + n as i64);
+    assert_eq!(
+        audit_count(db).await,
+        events + 2 * (n as i64 + 1) + n as i64
+    );
     let values = s.values(&ValueFilter::default()).await.unwrap();
     assert_eq!(values.len(), n);
     for v in &values {

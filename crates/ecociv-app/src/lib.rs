@@ -49,6 +49,24 @@ pub mod visibility;
 pub use address::AddressRange;
 pub use admin::{AssignedVersion, NewAccount, PeriodAction, UserChange, parse_role};
 pub use caller::Caller;
+
+/// What a readiness probe reports ([`App::readiness`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    /// The database answered.
+    pub database: bool,
+    /// The newest migration the database has applied, when it answered.
+    pub schema: Option<i64>,
+    /// The newest migration this build knows.
+    pub expected: i64,
+}
+
+impl Readiness {
+    /// Ready: the database answers and has exactly this build's schema.
+    pub fn is_ready(&self) -> bool {
+        self.database && self.schema == Some(self.expected)
+    }
+}
 pub use documents::parse_period;
 pub use error::{AppError, AppResult, Rejection};
 pub use evidence::{Download, Upload};
@@ -170,6 +188,26 @@ impl App {
     /// exactly while the generation is unchanged.
     pub async fn data_generation(&self) -> AppResult<i64> {
         Ok(self.inner.store.generation().await?)
+    }
+
+    /// Whether the service can serve: the database answers and its schema is the one this
+    /// build migrates to (for a load balancer's readiness probe).
+    pub async fn readiness(&self) -> Readiness {
+        match self.inner.store.schema_versions().await {
+            Ok((expected, applied)) => Readiness {
+                database: true,
+                schema: Some(applied),
+                expected,
+            },
+            Err(e) => {
+                tracing::warn!("readiness: the database does not answer: {e}");
+                Readiness {
+                    database: false,
+                    schema: None,
+                    expected: 0,
+                }
+            }
+        }
     }
 
     /// Whether the database holds demo data (示例数据), which every page must say.

@@ -334,6 +334,22 @@ impl Store {
         self.inner.pool.close().await;
     }
 
+    /// The schema's state for a readiness probe: the newest migration this build knows, and the
+    /// newest one the database has applied (an error when the database does not answer).
+    pub async fn schema_versions(&self) -> Result<(i64, i64)> {
+        let migrator = match self.inner.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&self.inner.pool)
+        .await?;
+        Ok((known, applied))
+    }
+
     /// The data generation: a counter every write bumps in its own transaction.
     pub async fn generation(&self) -> Result<i64> {
         let row = sqlx::query("SELECT generation FROM store_state WHERE id = 1")

@@ -39,6 +39,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod health;
 pub mod multipart;
 pub mod pages;
 pub mod public_reads;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .merge(pages::routes())
+        .merge(health::routes())
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .route_layer(middleware::from_fn(auth::sign_in_before_writes))

@@ -50,6 +50,16 @@ pub use address::AddressRange;
 pub use admin::{AssignedVersion, NewAccount, PeriodAction, UserChange, parse_role};
 pub use caller::Caller;
 
+/// What the operators' metrics read from the application ([`App::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub pool_open: u32,
+    pub pool_idle: usize,
+    pub pool_max: u32,
+    pub evaluations: ecociv_store::CacheCounts,
+    pub generation: Option<i64>,
+}
+
 /// What a readiness probe reports ([`App::readiness`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Readiness {
@@ -207,6 +217,19 @@ impl App {
                     expected: 0,
                 }
             }
+        }
+    }
+
+    /// Counters for the operators' metrics: the database pool, the evaluation cache and the
+    /// data generation (`None` when the database does not answer).
+    pub async fn stats(&self) -> Stats {
+        let (pool_open, pool_idle) = self.inner.store.pool_counts();
+        Stats {
+            pool_open,
+            pool_idle,
+            pool_max: self.inner.store.config().max_connections,
+            evaluations: self.inner.store.eval_cache_counts(),
+            generation: self.inner.store.generation().await.ok(),
         }
     }
 

@@ -136,13 +136,40 @@ pub(crate) struct Cache {
     map: Mutex<HashMap<Key, Arc<EvaluationSnapshot>>>,
     /// One computation at a time: a burst of requests after a write computes once.
     compute: tokio::sync::Mutex<()>,
+    /// Evaluations served from the cache, and computed, since the store opened (for metrics).
+    hits: std::sync::atomic::AtomicU64,
+    computed: std::sync::atomic::AtomicU64,
+}
+
+/// What the evaluation cache has done since the store opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheCounts {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Evaluations computed.
+    pub computed: u64,
+    /// Entries kept now.
+    pub entries: usize,
 }
 
 impl Cache {
     /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
     fn get_at_least(&self, key: &Key, generation: i64) -> Option<Arc<EvaluationSnapshot>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key).filter(|s| s.generation >= generation).cloned()
+        let hit = map.get(key).filter(|s| s.generation >= generation).cloned();
+        if hit.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        hit
+    }
+
+    pub(crate) fn counts(&self) -> CacheCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        CacheCounts {
+            hits: self.hits.load(Relaxed),
+            computed: self.computed.load(Relaxed),
+            entries: self.map.lock().unwrap_or_else(|e| e.into_inner()).len(),
+        }
     }
 
     fn put(&self, key: Key, snap: Arc<EvaluationSnapshot>) {
@@ -244,6 +271,10 @@ impl Store {
             json: Bytes::from(json),
             gzip: std::sync::OnceLock::new(),
         });
+        self.inner
+            .eval_cache
+            .computed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.eval_cache.put(key, snap.clone());
         Ok(snap)
     }

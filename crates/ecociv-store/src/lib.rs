@@ -59,7 +59,7 @@ pub use assigned::{AssignedInput, AssignedRecord};
 pub use audit::{AuditEvent, AuditFilter, AuditHead, BrokenLink, VerifyReport};
 pub use error::{BUSY_RETRY_AFTER_SECS, FieldError, StoreError};
 pub use eval::{
-    EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
+    CacheCounts, EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
 };
 pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary, PreparedImport};
@@ -348,6 +348,16 @@ impl Store {
         .fetch_one(&self.inner.pool)
         .await?;
         Ok((known, applied))
+    }
+
+    /// The database pool now: connections open, and idle among them.
+    pub fn pool_counts(&self) -> (u32, usize) {
+        (self.inner.pool.size(), self.inner.pool.num_idle())
+    }
+
+    /// What the evaluation cache has done since the store opened.
+    pub fn eval_cache_counts(&self) -> eval::CacheCounts {
+        self.inner.eval_cache.counts()
     }
 
     /// The data generation: a counter every write bumps in its own transaction.

@@ -40,6 +40,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod multipart;
 pub mod pages;
 pub mod public_reads;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
     let public_reads = Arc::new(public_reads::PublicReads::new(state.clone()));
     let upload_max = state.app.limits().max_evidence_bytes + 64 * 1024;
     let log_config = state.config.clone();
+    let request_metrics = Arc::new(metrics::Metrics::default());
 
     let mut csrf = tower_http::csrf::CsrfLayer::new();
     for origin in &state.config.trusted_origins {
@@ -74,9 +76,14 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(health::routes())
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .route_layer(middleware::from_fn(auth::sign_in_before_writes))
+        .route_layer(middleware::from_fn_with_state(
+            request_metrics.clone(),
+            metrics::record,
+        ))
         .fallback(|uri: axum::http::Uri| async move {
             ApiError::NoSuchPath {
                 path: uri.path().to_owned(),
@@ -128,6 +135,7 @@ pub fn app(state: AppState) -> Router {
             error::render_errors,
         ))
         .layer(middleware::from_fn(public_reads::retry_after))
+        .layer(axum::Extension(request_metrics))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(move |req: &Request| access::request_span(req, &log_config))

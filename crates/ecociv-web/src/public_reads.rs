@@ -66,10 +66,12 @@ fn is_cached_path(path: &str) -> bool {
 }
 
 /// Whether a request is exempt from the public rate limit: the compiled-in assets (immutable,
-/// served from memory), the load balancer's probes, and the login form (limited on its own).
+/// served from memory), the load balancer's probes, the metrics (loopback only), and the login
+/// form (limited on its own).
 fn is_exempt(method: &Method, path: &str) -> bool {
     path.starts_with("/assets/")
         || crate::health::PATHS.contains(&path)
+        || path == "/metrics"
         || (method == Method::POST && matches!(path, "/api/v1/session" | "/login"))
 }
 

@@ -500,7 +500,7 @@ fn push(
 }
 
 /// A single numeric level of a threshold, for building plausible trajectories.
-fn simple_level(t: &Threshold) -> Option<f64> {
+pub(crate) fn simple_level(t: &Threshold) -> Option<f64> {
     match t {
         Threshold::Compare { value, .. } => Some(*value),
         Threshold::Variant { cases, .. } => cases

@@ -31,6 +31,7 @@ pub mod period;
 pub mod plan;
 pub mod progress;
 pub mod region;
+pub mod scale;
 pub mod threshold;
 
 pub use area::Area;

@@ -366,6 +366,13 @@ pub enum Msg {
         indicator: String,
         region: String,
     },
+    /// `ecociv fixture`: what was written (规模测试数据).
+    FixtureWritten {
+        dir: String,
+        regions: usize,
+        rows: usize,
+        corrected: usize,
+    },
     // ---- accounts and sessions ---------------------------------------------------------------
     PasswordTooShort {
         min: usize,
@@ -1074,6 +1081,16 @@ impl Msg {
                 lang,
                 "无权填报“{indicator}”在“{region}”的数据",
                 "You may not report “{indicator}” for “{region}”"
+            ),
+            FixtureWritten {
+                dir,
+                regions,
+                rows,
+                corrected,
+            } => tr!(
+                lang,
+                "已写入规模测试数据（非真实数据）到 {dir}：{regions} 个地区，{rows} 条指标值，{corrected} 条更正",
+                "Scale fixture (not real data) written to {dir}: {regions} regions, {rows} values, {corrected} corrections"
             ),
             PasswordTooShort { min } => tr!(
                 lang,

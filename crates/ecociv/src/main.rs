@@ -59,6 +59,11 @@ enum Command {
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// 生成示例数据 (write labelled demo data)
     Demo(cmd::demo::DemoArgs),
+    /// 规模测试数据：城市十年、省级规模的指标值文件（非真实数据）/ scale fixtures (issue 13)
+    Fixture {
+        #[command(subcommand)]
+        cmd: cmd::fixture::FixtureCommand,
+    },
     /// 年度自评估报告（Word）/ the annual self-assessment report (.docx)
     Report(cmd::report::ReportArgs),
     /// 生成单位或县区的 Excel 填报模板 / a reporting template (.xlsx) for a unit or county
@@ -100,6 +105,7 @@ fn main() -> std::process::ExitCode {
         Command::Overdue(args) => cmd::overdue::run(args, &cli.common),
         Command::Evaluate(args) => cmd::evaluate::run(args, &cli.common),
         Command::Demo(args) => cmd::demo::run(args, &cli.common),
+        Command::Fixture { cmd } => cmd::fixture::run(cmd, &cli.common),
         Command::Report(args) => cmd::report::run(args, &cli.common),
         Command::Template(args) => cmd::template::run(args, &cli.common),
         Command::Export { cmd } => cmd::export::run(cmd, &cli.common),

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod eco;
 pub mod evaluate;
 pub mod export;
+pub mod fixture;
 pub mod import;
 pub mod import_xlsx;
 pub mod init;

@@ -214,27 +214,48 @@ impl Store {
         })
     }
 
-    /// Lists audit events, newest first.
+    /// Lists audit events, newest first. Only the conditions the filter sets are written, so a
+    /// page is a range of the primary key (`seq < before`), of `audit_events_entity` or of
+    /// `audit_events_actor`, never a scan of the whole log.
     pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
-        let entity_exact = filter.entity.clone().unwrap_or_default();
-        let entity_prefix = format!("{entity_exact}:%");
-        let rows = sqlx::query(
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(before) = filter.before_seq {
+            // An integer, written into the statement.
+            conditions.push(format!("seq < {before}"));
+        }
+        if let Some(entity) = filter.entity.as_deref().filter(|e| !e.is_empty()) {
+            // The entity itself (`value:17`) or every entity of a kind (`value` → `value:…`): a
+            // range of the index, since `:` + 1 is `;`.
+            binds.push(entity.to_owned());
+            binds.push(format!("{entity}:"));
+            binds.push(format!("{entity};"));
+            conditions.push(format!(
+                "(entity = ${} OR (entity >= ${} AND entity < ${}))",
+                binds.len() - 2,
+                binds.len() - 1,
+                binds.len()
+            ));
+        }
+        if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
+            binds.push(actor.to_owned());
+            conditions.push(format!("actor = ${}", binds.len()));
+        }
+        let sql = format!(
             "SELECT seq, at, actor, action, entity, before_json, after_json, prev_hash, hash \
-             FROM audit_events \
-             WHERE ($1 = 0 OR seq < $2) \
-               AND ($3 = '' OR entity = $3 OR entity LIKE $4) \
-               AND ($5 = '' OR actor = $5) \
-             ORDER BY seq DESC LIMIT $6",
-        )
-        .bind(i64::from(filter.before_seq.is_some()))
-        .bind(filter.before_seq.unwrap_or(0))
-        .bind(&entity_exact)
-        .bind(&entity_prefix)
-        .bind(filter.actor.clone().unwrap_or_default())
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+             FROM audit_events {} ORDER BY seq DESC LIMIT {limit}",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
+            }
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(event_from_row).collect()
     }
 }

@@ -244,7 +244,13 @@ impl Store {
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
-        let (values, assigned, _) = load_inputs(&mut tx, self.backend(), plan, selection).await?;
+        // A region's results use only that region's series (and its assigned targets).
+        let reach = Reach {
+            region: region_pos.map(|i| plan.regions[i].code.as_str()),
+            ..Reach::up_to(year)
+        };
+        let (values, assigned, _) =
+            load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
         tx.rollback().await?;
 
         let opts = Options {
@@ -321,6 +327,25 @@ fn check_year_version(model: &Model, year: i32, catalogue_version: Option<&str>)
     Ok(version)
 }
 
+/// Which values an evaluation reads: the annual values of `years`, of one region or all.
+struct Reach<'a> {
+    years: std::ops::RangeInclusive<i32>,
+    region: Option<&'a str>,
+}
+
+impl Reach<'_> {
+    /// Values are accepted from ten years before a plan's base year; an earlier plan version
+    /// may have had an earlier base year, so evaluations look forty years back.
+    const LOOK_BACK: i32 = 40;
+
+    fn up_to(year: i32) -> Reach<'static> {
+        Reach {
+            years: year - Self::LOOK_BACK..=year,
+            region: None,
+        }
+    }
+}
+
 /// Reads what is published, the values `selection` keeps and the assigned targets, inside a
 /// snapshot transaction.
 ///
@@ -332,8 +357,27 @@ async fn load_inputs(
     backend: Backend,
     plan: &ecociv_core::Plan,
     selection: &Selection,
+    reach: &Reach<'_>,
 ) -> Result<(ValueSet, AssignedSet, Publication)> {
     let publication = read_publication(conn).await?;
+    // Evaluation is annual (`ValueSet` keeps annual values only): the statement names the
+    // annual periods, so monthly and quarterly rows are never read (`data_values_period`, or
+    // `data_values_region_period` for one region).
+    let periods = reach
+        .years
+        .clone()
+        .map(|y| format!("'{y:04}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut from = format!(
+        "data_values WHERE superseded_by IS NULL AND status IN ('approved', 'submitted') \
+         AND period IN ({periods})"
+    );
+    let mut binds = Vec::new();
+    if let Some(region) = reach.region {
+        from.push_str(" AND region = $1");
+        binds.push(region);
+    }
     // Later rows win in `ValueSet::new`, so the order (approved after submitted) is kept inside
     // the aggregate.
     type ValueRow = (String, String, String, String, String, String);
@@ -341,8 +385,9 @@ async fn load_inputs(
         conn,
         backend,
         "indicator, region, period, value, status, provenance_detail",
-        "data_values WHERE superseded_by IS NULL AND status IN ('approved', 'submitted')",
+        &from,
         "ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id",
+        &binds,
     )
     .await?;
     let mut observations = Vec::with_capacity(rows.len());
@@ -388,6 +433,7 @@ async fn load_inputs(
         "indicator, region, year, threshold, document",
         "assigned_targets",
         "ORDER BY indicator, region, year",
+        &[],
     )
     .await?;
     let assigned: Vec<AssignedTarget> = assigned_rows
@@ -439,12 +485,17 @@ async fn snapshot_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
 
 /// `SELECT cols FROM from ORDER BY …` as one JSON array of arrays in a single row, each inner
 /// array deserialized as a tuple `T` of the columns in order.
+///
+/// The number of rows is reported as a `debug` event of target `ecociv_store::rows` (field
+/// `rows`), beside the statement sqlx reports (target `sqlx::query`, which sees one row): the
+/// rows a page reads are counted by tests, and a regression to reading everything shows.
 async fn json_rows<T: serde::de::DeserializeOwned>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     cols: &str,
     from: &str,
     order: &str,
+    binds: &[&str],
 ) -> Result<Vec<T>> {
     let sql = match backend {
         Backend::Sqlite => {
@@ -454,11 +505,15 @@ async fn json_rows<T: serde::de::DeserializeOwned>(
             "SELECT COALESCE(json_agg(json_build_array({cols}) {order}), '[]')::text FROM {from}"
         ),
     };
-    let doc: String = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    serde_json::from_str(&doc).map_err(|e| StoreError::Io(format!("读取数据库结果失败: {e}")))
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(*b);
+    }
+    let doc: String = query.fetch_one(&mut *conn).await?.try_get(0)?;
+    let rows: Vec<T> = serde_json::from_str(&doc)
+        .map_err(|e| StoreError::Io(format!("读取数据库结果失败: {e}")))?;
+    tracing::debug!(target: "ecociv_store::rows", rows = rows.len() as u64, "aggregated read");
+    Ok(rows)
 }
 
 /// The inputs of evaluation as one selection sees them, read in one snapshot: for documents
@@ -505,8 +560,9 @@ impl Store {
         let model = self.current_model().await?;
         let mut tx = self.begin_snapshot().await?;
         let generation = snapshot_generation(&mut tx).await?;
+        let reach = Reach::up_to(model.plan.end_year);
         let (values, assigned, publication) =
-            load_inputs(&mut tx, self.backend(), &model.plan, selection).await?;
+            load_inputs(&mut tx, self.backend(), &model.plan, selection, &reach).await?;
         tx.rollback().await?;
         Ok(EvaluationInputs {
             generation,

@@ -35,6 +35,22 @@ impl EvidenceTarget {
     }
 }
 
+/// What kind of record evidence is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    Value,
+    TaskUpdate,
+}
+
+impl EvidenceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Value => "value",
+            EvidenceKind::TaskUpdate => "task_update",
+        }
+    }
+}
+
 /// A stored file, without its content.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -279,6 +295,37 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(link_from_row).collect()
+    }
+
+    /// The files attached to each of many values (or task updates), in one statement per 500
+    /// records: a page that lists records with their evidence reads it in one go.
+    pub async fn evidence_links_of(
+        &self,
+        kind: EvidenceKind,
+        ids: &[i64],
+    ) -> Result<std::collections::BTreeMap<i64, Vec<EvidenceLink>>> {
+        let mut by_id: std::collections::BTreeMap<i64, Vec<EvidenceLink>> = Default::default();
+        for chunk in ids.chunks(500) {
+            // Integers, written into the statement.
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT {LINK_COLS} FROM evidence_links WHERE entity_kind = $1 \
+                 AND entity_id IN ({list}) ORDER BY id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(kind.as_str())
+                .fetch_all(self.pool())
+                .await?;
+            for r in &rows {
+                let link = link_from_row(r)?;
+                by_id.entry(link.entity_id).or_default().push(link);
+            }
+        }
+        Ok(by_id)
     }
 
     /// The links of a file (what it is evidence for), to decide who may download it.

@@ -61,7 +61,7 @@ pub use error::{BUSY_RETRY_AFTER_SECS, FieldError, StoreError};
 pub use eval::{
     CacheCounts, EvaluationInputs, EvaluationSnapshot, Keep, Publication, Seen, Selection, ValueRef,
 };
-pub use evidence::{EvidenceLink, EvidenceMeta, EvidenceTarget};
+pub use evidence::{EvidenceKind, EvidenceLink, EvidenceMeta, EvidenceTarget};
 pub use import::{ImportOptions, ImportReport, ImportSummary, PreparedImport};
 pub use model::Model;
 pub use period::PeriodState;

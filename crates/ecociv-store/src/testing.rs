@@ -127,6 +127,31 @@ impl TestDb {
             .await
             .expect("raw SQL");
     }
+
+    /// The one integer a query returns (`SELECT COUNT(*) …`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`, one line per step, parameters left
+    /// unbound), or `None` on PostgreSQL, whose plans depend on the values bound.
+    pub async fn query_plan(&self, sql: &str) -> Option<Vec<String>> {
+        if self.store.backend() != crate::Backend::Sqlite {
+            return None;
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+            .fetch_all(self.store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("EXPLAIN QUERY PLAN {sql}: {e}"));
+        Some(
+            rows.iter()
+                .map(|r| sqlx::Row::try_get::<String, _>(r, 3).unwrap_or_default())
+                .collect(),
+        )
+    }
 }
 
 impl TestDb {

@@ -134,6 +134,10 @@ pub struct ValueFilter {
     /// Only rows after the row with this id in list order (indicator, region, period, id): a
     /// cursor for reading the list page by page.
     pub after: Option<i64>,
+    /// Only the periods of this year: the year itself, its quarters and its months.
+    pub year: Option<i32>,
+    /// Only annual values (period `2025`, not `2025-01` or `2025Q1`).
+    pub annual_only: bool,
 }
 
 /// One step of a value's or task update's review.
@@ -642,27 +646,95 @@ impl Store {
     }
 
     /// Lists values, live rows only unless asked, ordered by indicator, region, period.
+    ///
+    /// The statement names only the conditions the filter sets, so each is a range of an
+    /// index (`data_values_series` for an indicator and region, `data_values_period` for a
+    /// period, `data_values_region_period` for a region): what a list costs follows what it
+    /// returns, not how many values the database holds.
     pub async fn values(&self, filter: &ValueFilter) -> Result<Vec<DataValue>> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let bind = |binds: &mut Vec<String>, v: &str| {
+            binds.push(v.to_owned());
+            format!("${}", binds.len())
+        };
+        if let Some(i) = filter.indicator.as_deref().filter(|s| !s.is_empty()) {
+            let p = bind(&mut binds, i);
+            conditions.push(format!("indicator = {p}"));
+        }
+        if let Some(r) = filter.region.as_deref().filter(|s| !s.is_empty()) {
+            let p = bind(&mut binds, r);
+            conditions.push(format!("region = {p}"));
+        }
+        if let Some(period) = filter.period.as_deref().filter(|s| !s.is_empty()) {
+            let p = bind(&mut binds, period);
+            conditions.push(format!("period = {p}"));
+        }
+        if let Some(year) = filter.year {
+            // Every period of a year ("2025", "2025-01" … "2025Q4") sorts between "2025" and
+            // "2026": a range of the period column, not a pattern.
+            let from = bind(&mut binds, &format!("{year:04}"));
+            let to = bind(&mut binds, &format!("{:04}", year + 1));
+            conditions.push(format!("period >= {from} AND period < {to}"));
+        }
+        if filter.annual_only {
+            conditions.push("length(period) = 4".to_owned());
+        }
+        if let Some(status) = filter.status {
+            // A fixed word, not user input: written into the statement so that the planner
+            // sees it (a partial index is used only for a literal).
+            conditions.push(format!("status = '{}'", status.as_str()));
+        }
+        if !filter.include_superseded {
+            conditions.push("superseded_by IS NULL".to_owned());
+        }
+        if let Some(after) = filter.after.filter(|&a| a > 0) {
+            // An integer, written into the statement like the limit.
+            conditions.push(format!(
+                "(indicator, region, period, id) > \
+                 (SELECT indicator, region, period, id FROM data_values WHERE id = {after})"
+            ));
+        }
+        let limit = filter.limit.unwrap_or(100_000).clamp(1, 100_000);
         let sql = format!(
-            "SELECT {COLS} FROM data_values \
-             WHERE ($1 = '' OR indicator = $1) AND ($2 = '' OR region = $2) \
-               AND ($3 = '' OR period = $3) AND ($4 = '' OR status = $4) \
-               AND ($5 = 1 OR superseded_by IS NULL) \
-               AND ($7 = 0 OR (indicator, region, period, id) > \
-                   (SELECT indicator, region, period, id FROM data_values WHERE id = $7)) \
-             ORDER BY indicator, region, period, id LIMIT $6"
+            "SELECT {COLS} FROM data_values {} ORDER BY indicator, region, period, id LIMIT {limit}",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
+            }
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(filter.indicator.clone().unwrap_or_default())
-            .bind(filter.region.clone().unwrap_or_default())
-            .bind(filter.period.clone().unwrap_or_default())
-            .bind(filter.status.map(|s| s.as_str()).unwrap_or_default())
-            .bind(i64::from(filter.include_superseded))
-            .bind(filter.limit.unwrap_or(100_000).clamp(1, 100_000))
-            .bind(filter.after.unwrap_or(0))
-            .fetch_all(self.pool())
-            .await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// The live approved value of each (indicator, region, period) key that has one, in one
+    /// statement per 300 keys (the unique index `data_values_live_approved`).
+    pub async fn live_approved(&self, keys: &[(String, String, String)]) -> Result<Vec<DataValue>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(300) {
+            let tuples = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(" OR (indicator, region, period) = ");
+            let sql = format!(
+                "SELECT {COLS} FROM data_values WHERE status = 'approved' \
+                 AND superseded_by IS NULL AND ((indicator, region, period) = {tuples}) \
+                 ORDER BY indicator, region, period, id"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (i, r, p) in chunk {
+                q = q.bind(i.clone()).bind(r.clone()).bind(p.clone());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                out.push(from_row(&row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// The latest review steps of one kind (`approve`, `return`, `submit`, `correct`) across all

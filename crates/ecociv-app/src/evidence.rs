@@ -1,7 +1,9 @@
 //! Evidence files (台账, 佐证材料): attach to a value or a task update, download.
 
+use std::collections::BTreeMap;
+
 use ecociv_i18n::Msg;
-use ecociv_store::{EvidenceLink, EvidenceMeta, EvidenceTarget, WorkflowStatus};
+use ecociv_store::{EvidenceKind, EvidenceLink, EvidenceMeta, EvidenceTarget, WorkflowStatus};
 
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
@@ -122,6 +124,17 @@ impl App {
     ) -> AppResult<Vec<EvidenceLink>> {
         policy::require(caller, Action::ReadInternal)?;
         Ok(self.store().evidence_links(target).await?)
+    }
+
+    /// The files attached to each of many records the caller has been shown, read at once.
+    pub async fn evidence_of_many(
+        &self,
+        caller: &Caller,
+        kind: EvidenceKind,
+        ids: &[i64],
+    ) -> AppResult<BTreeMap<i64, Vec<EvidenceLink>>> {
+        policy::require(caller, Action::ReadInternal)?;
+        Ok(self.store().evidence_links_of(kind, ids).await?)
     }
 
     /// A file, when it is attached to something the caller may see.

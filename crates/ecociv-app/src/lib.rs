@@ -82,10 +82,12 @@ pub use error::{AppError, AppResult, Rejection};
 pub use evidence::{Download, Upload};
 pub use policy::{Action, Scope};
 pub use reading::{Approval, ApprovalOf, IndicatorFilter, IndicatorInfo, IndicatorList, units_of};
-pub use reporting::{Inbox, InboxValue, Owed, OwedTask, OwedValue, Share, TaskBoard, TaskBoardRow};
+pub use reporting::{
+    INBOX_PAGE, Inbox, InboxValue, Owed, OwedTask, OwedValue, Share, TaskBoard, TaskBoardRow,
+};
 pub use tasks::{SaveTask, TaskQuery, parse_percent};
 pub use values::{
-    Correction, DEFAULT_PAGE, MAX_PAGE, SaveValue, ValueDetail, ValuePage, ValueQuery,
+    Correction, DEFAULT_PAGE, ImportPhase, MAX_PAGE, SaveValue, ValueDetail, ValuePage, ValueQuery,
 };
 
 // The store's records, as the adapters render them.
@@ -100,9 +102,9 @@ pub use ecociv_store::model::{CatalogueFile, PlanVersion};
 pub use ecociv_store::redact_url;
 pub use ecociv_store::{
     AssignedInput, AssignedRecord, AuditEvent, AuditFilter, AuditHead, DataValue,
-    EvaluationSnapshot, EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary, NewSession,
-    PeriodState, Provenance, Publication, ReviewEntry, Role, SessionInfo, StoreConfig, TaskState,
-    TaskUpdate, Transition, User, VerifyReport, WorkbookSummary, WorkflowStatus,
+    EvaluationSnapshot, EvidenceKind, EvidenceLink, EvidenceMeta, EvidenceTarget, ImportSummary,
+    NewSession, PeriodState, Provenance, Publication, ReviewEntry, Role, SessionInfo, StoreConfig,
+    TaskState, TaskUpdate, Transition, User, VerifyReport, WorkbookSummary, WorkflowStatus,
 };
 
 /// The application: the store, the reporting calendar, and what is derived once per plan.

@@ -235,14 +235,20 @@ impl App {
         Ok(years)
     }
 
-    /// The values the public sees ([`crate::visibility::public_sees`]), of one indicator or all.
-    pub async fn public_values(&self, indicator: Option<&str>) -> AppResult<Vec<DataValue>> {
+    /// The values the public sees ([`crate::visibility::public_sees`]), of one indicator or all,
+    /// annual ones only when asked (the public indicator page's history).
+    pub async fn public_values(
+        &self,
+        indicator: Option<&str>,
+        annual_only: bool,
+    ) -> AppResult<Vec<DataValue>> {
         let published = self.store().publication().await?;
         Ok(self
             .store()
             .values(&ValueFilter {
                 indicator: indicator.map(str::to_owned),
                 status: Some(WorkflowStatus::Approved),
+                annual_only,
                 ..ValueFilter::default()
             })
             .await?

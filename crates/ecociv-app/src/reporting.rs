@@ -1,7 +1,7 @@
 //! Reporting: whom a caller reports for and what it owes with the state of each item, who is
 //! late (the reporting calendar of ecociv-core), the review inbox, and the task board.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ecociv_core::calendar::{self, Missing, ProgressReport, Reporter, TaskLate};
 use ecociv_core::obligation::{IndicatorDue, TaskDue};
@@ -73,10 +73,16 @@ pub struct InboxValue {
     pub previous: Option<DataValue>,
 }
 
+/// Submitted values per page of the review inbox.
+pub const INBOX_PAGE: usize = 100;
+
 /// What awaits the caller's review.
 #[derive(Debug, Clone, Default)]
 pub struct Inbox {
+    /// At most [`INBOX_PAGE`] values.
     pub values: Vec<InboxValue>,
+    /// Where the next page of values starts, when there are more.
+    pub next_cursor: Option<i64>,
     pub tasks: Vec<TaskUpdate>,
 }
 
@@ -338,8 +344,10 @@ impl App {
     }
 
     /// What awaits the caller's review: submitted values it may approve, each with the previous
-    /// year's approved value, and submitted task updates of its units.
-    pub async fn review_inbox(&self, caller: &Caller) -> AppResult<Inbox> {
+    /// period's approved value, and submitted task updates of its units. Values come a page of
+    /// [`INBOX_PAGE`] at a time in list order (indicator, region, period), after `after` (the
+    /// previous page's `next_cursor`): a year of monthly returns is not one page.
+    pub async fn review_inbox(&self, caller: &Caller, after: Option<i64>) -> AppResult<Inbox> {
         let values_allowed = policy::allows(caller, Action::ReviewValue);
         let tasks_allowed = policy::allows(caller, Action::ReviewTask);
         if !values_allowed && !tasks_allowed {
@@ -348,47 +356,60 @@ impl App {
         let mut inbox = Inbox::default();
         if values_allowed {
             let ctx = self.ctx(caller).await?;
-            let submitted: Vec<DataValue> = self
-                .store()
-                .values(&ValueFilter {
-                    status: Some(WorkflowStatus::Submitted),
-                    ..ValueFilter::default()
+            // Read in chunks until the page holds one more than it shows, skipping what the
+            // caller does not review.
+            let limit = INBOX_PAGE;
+            let chunk = 1000;
+            let mut cursor = after.filter(|&a| a > 0);
+            let mut submitted: Vec<DataValue> = Vec::new();
+            'read: loop {
+                let rows = self
+                    .store()
+                    .values(&ValueFilter {
+                        status: Some(WorkflowStatus::Submitted),
+                        after: cursor,
+                        limit: Some(chunk),
+                        ..ValueFilter::default()
+                    })
+                    .await?;
+                let read = rows.len() as i64;
+                for v in rows {
+                    cursor = Some(v.id);
+                    if ctx.scope.reports(&v.indicator, &v.region) {
+                        submitted.push(v);
+                        if submitted.len() > limit {
+                            break 'read;
+                        }
+                    }
+                }
+                if read < chunk {
+                    break;
+                }
+            }
+            if submitted.len() > limit {
+                submitted.truncate(limit);
+                inbox.next_cursor = submitted.last().map(|v| v.id);
+            }
+            let previous_key = |v: &DataValue| {
+                v.period.parse::<Period>().ok().map(|p| {
+                    (
+                        v.indicator.clone(),
+                        v.region.clone(),
+                        previous_period(p).to_string(),
+                    )
                 })
+            };
+            let keys: Vec<(String, String, String)> =
+                submitted.iter().filter_map(previous_key).collect();
+            let previous: HashMap<(String, String, String), DataValue> = self
+                .store()
+                .live_approved(&keys)
                 .await?
                 .into_iter()
-                .filter(|v| ctx.scope.reports(&v.indicator, &v.region))
+                .map(|p| ((p.indicator.clone(), p.region.clone(), p.period.clone()), p))
                 .collect();
-            let mut periods: Vec<String> = submitted
-                .iter()
-                .filter_map(|v| v.period.parse::<Period>().ok())
-                .map(|p| previous_period(p).to_string())
-                .collect();
-            periods.sort();
-            periods.dedup();
-            let mut previous = Vec::new();
-            for p in periods {
-                previous.extend(
-                    self.store()
-                        .values(&ValueFilter {
-                            period: Some(p),
-                            status: Some(WorkflowStatus::Approved),
-                            ..ValueFilter::default()
-                        })
-                        .await?,
-                );
-            }
             for v in submitted {
-                let prev = v
-                    .period
-                    .parse::<Period>()
-                    .map(|p| previous_period(p).to_string())
-                    .unwrap_or_default();
-                let previous = previous
-                    .iter()
-                    .find(|p| {
-                        p.indicator == v.indicator && p.region == v.region && p.period == prev
-                    })
-                    .cloned();
+                let previous = previous_key(&v).and_then(|k| previous.get(&k).cloned());
                 inbox.values.push(InboxValue { value: v, previous });
             }
         }

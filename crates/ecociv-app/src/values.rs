@@ -27,6 +27,19 @@ pub struct ValueQuery {
     pub limit: Option<i64>,
     /// Where the page starts: the `next_cursor` of the previous page; `None` for the first.
     pub cursor: Option<String>,
+    /// Only the periods of this year (the year, its quarters and months).
+    pub year: Option<i32>,
+    /// Only annual values.
+    pub annual_only: bool,
+}
+
+/// Where a values import is ([`App::import_values_csv_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPhase {
+    /// Parsing and checking every row of a file of this size, and planning its write.
+    Checking { bytes: usize },
+    /// Writing this many checked rows in one transaction.
+    Writing { rows: usize },
 }
 
 /// Rows per page of the value list when the caller names no `limit`.
@@ -171,6 +184,8 @@ impl App {
             period: q.period.clone(),
             status,
             include_superseded: q.history,
+            year: q.year,
+            annual_only: q.annual_only,
             ..ValueFilter::default()
         };
         let sees: Box<dyn Fn(&DataValue) -> bool + Send + Sync> = if caller.is_anonymous() {
@@ -270,24 +285,52 @@ impl App {
         })
     }
 
-    /// Every version of an indicator's values for a region the caller may see, oldest first
-    /// (the indicator page's history and version list).
-    pub async fn value_history(
+    /// What the indicator page shows of an indicator, every version the caller may see, in
+    /// list order: the annual values of every region (the history chart and the regions that
+    /// have values), and the values of `region` for the periods of `year` (its quarters and
+    /// months too). Monthly values of other years and regions are not read.
+    pub async fn indicator_values(
         &self,
         caller: &Caller,
         indicator: &str,
-        region: Option<&str>,
+        region: &str,
+        year: i32,
     ) -> AppResult<Vec<DataValue>> {
-        self.list_values(
-            caller,
-            &ValueQuery {
-                indicator: Some(indicator.to_owned()),
-                region: region.map(str::to_owned),
-                history: true,
-                ..ValueQuery::default()
-            },
-        )
-        .await
+        let annual = self
+            .list_values(
+                caller,
+                &ValueQuery {
+                    indicator: Some(indicator.to_owned()),
+                    history: true,
+                    annual_only: true,
+                    ..ValueQuery::default()
+                },
+            )
+            .await?;
+        let of_year = self
+            .list_values(
+                caller,
+                &ValueQuery {
+                    indicator: Some(indicator.to_owned()),
+                    region: Some(region.to_owned()),
+                    history: true,
+                    year: Some(year),
+                    ..ValueQuery::default()
+                },
+            )
+            .await?;
+        let mut rows = annual;
+        let seen: std::collections::HashSet<i64> = rows.iter().map(|v| v.id).collect();
+        rows.extend(of_year.into_iter().filter(|v| !seen.contains(&v.id)));
+        rows.sort_by(|a, b| {
+            (&a.indicator, &a.region, &a.period, a.id).cmp(&(
+                &b.indicator,
+                &b.region,
+                &b.period,
+                b.id,
+            ))
+        });
+        Ok(rows)
     }
 
     /// Saves a draft (new, or the draft read at `version`) and submits it when asked. Codes or
@@ -465,6 +508,21 @@ impl App {
         submit: bool,
         provenance: Provenance,
     ) -> AppResult<ImportSummary> {
+        self.import_values_csv_with(caller, file, bytes, submit, provenance, &|_| {})
+            .await
+    }
+
+    /// [`App::import_values_csv`], telling `progress` when each phase begins: checking every
+    /// row (without the write lock), then writing them (under it). The command line shows it.
+    pub async fn import_values_csv_with(
+        &self,
+        caller: &Caller,
+        file: &str,
+        bytes: &[u8],
+        submit: bool,
+        provenance: Provenance,
+        progress: &(dyn Fn(ImportPhase) + Sync),
+    ) -> AppResult<ImportSummary> {
         policy::require(caller, Action::WriteValue)?;
         let file = crate::evidence::clean_file_name(file, "上传文件.csv");
         let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -482,9 +540,14 @@ impl App {
             submit,
             allowed: Box::new(move |ind, reg| scope.reports(ind, reg)),
         };
-        Ok(self
+        progress(ImportPhase::Checking { bytes: text.len() });
+        let prepared = self
             .store()
-            .import_values_csv(&caller.actor(), &file, text, &opts)
-            .await?)
+            .prepare_values_csv(&caller.actor(), &file, text, &opts)
+            .await?;
+        progress(ImportPhase::Writing {
+            rows: prepared.rows(),
+        });
+        Ok(self.store().write_prepared(prepared).await?)
     }
 }

@@ -39,6 +39,11 @@ pub struct ValueQuery {
     pub limit: Option<i64>,
     /// 翻页游标：上一页返回的 next_cursor；省略时从第一页开始
     pub cursor: Option<String>,
+    /// 只列该年度各期（年度、季度、月度），如 2025
+    pub year: Option<i32>,
+    /// 只列年度值
+    #[serde(default)]
+    pub annual: bool,
 }
 
 /// 数据列表，分页返回：`values` 为本页数据（按指标、地区、报告期排序），`limit` 为每页条数，
@@ -62,6 +67,8 @@ pub async fn list_values(
         history: q.history,
         limit: q.limit,
         cursor: q.cursor,
+        year: q.year,
+        annual_only: q.annual,
     };
     Ok(axum::Json(state.app.value_page(&user.caller(), &q).await?))
 }

@@ -179,6 +179,8 @@ ecociv_i18n::labels!(pub Texts, texts {
     rev_values => "待审核数据", "Values awaiting review";
     rev_tasks => "待审核任务进展", "Task updates awaiting review";
     rev_empty => "没有待审核的事项。", "Nothing awaits review.";
+    rev_more => "下一页待审核数据", "Next page of values";
+    rev_first => "第一页", "First page";
     rev_previous => "上期", "Previous";
     rev_submitted_by => "提交人", "Submitted by";
     rev_approve => "审核通过", "Approve";

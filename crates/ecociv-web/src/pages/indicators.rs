@@ -7,7 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use ecociv_app::policy::Action;
-use ecociv_app::{Caller, DataValue, EvidenceTarget, IndicatorFilter, WorkflowStatus};
+use ecociv_app::{
+    Caller, DataValue, EvidenceKind, EvidenceLink, EvidenceTarget, IndicatorFilter, WorkflowStatus,
+};
 use ecociv_core::indicator::Method;
 use ecociv_core::{IndicatorResult, Plan, Status, ValueKind};
 use ecociv_i18n::{Msg, Words};
@@ -259,11 +261,16 @@ pub(crate) async fn evidence_rows(
         .evidence_of(caller, target)
         .await?
         .into_iter()
-        .map(|l| EvidenceRow {
-            href: format!("/api/v1/evidence/{}", l.sha256),
-            name: l.filename,
-        })
+        .map(evidence_row)
         .collect())
+}
+
+/// How a file attached to a record is listed.
+pub(crate) fn evidence_row(l: EvidenceLink) -> EvidenceRow {
+    EvidenceRow {
+        href: format!("/api/v1/evidence/{}", l.sha256),
+        name: l.filename,
+    }
 }
 
 /// A row of the national catalogue that maps to the indicator.
@@ -359,9 +366,12 @@ pub async fn detail(
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
 
-    // Every region's rows of the indicator the caller may see: this region's history, and
-    // which regions have any.
-    let rows = state.app.value_history(&caller, &ind.code, None).await?;
+    // The indicator's annual values of every region the caller may see (the history, and which
+    // regions have values), and this region's values of the year (with its months).
+    let rows = state
+        .app
+        .indicator_values(&caller, &ind.code, &region.code, year)
+        .await?;
     let visible: Vec<&DataValue> = rows.iter().filter(|v| v.region == region.code).collect();
 
     let series = annual_series(&visible, year);
@@ -383,11 +393,24 @@ pub async fn detail(
         })
         .collect();
 
-    let mut values = Vec::new();
-    for v in visible.iter().rev() {
-        let evidence = evidence_rows(&state, &caller, EvidenceTarget::Value(v.id)).await?;
-        values.push(value_row(v, ind, lang, evidence));
-    }
+    let ids: Vec<i64> = visible.iter().map(|v| v.id).collect();
+    let mut evidence = state
+        .app
+        .evidence_of_many(&caller, EvidenceKind::Value, &ids)
+        .await?;
+    let values = visible
+        .iter()
+        .rev()
+        .map(|v| {
+            let files = evidence
+                .remove(&v.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(evidence_row)
+                .collect();
+            value_row(v, ind, lang, files)
+        })
+        .collect();
 
     let regions = regions_with_values(plan, &rows, &region.code);
 

@@ -219,7 +219,7 @@ pub async fn indicator(
         .results
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
-    let all = state.app.public_values(Some(&ind.code)).await?;
+    let all = state.app.public_values(Some(&ind.code), true).await?;
     let refs: Vec<&DataValue> = all.iter().filter(|v| v.region == region.code).collect();
     let series = annual_series(&refs, year);
     let (chart, chart_desc, target_label, national_label) =
@@ -283,7 +283,7 @@ pub async fn csv(
             code: code.to_owned(),
         }));
     }
-    let values: Vec<DataValue> = state.app.public_values(indicator).await?;
+    let values: Vec<DataValue> = state.app.public_values(indicator, false).await?;
     let mut out = String::from(
         "\u{feff}indicator,indicator_name,region,region_name,period,value,unit,source\r\n",
     );

@@ -8,11 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use ecociv_app::policy::Action;
-use ecociv_app::{AppError, EvidenceTarget};
+use std::collections::BTreeMap;
+
+use ecociv_app::{AppError, EvidenceKind, EvidenceLink};
 use ecociv_core::ValueKind;
 use ecociv_i18n::{Msg, Words};
 
-use super::indicators::{EvidenceRow, evidence_rows};
+use super::indicators::{EvidenceRow, evidence_row};
 use super::{Ctx, Layout, PageError, Section, fmt_stored, fmt_time, non_empty, render, see_other};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,6 +22,8 @@ use crate::state::AppState;
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct InboxQuery {
     done: Option<String>,
+    /// Where the page of values starts (the previous page's last value).
+    after: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -64,6 +68,10 @@ struct InboxPage {
     tasks: Vec<TaskItem>,
     can_values: bool,
     can_tasks: bool,
+    /// Not the first page of values.
+    paged: bool,
+    /// The next page of values.
+    next: Option<String>,
 }
 
 pub async fn inbox(
@@ -77,7 +85,7 @@ pub async fn inbox(
         Some("returned") => Some(ctx.t().rev_returned.to_owned()),
         _ => None,
     };
-    show(&state, &ctx, None, notice, StatusCode::OK).await
+    show(&state, &ctx, None, notice, StatusCode::OK, q.after).await
 }
 
 /// `problem`: (kind, id, message) of a refused decision, shown at its row.
@@ -87,6 +95,7 @@ async fn show(
     problem: Option<(&str, i64, String)>,
     notice: Option<String>,
     status: StatusCode,
+    after: Option<i64>,
 ) -> Result<Response, PageError> {
     let caller = ctx.caller();
     let model = state.app.model().await?;
@@ -100,7 +109,17 @@ async fn show(
             .filter(|(k, i, _)| *k == kind && *i == id)
             .map(|(_, _, m)| m.clone())
     };
-    let inbox = state.app.review_inbox(&caller).await?;
+    let inbox = state.app.review_inbox(&caller, after).await?;
+    let value_ids: Vec<i64> = inbox.values.iter().map(|i| i.value.id).collect();
+    let mut value_files = state
+        .app
+        .evidence_of_many(&caller, EvidenceKind::Value, &value_ids)
+        .await?;
+    let task_ids: Vec<i64> = inbox.tasks.iter().map(|u| u.id).collect();
+    let mut task_files = state
+        .app
+        .evidence_of_many(&caller, EvidenceKind::TaskUpdate, &task_ids)
+        .await?;
 
     let mut values = Vec::new();
     for item in &inbox.values {
@@ -113,7 +132,7 @@ async fn show(
             .as_ref()
             .map(|p| format!("{}：{}", p.period, fmt_stored(&p.value, unit, yes_no, lang)))
             .unwrap_or_else(|| "—".into());
-        let evidence = evidence_rows(state, &caller, EvidenceTarget::Value(v.id)).await?;
+        let evidence = files(&mut value_files, v.id);
         values.push(ValueItem {
             id: v.id,
             version: v.version,
@@ -146,7 +165,7 @@ async fn show(
 
     let mut tasks = Vec::new();
     for u in &inbox.tasks {
-        let evidence = evidence_rows(state, &caller, EvidenceTarget::TaskUpdate(u.id)).await?;
+        let evidence = files(&mut task_files, u.id);
         tasks.push(TaskItem {
             id: u.id,
             version: u.version,
@@ -179,6 +198,8 @@ async fn show(
             tasks,
             can_values,
             can_tasks,
+            paged: after.is_some(),
+            next: inbox.next_cursor.map(|id| format!("/review?after={id}")),
         },
     ))
 }
@@ -245,6 +266,16 @@ pub async fn decide_task(
     finish(&state, &ctx, "task", id, &d.action, result.map(|_| ())).await
 }
 
+/// The files of a record, taken from what was read for the page.
+fn files(by_id: &mut BTreeMap<i64, Vec<EvidenceLink>>, id: i64) -> Vec<EvidenceRow> {
+    by_id
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(evidence_row)
+        .collect()
+}
+
 /// After a decision: back to the inbox with a notice, or the inbox again with the refusal at
 /// its row. Refusals of who may (401, 403) stay error pages.
 async fn finish(
@@ -292,7 +323,7 @@ async fn finish(
                     .text(lang),
                 );
             }
-            show(state, ctx, Some((kind, id, message)), None, status).await
+            show(state, ctx, Some((kind, id, message)), None, status, None).await
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use ecociv_app::{AppError, Provenance, StoreConfig};
+use ecociv_app::{AppError, ImportPhase, Provenance, StoreConfig};
 
 use crate::cmd::db::{self, DatabaseArg};
 use crate::context::{Common, read_text};
@@ -47,9 +47,33 @@ pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
             Provenance::Import
         };
         let name = file.display().to_string();
+        // On a terminal, what the import is doing (hidden when stderr is not a terminal).
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let phase = |p: ImportPhase| match p {
+            ImportPhase::Checking { bytes } => bar.set_message(format!(
+                "检查 {name}（{:.1} MB）的每一行…",
+                bytes as f64 / 1e6
+            )),
+            ImportPhase::Writing { rows } => {
+                bar.set_message(format!("写入 {rows} 行（一个事务）…"))
+            }
+        };
         let result = app
-            .import_values_csv(&db::operator(), &name, text.as_bytes(), submit, provenance)
+            .import_values_csv_with(
+                &db::operator(),
+                &name,
+                text.as_bytes(),
+                submit,
+                provenance,
+                &phase,
+            )
             .await;
+        bar.finish_and_clear();
         app.close().await;
         match result {
             Ok(s) => {

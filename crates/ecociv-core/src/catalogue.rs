@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use crate::area::Area;
 use crate::diag::{Diagnostics, SourceFile};
-use crate::indicator::{Attribute, Direction, Indicator, Method, ValueKind};
+use crate::indicator::{Aggregate, Attribute, Direction, Indicator, Method, ValueKind};
 use crate::measure::MeasureUnit;
 use crate::region::{FEATURES, Region, RegionLevel};
 use crate::threshold::Threshold;
@@ -262,6 +262,8 @@ pub(crate) struct RawIndicator {
     #[serde(default)]
     method: Option<Spanned<String>>,
     #[serde(default)]
+    aggregate: Option<Spanned<String>>,
+    #[serde(default)]
     area: Option<Spanned<String>>,
     #[serde(default)]
     min: Option<f64>,
@@ -378,6 +380,23 @@ pub(crate) fn load_indicators(
                 }
             },
         };
+        let aggregate = match &r.aggregate {
+            None => Some(Aggregate::Annual),
+            Some(a) => {
+                let v = Aggregate::parse(a.get_ref());
+                if v.is_none() {
+                    src.error(
+                        Some(a.span()),
+                        field("aggregate"),
+                        format!(
+                            "汇总方式“{}”无效，可用: annual、sum、mean、last",
+                            a.get_ref()
+                        ),
+                    );
+                }
+                v
+            }
+        };
         let area = match &r.area {
             None => Some(None),
             Some(a) => match Area::parse(a.get_ref()) {
@@ -388,8 +407,15 @@ pub(crate) fn load_indicators(
                 }
             },
         };
-        let (Some(unit), Some(direction), Some(kind), Some(method), Some(area), true) =
-            (unit, direction, kind, method, area, ok)
+        let (
+            Some(unit),
+            Some(direction),
+            Some(kind),
+            Some(method),
+            Some(aggregate),
+            Some(area),
+            true,
+        ) = (unit, direction, kind, method, aggregate, area, ok)
         else {
             broken.push(code);
             continue;
@@ -432,6 +458,7 @@ pub(crate) fn load_indicators(
             direction,
             kind,
             method,
+            aggregate,
             area,
             min,
             max,

@@ -69,6 +69,44 @@ pub enum Method {
     Computed,
 }
 
+/// How an indicator's annual value follows from its monthly or quarterly values (汇总方式), for a
+/// year with no annual value of its own. Evaluation is annual; a reported annual value always
+/// wins, and a year is derived only from a complete set of periods (12 months, or else 4
+/// quarters), so a partial year never passes for a whole one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// Only an annual value counts; monthly and quarterly values are progress, not evaluated.
+    #[default]
+    Annual,
+    /// The year is the sum of its periods (a quantity added up over the year: area afforested,
+    /// volume treated).
+    Sum,
+    /// The year is the mean of its periods (a level measured each period).
+    Mean,
+    /// The year is its last period (a stock or a cumulative share at the year's end).
+    Last,
+}
+
+impl Aggregate {
+    pub fn parse(s: &str) -> Option<Aggregate> {
+        match s.trim() {
+            "annual" => Some(Aggregate::Annual),
+            "sum" => Some(Aggregate::Sum),
+            "mean" => Some(Aggregate::Mean),
+            "last" => Some(Aggregate::Last),
+            _ => None,
+        }
+    }
+}
+
+ecociv_i18n::words!(Aggregate {
+    Annual => "不汇总，只评估年度值", "not aggregated: annual values only";
+    Sum => "无年度值时取12个月（或4个季度）之和", "without an annual value, the sum of the 12 months (or 4 quarters)";
+    Mean => "无年度值时取12个月（或4个季度）的平均值", "without an annual value, the mean of the 12 months (or 4 quarters)";
+    Last => "无年度值时取末期（12月或第4季度）的累计数", "without an annual value, the cumulative figure of the last period (December or Q4)";
+});
+
 /// Binding (约束性) or reference (参考性) in the national catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,6 +143,8 @@ pub struct Indicator {
     pub direction: Direction,
     pub kind: ValueKind,
     pub method: Method,
+    /// How monthly or quarterly values make the year when no annual value is reported.
+    pub aggregate: Aggregate,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area: Option<Area>,
     /// Smallest and largest plausible value; values outside are rejected on input.

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::indicator::Aggregate;
 use crate::period::Period;
 use crate::plan::Plan;
 use crate::threshold::Threshold;
@@ -43,6 +44,44 @@ pub struct Point {
     pub source: Option<String>,
 }
 
+/// One year's monthly and quarterly values of an indicator and region.
+#[derive(Debug, Default)]
+struct Parts {
+    months: [Option<(f64, ValueState)>; 12],
+    quarters: [Option<(f64, ValueState)>; 4],
+}
+
+impl Parts {
+    /// The year these periods make under `aggregate`, with its state and a source saying how it
+    /// was made: from all 12 months, else all 4 quarters, else none.
+    fn year(&self, aggregate: Aggregate) -> Option<(f64, ValueState, String)> {
+        let (periods, word): (Vec<(f64, ValueState)>, &str) =
+            if self.months.iter().all(Option::is_some) {
+                (self.months.iter().flatten().copied().collect(), "月度")
+            } else if self.quarters.iter().all(Option::is_some) {
+                (self.quarters.iter().flatten().copied().collect(), "季度")
+            } else {
+                return None;
+            };
+        let n = periods.len();
+        let values = periods.iter().map(|(v, _)| *v);
+        let (value, how) = match aggregate {
+            Aggregate::Annual => return None,
+            Aggregate::Sum => (values.sum::<f64>(), "之和"),
+            Aggregate::Mean => (values.sum::<f64>() / n as f64, "的平均值"),
+            Aggregate::Last => (periods[n - 1].0, "中的末期值"),
+        };
+        // Sums of decimals carry binary noise (0.1 + 0.2): keep ten significant decimals.
+        let value = (value * 1e10).round() / 1e10;
+        let state = if periods.iter().all(|(_, s)| *s == ValueState::Approved) {
+            ValueState::Approved
+        } else {
+            ValueState::Pending
+        };
+        Some((value, state, format!("由{n}个{word}值{how}得出")))
+    }
+}
+
 /// Annual values indexed by (indicator, region), each series sorted by year. The index is dense
 /// (indicator × region positions), so lookups during evaluation cost no hashing.
 #[derive(Debug, Clone, Default)]
@@ -53,14 +92,48 @@ pub struct ValueSet {
 }
 
 impl ValueSet {
-    /// Builds the index. Later observations for the same indicator, region and year replace
-    /// earlier ones (a correction is a newer version).
+    /// Builds the index of annual values. Later observations for the same indicator, region and
+    /// year replace earlier ones (a correction is a newer version). Monthly and quarterly values
+    /// are counted, not evaluated ([`ValueSet::for_plan`] derives years from them).
     pub fn new(observations: impl IntoIterator<Item = Observation>) -> ValueSet {
+        ValueSet::build(observations, &[])
+    }
+
+    /// [`ValueSet::new`] for a plan's indicators: a year with no annual value of its own takes
+    /// the value its complete months (or else quarters) make under the indicator's
+    /// [`Aggregate`] (汇总方式); approved only when every period is.
+    pub fn for_plan(plan: &Plan, observations: impl IntoIterator<Item = Observation>) -> ValueSet {
+        let aggregates: Vec<Aggregate> = plan.indicators.iter().map(|i| i.aggregate).collect();
+        ValueSet::build(observations, &aggregates)
+    }
+
+    fn build(
+        observations: impl IntoIterator<Item = Observation>,
+        aggregates: &[Aggregate],
+    ) -> ValueSet {
         let mut annual: Vec<(usize, usize, Point)> = Vec::new();
         let mut sub_annual = 0;
+        // (indicator, region, year) → the year's months and quarters, the later row winning.
+        let mut parts: HashMap<(usize, usize, i32), Parts> = HashMap::new();
         for o in observations {
             let Period::Year(year) = o.period else {
                 sub_annual += 1;
+                let aggregate = aggregates.get(o.indicator).copied().unwrap_or_default();
+                if aggregate != Aggregate::Annual {
+                    let entry = parts
+                        .entry((o.indicator, o.region, o.period.year()))
+                        .or_default();
+                    let slot = match o.period {
+                        Period::Month(_, m) => entry.months.get_mut(usize::from(m).wrapping_sub(1)),
+                        Period::Quarter(_, q) => {
+                            entry.quarters.get_mut(usize::from(q).wrapping_sub(1))
+                        }
+                        Period::Year(_) => None,
+                    };
+                    if let Some(slot) = slot {
+                        *slot = Some((o.value, o.state));
+                    }
+                }
                 continue;
             };
             annual.push((
@@ -73,6 +146,32 @@ impl ValueSet {
                     source: o.source,
                 },
             ));
+        }
+        if !parts.is_empty() {
+            let reported: std::collections::HashSet<(usize, usize, i32)> =
+                annual.iter().map(|(i, r, p)| (*i, *r, p.year)).collect();
+            let mut derived: Vec<(usize, usize, Point)> = parts
+                .into_iter()
+                .filter(|(key, _)| !reported.contains(key))
+                .filter_map(|((i, r, year), p)| {
+                    let aggregate = aggregates.get(i).copied().unwrap_or_default();
+                    p.year(aggregate).map(|(value, state, source)| {
+                        (
+                            i,
+                            r,
+                            Point {
+                                year,
+                                value,
+                                state,
+                                source: Some(source),
+                            },
+                        )
+                    })
+                })
+                .collect();
+            // A stable order, whatever the hash map's.
+            derived.sort_by_key(|(i, r, p)| (*i, *r, p.year));
+            annual.extend(derived);
         }
         let regions = annual.iter().map(|(_, r, _)| r + 1).max().unwrap_or(0);
         let indicators = annual.iter().map(|(i, _, _)| i + 1).max().unwrap_or(0);
@@ -128,7 +227,7 @@ impl ValueSet {
         self.series.iter().all(Vec::is_empty)
     }
 
-    /// Values for quarters or months, which annual evaluation does not use.
+    /// Values for quarters or months (evaluation uses them only where they make a year).
     pub fn sub_annual_count(&self) -> usize {
         self.sub_annual
     }
@@ -466,5 +565,92 @@ mod tests {
         let set = ValueSet::new([q]);
         assert!(set.is_empty());
         assert_eq!(set.sub_annual_count(), 1);
+    }
+
+    fn month(i: usize, y: i32, m: u8, v: f64) -> Observation {
+        Observation {
+            period: Period::Month(y, m),
+            ..obs(i, 0, y, v)
+        }
+    }
+
+    fn quarter(i: usize, y: i32, q: u8, v: f64) -> Observation {
+        Observation {
+            period: Period::Quarter(y, q),
+            ..obs(i, 0, y, v)
+        }
+    }
+
+    #[test]
+    fn a_year_is_made_from_its_complete_months_as_the_method_says() {
+        use Aggregate::*;
+        // Indicator 0 sums, 1 averages, 2 takes December, 3 counts annual values only.
+        let aggregates = [Sum, Mean, Last, Annual];
+        let mut o = Vec::new();
+        for i in 0..4 {
+            for m in 1..=12 {
+                o.push(month(i, 2024, m, f64::from(m) / 10.0));
+            }
+        }
+        let set = ValueSet::build(o.clone(), &aggregates);
+        let year = |i: usize| set.series(i, 0).first().map(|p| p.value);
+        assert_eq!(
+            year(0),
+            Some(7.8),
+            "0.1 + 0.2 + … + 1.2, without binary noise"
+        );
+        assert_eq!(year(1), Some(0.65));
+        assert_eq!(year(2), Some(1.2));
+        assert_eq!(year(3), None, "an annual-only indicator is not derived");
+        assert_eq!(
+            set.series(0, 0)[0].source.as_deref(),
+            Some("由12个月度值之和得出")
+        );
+        assert_eq!(set.series(0, 0)[0].state, ValueState::Approved);
+
+        // A reported annual value wins over the months.
+        let mut with_annual = o.clone();
+        with_annual.push(obs(0, 0, 2024, 9.0));
+        assert_eq!(
+            ValueSet::build(with_annual, &aggregates).series(0, 0)[0].value,
+            9.0
+        );
+
+        // Eleven months make no year; one pending month makes the year pending; the later row
+        // of a month wins.
+        let eleven: Vec<Observation> = o
+            .iter()
+            .filter(|x| x.period != Period::Month(2024, 7) || x.indicator != 0)
+            .cloned()
+            .collect();
+        assert!(ValueSet::build(eleven, &aggregates).series(0, 0).is_empty());
+        let mut pending = o.clone();
+        pending[3].state = ValueState::Pending;
+        assert_eq!(
+            ValueSet::build(pending, &aggregates).series(0, 0)[0].state,
+            ValueState::Pending
+        );
+        let mut corrected = o.clone();
+        corrected.push(month(0, 2024, 12, 2.2));
+        assert_eq!(
+            ValueSet::build(corrected, &aggregates).series(0, 0)[0].value,
+            8.8
+        );
+    }
+
+    #[test]
+    fn quarters_make_the_year_when_the_months_do_not() {
+        let aggregates = [Aggregate::Sum];
+        let mut o: Vec<Observation> = (1..=4).map(|q| quarter(0, 2023, q, 2.5)).collect();
+        o.push(month(0, 2023, 1, 100.0));
+        let set = ValueSet::build(o, &aggregates);
+        assert_eq!(set.series(0, 0)[0].value, 10.0);
+        assert_eq!(
+            set.series(0, 0)[0].source.as_deref(),
+            Some("由4个季度值之和得出")
+        );
+        // Three quarters are not a year.
+        let three: Vec<Observation> = (1..=3).map(|q| quarter(0, 2023, q, 2.5)).collect();
+        assert!(ValueSet::build(three, &aggregates).is_empty());
     }
 }

@@ -298,3 +298,23 @@ fn duplicate_indicator_codes_in_the_dictionary() {
     assert!(err.to_string().contains("重复"), "{err}");
     assert_eq!(err.0[0].line, 7, "the line of the second code");
 }
+
+#[test]
+fn an_unknown_aggregation_method_is_located_and_the_known_ones_named() {
+    let indicator = "\n[[indicator]]\ncode = \"tree_count\"\nname = \"新增造林面积\"\nunit = \"亩\"\naggregate = \"weekly\"\n";
+    let text = format!("{GOOD}{indicator}");
+    let d = problems(&text)
+        .into_iter()
+        .find(|d| d.field.ends_with(".aggregate"))
+        .unwrap_or_else(|| panic!("no diagnostic for aggregate: {:?}", problems(&text)));
+    assert_eq!(d.line, line_of(&text, "aggregate = "));
+    assert!(
+        d.message.contains("weekly") && d.message.contains("sum、mean、last"),
+        "{d}"
+    );
+    // A known one loads, and the plan says it.
+    let text = text.replace("\"weekly\"", "\"sum\"");
+    let plan = Plan::load("t.toml", &text, &catalogue()).unwrap_or_else(|d| panic!("{d}"));
+    let ind = plan.indicator("tree_count").unwrap();
+    assert_eq!(ind.aggregate, ecociv_core::indicator::Aggregate::Sum);
+}

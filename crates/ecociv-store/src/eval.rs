@@ -390,6 +390,45 @@ async fn load_inputs(
         &binds,
     )
     .await?;
+    // The months and quarters of the indicators whose year is made from them (汇总方式), in the
+    // years that have no approved annual value of their own (`data_values_series`, and the
+    // unique `data_values_live_approved` for the test): an annual-only indicator's months, and
+    // the months of a year reported as a whole, are not read.
+    let aggregated: Vec<&str> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.aggregate != ecociv_core::indicator::Aggregate::Annual)
+        .map(|i| i.code.as_str())
+        .collect();
+    let mut rows = rows;
+    if !aggregated.is_empty() {
+        let mut binds: Vec<&str> = aggregated.clone();
+        let list: Vec<String> = (1..=binds.len()).map(|n| format!("${n}")).collect();
+        let (from_year, to_year) = (*reach.years.start(), *reach.years.end() + 1);
+        let mut from = format!(
+            "data_values d WHERE d.superseded_by IS NULL AND d.status IN ('approved', 'submitted') \
+             AND d.indicator IN ({}) AND d.period >= '{from_year:04}' AND d.period < '{to_year:04}' \
+             AND length(d.period) > 4 AND NOT EXISTS (SELECT 1 FROM data_values a \
+             WHERE a.indicator = d.indicator AND a.region = d.region \
+             AND a.period = substr(d.period, 1, 4) AND a.status = 'approved' \
+             AND a.superseded_by IS NULL)",
+            list.join(", ")
+        );
+        if let Some(region) = reach.region {
+            from.push_str(&format!(" AND d.region = ${}", binds.len() + 1));
+            binds.push(region);
+        }
+        let parts: Vec<ValueRow> = json_rows(
+            conn,
+            backend,
+            "indicator, region, period, value, status, provenance_detail",
+            &from,
+            "ORDER BY CASE WHEN status = 'approved' THEN 1 ELSE 0 END, id",
+            &binds,
+        )
+        .await?;
+        rows.extend(parts);
+    }
     let mut observations = Vec::with_capacity(rows.len());
     for (ind, reg, period, value, status, detail) in rows {
         let Some(status) = WorkflowStatus::parse(&status) else {
@@ -449,7 +488,7 @@ async fn load_inputs(
         })
         .collect();
     Ok((
-        ValueSet::new(observations),
+        ValueSet::for_plan(plan, observations),
         AssignedSet::new(assigned),
         publication,
     ))

@@ -109,6 +109,7 @@ ecociv_i18n::labels!(pub Texts, texts {
     ind_definition => "指标解释", "Definition";
     ind_direction => "方向", "Direction";
     ind_method => "取得方式", "Obtained by";
+    ind_aggregate => "月度、季度值汇总", "Monthly and quarterly values";
     ind_method_reported => "部门填报（附佐证材料）", "Reported by the department, with evidence";
     ind_method_computed => "由监测数据按国家技术标准计算", "Computed from monitoring data by the national technical standards";
     ind_range => "允许范围", "Allowed range";

@@ -306,6 +306,8 @@ pub(crate) struct MethodView {
     pub definition: String,
     pub direction: String,
     pub method: String,
+    /// How a year is made from monthly or quarterly values (汇总方式).
+    pub aggregate: String,
     pub range: String,
     pub unit: String,
     pub rows: Vec<NationalRowView>,
@@ -686,6 +688,7 @@ pub(crate) fn methodology(
             Method::Computed => t.ind_method_computed,
         }
         .to_owned(),
+        aggregate: ind.aggregate.word(lang).to_owned(),
         range: range_text(ind, lang),
         unit: ind.unit.as_str().to_owned(),
         rows,

@@ -124,7 +124,7 @@ pub fn run(cmd: ExportCommand, common: &Common) -> Result<()> {
                     let eval = inputs.evaluate(&loaded, &options(year, common))?;
                     let history = History::from_values(
                         plan,
-                        &ValueSet::new(inputs.observations.iter().cloned()),
+                        &ValueSet::for_plan(plan, inputs.observations.iter().cloned()),
                     );
                     open_data::package(&OpenDataRequest {
                         plan,

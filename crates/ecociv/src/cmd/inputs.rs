@@ -92,7 +92,7 @@ impl Inputs {
         Ok(ecociv_core::evaluate(
             &loaded.plan,
             &loaded.catalogue,
-            &ValueSet::new(self.observations.iter().cloned()),
+            &ValueSet::for_plan(&loaded.plan, self.observations.iter().cloned()),
             &AssignedSet::new(self.assigned.iter().cloned()),
             opts,
         )?)

@@ -127,7 +127,10 @@ fn from_csv(
             region: None,
         },
     )?;
-    let history = History::from_values(plan, &ValueSet::new(inputs.observations.iter().cloned()));
+    let history = History::from_values(
+        plan,
+        &ValueSet::for_plan(plan, inputs.observations.iter().cloned()),
+    );
     let progress = read_progress(&args.progress, &loaded)?;
     let meta = ReportMeta {
         organisation: args

@@ -5,6 +5,11 @@
 //!
 //! `cargo bench -p ecociv-web --bench pages`
 //!
+//! At scale (issue 13): `ECOCIV_BENCH_SCALE=city` adds the city-decade fixture's values to the
+//! demo (`ecociv_core::scale`, every region × indicator × month of 2016–2025 and the annual
+//! values of 2016–2018, about 150,000 values, submitted); `ECOCIV_BENCH_BACKEND=postgres` runs on
+//! the PostgreSQL server `ECOCIV_TEST_POSTGRES_URL` names instead of SQLite.
+//!
 //! The `*_after_write` benchmarks change the data before every measured request (a publication
 //! flag flips, which bumps the data generation), so the evaluation behind the page is computed
 //! anew: that is the first request after someone approved a value. The others hit the evaluation
@@ -40,8 +45,21 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         .build()
         .expect("runtime");
     let (db, cookie) = rt.block_on(async {
-        let db = TestDb::sqlite().await;
+        let db = match std::env::var("ECOCIV_BENCH_BACKEND").as_deref() {
+            Ok("postgres") => TestDb::postgres()
+                .await
+                .expect("ECOCIV_TEST_POSTGRES_URL names the PostgreSQL server"),
+            _ => TestDb::sqlite().await,
+        };
         db.store.load_demo().await.expect("demo data");
+        if std::env::var("ECOCIV_BENCH_SCALE").as_deref() == Ok("city") {
+            let started = std::time::Instant::now();
+            let rows = scale_values(&db).await;
+            eprintln!(
+                "scale: {rows} values imported in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         db.store
             .create_user(
                 &Actor::system(),
@@ -71,6 +89,49 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         cookie,
     }
 });
+
+/// The city decade's values that the demo does not hold (its annual values of 2019–2025 are
+/// approved, and an import may not touch them), imported as submitted.
+async fn scale_values(db: &TestDb) -> usize {
+    use ecociv_core::scale::{self, Monthly, Spec};
+    let catalogue = ecociv_core::builtin::catalogue().expect("catalogue");
+    let plan = ecociv_core::builtin::plan(&catalogue).expect("plan");
+    let f = scale::generate(
+        &plan,
+        &catalogue,
+        &Spec {
+            seed: 13,
+            regions: None,
+            years: scale::DEFAULT_YEARS,
+            monthly: Monthly::All,
+            corrections: false,
+        },
+    );
+    let mut lines = f.values.lines();
+    let mut csv = format!("{}\n", lines.next().expect("header"));
+    let mut rows = 0;
+    for line in lines {
+        let period = line.split(',').nth(2).unwrap_or("");
+        if period.contains('-') || period < "2019" {
+            csv.push_str(line);
+            csv.push('\n');
+            rows += 1;
+        }
+    }
+    db.store
+        .import_values_csv(
+            &Actor::system(),
+            "scale.csv",
+            &csv,
+            &ecociv_store::ImportOptions {
+                submit: true,
+                ..ecociv_store::ImportOptions::unrestricted(ecociv_store::Provenance::Import)
+            },
+        )
+        .await
+        .expect("import the scale fixture");
+    rows
+}
 
 const DASHBOARD: &str = "/?year=2025";
 const INDICATOR: &str = "/indicators/urban_sewage_treatment_rate?region=411700&year=2025";

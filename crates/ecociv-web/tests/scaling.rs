@@ -4,7 +4,8 @@
 //! over two databases that differ only in how many monthly values they hold. The demo's annual
 //! values, approved, and for four regions submitted monthly values: of 2025 only (small), or of
 //! every year 2019–2025 (large, seven times as many). A page of 2025 must send the same
-//! statements and read the same rows from both. On SQLite the plan of every statement is
+//! statements and read the same rows from both (within 2 %: a list's first page shows other
+//! rows of the larger database, with their own evidence files). On SQLite the plan of every statement is
 //! checked too: no page scans a large table without an index. The settings a new pooled
 //! connection sends (`PRAGMA`, `SET`) are not counted: when a connection opens is the pool's
 //! business, not the page's.
@@ -124,11 +125,27 @@ fn monthly_csv(years: std::ops::RangeInclusive<i32>) -> (String, usize) {
             corrections: false,
         },
     );
+    // The indicators whose year is made from its months (汇总方式) read the months of years
+    // without an annual value: what those pages read does follow the months. Left out here;
+    // `ecociv-store/tests/aggregate.rs` tests them.
+    let aggregated: BTreeSet<&str> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.aggregate != ecociv_core::indicator::Aggregate::Annual)
+        .map(|i| i.code.as_str())
+        .collect();
+    assert!(!aggregated.is_empty());
     let mut lines = f.values.lines();
     let mut csv = format!("{}\n", lines.next().unwrap());
     let mut n = 0;
     // Only months: the annual values are the demo's, approved, which an import may not touch.
-    for line in lines.filter(|l| l.split(',').nth(2).is_some_and(|p| p.contains('-'))) {
+    let monthly = |l: &&str| {
+        let mut fields = l.split(',');
+        let indicator = fields.next().unwrap_or("");
+        let period = fields.nth(1).unwrap_or("");
+        period.contains('-') && !aggregated.contains(indicator)
+    };
+    for line in lines.filter(monthly) {
         csv.push_str(line);
         csv.push('\n');
         n += 1;
@@ -306,7 +323,11 @@ async fn page_reads_do_not_grow_with_the_months_held(small: TestDb, large: TestD
             ra.rows,
             rb.rows
         ));
-        if ra.statements != rb.statements || ra.rows != rb.rows {
+        // The same statements; the same rows, but for what differs in the shown rows
+        // themselves (the inbox's first 100 values are others in the larger database, with
+        // other evidence files): a page that read what the database holds would read several
+        // times as much.
+        if ra.statements != rb.statements || rb.rows > ra.rows + ra.rows / 50 + 5 {
             let only = |x: &Reads, y: &Reads| {
                 let mut rest = y.sql.clone();
                 x.sql

@@ -84,7 +84,10 @@ async fn what_one_server_does_the_other_shows(db: TestDb) {
     )
     .await;
     assert_eq!(page.status_code(), 200);
-    assert!(page.text().contains("97.7"), "the page on B shows A's value");
+    assert!(
+        page.text().contains("97.7"),
+        "the page on B shows A's value"
+    );
     let r = on(
         &b,
         &a.clients["reviewer"],
@@ -127,7 +130,9 @@ async fn what_one_server_does_the_other_shows(db: TestDb) {
             .status_code(),
         200
     );
-    let r = a.request(Some("viewer"), Method::DELETE, "/api/v1/session").await;
+    let r = a
+        .request(Some("viewer"), Method::DELETE, "/api/v1/session")
+        .await;
     assert!(r.status_code().is_success(), "{}", r.text());
     assert_eq!(
         on(&b, &viewer, Method::GET, "/api/v1/session")

@@ -21,7 +21,7 @@
 //! Workbook imports (`workbook.rs`) write their values the same way ([`ValueRow`], [`plan`],
 //! [`write_values`]).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ecociv_i18n::{Msg, Noun};
 use sqlx::{AnyConnection, Row};
@@ -54,6 +54,9 @@ impl std::fmt::Debug for ImportOptions {
             .finish_non_exhaustive()
     }
 }
+
+/// An import of at least this many rows refreshes PostgreSQL's statistics of the values table.
+const ANALYZE_AFTER_ROWS: usize = 10_000;
 
 impl ImportOptions {
     /// Drafts of provenance `Import`, no scope restriction (the command line, a coordinator).
@@ -284,6 +287,18 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        if self.backend() == Backend::Postgres && rows.len() >= ANALYZE_AFTER_ROWS {
+            // Fresh planner statistics and visibility for the rows just written, rather than
+            // waiting for autovacuum: the annual values' index-only scan (`data_values_annual`)
+            // reads the heap until the table is vacuumed. Outside the write lock; a failure
+            // changes nothing written and is only logged.
+            if let Err(e) = sqlx::raw_sql("VACUUM (ANALYZE) data_values")
+                .execute(self.pool())
+                .await
+            {
+                tracing::warn!("VACUUM (ANALYZE) after an import failed: {e}");
+            }
+        }
         Ok(ImportSummary {
             file,
             rows: rows.len(),
@@ -344,7 +359,7 @@ struct Live {
     work: Option<DataValue>,
 }
 
-/// Reads the closed periods and the live rows of the keys of `rows` (a query per 500 periods).
+/// Reads the closed periods and the live rows of the keys of `rows`.
 pub(crate) async fn read_holdings(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -358,19 +373,48 @@ pub(crate) async fn read_holdings(
         held.closed.insert(r.try_get(0)?, r.try_get(1)?);
     }
     let keys: HashSet<Key> = rows.iter().map(|r| key_of(&r.checked)).collect();
-    let periods: BTreeSet<&str> = keys.iter().map(|k| k.2.as_str()).collect();
-    let periods: Vec<&str> = periods.into_iter().collect();
-    for chunk in periods.chunks(BATCH_ROWS) {
-        let list = (1..=chunk.len())
-            .map(|i| param(backend, i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {COLS} FROM data_values WHERE superseded_by IS NULL AND period IN ({list})"
-        );
+    // The keys' own rows, by (indicator, region) and their periods: each group a range of
+    // `data_values_series`, so a file of corrections reads the rows it corrects, not every row
+    // of the periods it touches. At most about 2,000 parameters a statement.
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for k in &keys {
+        groups
+            .entry((k.0.clone(), k.1.clone()))
+            .or_default()
+            .push(k.2.clone());
+    }
+    let mut statements: Vec<(String, Vec<String>)> = Vec::new();
+    let (mut terms, mut binds): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let total = groups.len();
+    for (done, ((indicator, region), periods)) in groups.into_iter().enumerate() {
+        let i = param(backend, binds.len() + 1);
+        let r = param(backend, binds.len() + 2);
+        binds.push(indicator);
+        binds.push(region);
+        let mut list = Vec::with_capacity(periods.len());
+        for p in periods {
+            list.push(param(backend, binds.len() + 1));
+            binds.push(p);
+        }
+        terms.push(format!(
+            "(indicator = {i} AND region = {r} AND period IN ({}))",
+            list.join(", ")
+        ));
+        if binds.len() >= 2000 || done + 1 == total {
+            statements.push((
+                format!(
+                    "SELECT {COLS} FROM data_values WHERE superseded_by IS NULL AND ({})",
+                    terms.join(" OR ")
+                ),
+                std::mem::take(&mut binds),
+            ));
+            terms.clear();
+        }
+    }
+    for (sql, binds) in statements {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for p in chunk {
-            q = q.bind(*p);
+        for b in binds {
+            q = q.bind(b);
         }
         for r in q.fetch_all(&mut *conn).await? {
             let v = from_row(&r)?;

@@ -54,12 +54,16 @@ pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
                 .expect("valid template"),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let started = std::time::Instant::now();
+        let writing = std::sync::Mutex::new(None::<std::time::Instant>);
         let phase = |p: ImportPhase| match p {
             ImportPhase::Checking { bytes } => bar.set_message(format!(
                 "检查 {name}（{:.1} MB）的每一行…",
                 bytes as f64 / 1e6
             )),
             ImportPhase::Writing { rows } => {
+                *writing.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(std::time::Instant::now());
                 bar.set_message(format!("写入 {rows} 行（一个事务）…"))
             }
         };
@@ -85,6 +89,13 @@ pub fn run(cmd: ImportCommand, common: &Common) -> Result<()> {
                     s.updated,
                     if submit { "待审核" } else { "草稿" }
                 );
+                if let Some(w) = *writing.lock().unwrap_or_else(|e| e.into_inner()) {
+                    eprintln!(
+                        "用时：检查 {:.2} 秒，写入 {:.2} 秒。",
+                        (w - started).as_secs_f64(),
+                        w.elapsed().as_secs_f64()
+                    );
+                }
                 Ok(())
             }
             Err(AppError::Rejected(r)) => {

@@ -371,7 +371,7 @@ async fn load_inputs(
         .join(", ");
     let mut from = format!(
         "data_values WHERE superseded_by IS NULL AND status IN ('approved', 'submitted') \
-         AND period IN ({periods})"
+         AND period IN ({periods}) AND length(period) = 4"
     );
     let mut binds = Vec::new();
     if let Some(region) = reach.region {

@@ -62,9 +62,10 @@ run() {
         (
             local count=$(( n / c + (k < n % c ? 1 : 0) )) urls=() i
             (( count > 0 )) || exit 0
-            for ((i = 0; i < count; i++)); do urls+=("$base$path"); done
+            # Each URL with its own `-o`: curl applies one output option to one URL.
+            for ((i = 0; i < count; i++)); do urls+=(-o /dev/null "$base$path"); done
             # One curl per loop: its requests share one connection (keep-alive).
-            curl "${read_opts[@]}" --output /dev/null --write-out '%{http_code} %{time_total}\n' \
+            curl "${read_opts[@]}" --write-out '%{http_code} %{time_total}\n' \
                 "${urls[@]}" >"$times.$k" 2>/dev/null || true
         ) &
     done

@@ -208,8 +208,9 @@ impl App {
             Box::new(move |v| scope.can_see(v))
         };
         // Read in chunks until the page holds one row more than asked (so there is a next
-        // page) or the list ends; rows the caller may not see are skipped, not counted.
-        let chunk = (limit + 1).max(1000);
+        // page) or the list ends; rows the caller may not see are skipped, not counted. A chunk
+        // is the page (at least 100 rows, at most 1,000): a page of 100 reads about 100 rows.
+        let chunk = (limit + 1).clamp(100, 1000);
         let mut values = Vec::new();
         'read: loop {
             filter.after = after;

@@ -171,10 +171,16 @@ impl App {
         let period = p.to_string();
         let version = model.catalogue.version(&model.catalogue_version);
         let owes = reporter.owes(&model.plan, version);
+        // A county owes values of its own region only: read that region's, not the province's.
+        let region = match &reporter {
+            Reporter::Region { code, .. } => Some(code.clone()),
+            Reporter::Unit { .. } => None,
+        };
         let rows = self
             .store()
             .values(&ValueFilter {
                 period: Some(period.clone()),
+                region: region.clone(),
                 ..ValueFilter::default()
             })
             .await?;
@@ -182,6 +188,7 @@ impl App {
             .store()
             .values(&ValueFilter {
                 period: Some(previous_period(p).to_string()),
+                region,
                 status: Some(WorkflowStatus::Approved),
                 ..ValueFilter::default()
             })
@@ -264,22 +271,8 @@ impl App {
         policy::require(caller, Action::ReadInternal)?;
         let model = self.model().await?;
         let owners = self.owners_of(&model);
-        let reported: HashSet<(String, String)> = self
-            .store()
-            .values(&ValueFilter {
-                period: Some(year.to_string()),
-                ..ValueFilter::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|v| {
-                matches!(
-                    v.status,
-                    WorkflowStatus::Submitted | WorkflowStatus::Approved
-                )
-            })
-            .map(|v| (v.indicator, v.region))
-            .collect();
+        let reported: HashSet<(String, String)> =
+            self.store().reported_keys(&year.to_string()).await?;
         Ok(calendar::missing_reports(
             &model.plan,
             model.catalogue.version(&model.catalogue_version),

@@ -528,7 +528,7 @@ async fn snapshot_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
 /// The number of rows is reported as a `debug` event of target `ecociv_store::rows` (field
 /// `rows`), beside the statement sqlx reports (target `sqlx::query`, which sees one row): the
 /// rows a page reads are counted by tests, and a regression to reading everything shows.
-async fn json_rows<T: serde::de::DeserializeOwned>(
+pub(crate) async fn json_rows<T: serde::de::DeserializeOwned>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     cols: &str,

@@ -712,6 +712,27 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// The (indicator, region) keys of `period` that have a live submitted or approved value:
+    /// who has reported, for the overdue list. Read as one aggregated row (the drivers' per-row
+    /// cost made reading a province's year as values half a second).
+    pub async fn reported_keys(
+        &self,
+        period: &str,
+    ) -> Result<std::collections::HashSet<(String, String)>> {
+        let mut conn = self.pool().acquire().await?;
+        let rows: Vec<(String, String)> = crate::eval::json_rows(
+            &mut conn,
+            self.backend(),
+            "indicator, region",
+            "data_values WHERE period = $1 AND superseded_by IS NULL \
+             AND status IN ('submitted', 'approved')",
+            "",
+            &[period],
+        )
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The live approved value of each (indicator, region, period) key that has one, in one
     /// statement per 300 keys (the unique index `data_values_live_approved`).
     pub async fn live_approved(&self, keys: &[(String, String, String)]) -> Result<Vec<DataValue>> {

@@ -349,40 +349,19 @@ impl App {
         let mut inbox = Inbox::default();
         if values_allowed {
             let ctx = self.ctx(caller).await?;
-            // Read in chunks until the page holds one more than it shows, skipping what the
-            // caller does not review.
-            let limit = INBOX_PAGE;
-            let chunk = 1000;
-            let mut cursor = after.filter(|&a| a > 0);
-            let mut submitted: Vec<DataValue> = Vec::new();
-            'read: loop {
-                let rows = self
-                    .store()
-                    .values(&ValueFilter {
+            let (submitted, next) = self
+                .read_page(
+                    ValueFilter {
                         status: Some(WorkflowStatus::Submitted),
-                        after: cursor,
-                        limit: Some(chunk),
                         ..ValueFilter::default()
-                    })
-                    .await?;
-                let read = rows.len() as i64;
-                for v in rows {
-                    cursor = Some(v.id);
-                    if ctx.scope.reports(&v.indicator, &v.region) {
-                        submitted.push(v);
-                        if submitted.len() > limit {
-                            break 'read;
-                        }
-                    }
-                }
-                if read < chunk {
-                    break;
-                }
-            }
-            if submitted.len() > limit {
-                submitted.truncate(limit);
-                inbox.next_cursor = submitted.last().map(|v| v.id);
-            }
+                    },
+                    after.filter(|&a| a > 0),
+                    INBOX_PAGE,
+                    1000,
+                    |v| ctx.scope.reports(&v.indicator, &v.region),
+                )
+                .await?;
+            inbox.next_cursor = next;
             let previous_key = |v: &DataValue| {
                 v.period.parse::<Period>().ok().map(|p| {
                     (

@@ -164,7 +164,7 @@ impl App {
                 ));
             }
         };
-        let mut after = match q.cursor.as_deref().map(str::trim) {
+        let after = match q.cursor.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(c) => match c.parse::<i64>() {
                 Ok(id) if id > 0 => Some(id),
@@ -207,35 +207,13 @@ impl App {
             let scope = self.ctx(caller).await?.scope;
             Box::new(move |v| scope.can_see(v))
         };
-        // Read in chunks until the page holds one row more than asked (so there is a next
-        // page) or the list ends; rows the caller may not see are skipped, not counted. A chunk
-        // is the page (at least 100 rows, at most 1,000): a page of 100 reads about 100 rows.
+        // A chunk is the page (at least 100 rows, at most 1,000): a page of 100 reads about 100.
         let chunk = (limit + 1).clamp(100, 1000);
-        let mut values = Vec::new();
-        'read: loop {
-            filter.after = after;
-            filter.limit = Some(chunk);
-            let rows = self.store().values(&filter).await?;
-            let read = rows.len() as i64;
-            for v in rows {
-                after = Some(v.id);
-                if sees(&v) {
-                    values.push(v);
-                    if values.len() as i64 > limit {
-                        break 'read;
-                    }
-                }
-            }
-            if read < chunk {
-                break;
-            }
-        }
-        let next_cursor = if values.len() as i64 > limit {
-            values.truncate(limit as usize);
-            values.last().map(|v| v.id.to_string())
-        } else {
-            None
-        };
+        let (values, next) = self
+            .read_page(filter, after, limit as usize, chunk, |v| sees(v))
+            .await?;
+        let next_cursor = next.map(|id| id.to_string());
+        let mut values = values;
         if caller.is_anonymous() {
             values = values.into_iter().map(for_public).collect();
         }
@@ -244,6 +222,47 @@ impl App {
             limit,
             next_cursor,
         })
+    }
+
+    /// One page of a list: `filter`'s rows after the row `after` in list order (indicator,
+    /// region, period, id), read `chunk` at a time, keeping those `keep` admits, until one more
+    /// than `limit` is kept (so there is a next page) or the list ends. Rows not kept are
+    /// skipped, not counted. Returns at most `limit` rows and, when there are more, where the
+    /// next page starts (the last row's id).
+    pub(crate) async fn read_page(
+        &self,
+        mut filter: ValueFilter,
+        mut after: Option<i64>,
+        limit: usize,
+        chunk: i64,
+        keep: impl Fn(&DataValue) -> bool + Sync,
+    ) -> AppResult<(Vec<DataValue>, Option<i64>)> {
+        let mut values = Vec::new();
+        'read: loop {
+            filter.after = after;
+            filter.limit = Some(chunk);
+            let rows = self.store().values(&filter).await?;
+            let read = rows.len() as i64;
+            for v in rows {
+                after = Some(v.id);
+                if keep(&v) {
+                    values.push(v);
+                    if values.len() > limit {
+                        break 'read;
+                    }
+                }
+            }
+            if read < chunk {
+                break;
+            }
+        }
+        let next = if values.len() > limit {
+            values.truncate(limit);
+            values.last().map(|v| v.id)
+        } else {
+            None
+        };
+        Ok((values, next))
     }
 
     /// A value the caller may see: `Unauthenticated` for the public when it is not published,

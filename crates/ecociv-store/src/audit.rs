@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::tx::Conditions;
 use crate::{Result, Store, opt_text};
 
 pub use crate::verify::{COVERAGE, Coverage};
@@ -219,43 +220,31 @@ impl Store {
     /// `audit_events_actor`, never a scan of the whole log.
     pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
+        let mut c = Conditions::default();
         if let Some(before) = filter.before_seq {
             // An integer, written into the statement.
-            conditions.push(format!("seq < {before}"));
+            c.push(format!("seq < {before}"));
         }
         if let Some(entity) = filter.entity.as_deref().filter(|e| !e.is_empty()) {
             // The entity itself (`value:17`) or every entity of a kind (`value` → `value:…`): a
             // range of the index, since `:` + 1 is `;`.
-            binds.push(entity.to_owned());
-            binds.push(format!("{entity}:"));
-            binds.push(format!("{entity};"));
-            conditions.push(format!(
-                "(entity = ${} OR (entity >= ${} AND entity < ${}))",
-                binds.len() - 2,
-                binds.len() - 1,
-                binds.len()
+            let exact = c.bind(entity);
+            let from = c.bind(format!("{entity}:"));
+            let to = c.bind(format!("{entity};"));
+            c.push(format!(
+                "(entity = {exact} OR (entity >= {from} AND entity < {to}))"
             ));
         }
         if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
-            binds.push(actor.to_owned());
-            conditions.push(format!("actor = ${}", binds.len()));
+            let p = c.bind(actor);
+            c.push(format!("actor = {p}"));
         }
         let sql = format!(
             "SELECT seq, at, actor, action, entity, before_json, after_json, prev_hash, hash \
              FROM audit_events {} ORDER BY seq DESC LIMIT {limit}",
-            if conditions.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", conditions.join(" AND "))
-            }
+            c.clause()
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
+        let rows = c.fetch_all(sql, self.pool()).await?;
         rows.iter().map(event_from_row).collect()
     }
 }

@@ -381,7 +381,7 @@ async fn load_inputs(
     // Later rows win in `ValueSet::new`, so the order (approved after submitted) is kept inside
     // the aggregate.
     type ValueRow = (String, String, String, String, String, String);
-    let rows: Vec<ValueRow> = json_rows(
+    let mut rows: Vec<ValueRow> = json_rows(
         conn,
         backend,
         "indicator, region, period, value, status, provenance_detail",
@@ -400,7 +400,6 @@ async fn load_inputs(
         .filter(|i| i.aggregate != ecociv_core::indicator::Aggregate::Annual)
         .map(|i| i.code.as_str())
         .collect();
-    let mut rows = rows;
     if !aggregated.is_empty() {
         let mut binds: Vec<&str> = aggregated.clone();
         let list: Vec<String> = (1..=binds.len()).map(|n| format!("${n}")).collect();

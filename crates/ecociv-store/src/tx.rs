@@ -152,6 +152,50 @@ pub(crate) fn param(backend: Backend, n: usize) -> String {
     }
 }
 
+/// The `WHERE` clause of a list statement made of only the conditions its filter sets, each
+/// value bound as `$n` text (a statement of `($1 = '' OR col = $1)` terms cannot use an index).
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    terms: Vec<String>,
+    binds: Vec<String>,
+}
+
+impl Conditions {
+    /// Binds a value and returns its placeholder, to write into a term.
+    pub(crate) fn bind(&mut self, value: impl Into<String>) -> String {
+        self.binds.push(value.into());
+        format!("${}", self.binds.len())
+    }
+
+    /// Adds a term (written with [`Conditions::bind`]'s placeholders, or only fixed words and
+    /// integers).
+    pub(crate) fn push(&mut self, term: impl Into<String>) {
+        self.terms.push(term.into());
+    }
+
+    /// `WHERE a AND b …`, or nothing when no condition is set.
+    pub(crate) fn clause(&self) -> String {
+        if self.terms.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.terms.join(" AND "))
+        }
+    }
+
+    /// Runs `sql` (which holds [`Conditions::clause`]) with the bound values.
+    pub(crate) async fn fetch_all(
+        self,
+        sql: String,
+        pool: &sqlx::AnyPool,
+    ) -> Result<Vec<sqlx::any::AnyRow>> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in self.binds {
+            query = query.bind(b);
+        }
+        Ok(query.fetch_all(pool).await?)
+    }
+}
+
 impl WriteTx {
     /// Appends an audit event to the chain, inside this transaction.
     pub async fn audit(

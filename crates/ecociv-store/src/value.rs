@@ -15,7 +15,7 @@ use ecociv_i18n::{Msg, Noun, Phrase};
 use crate::period::{check_period, ensure_open};
 pub use crate::review::WorkflowStatus;
 use crate::review::{self, Reviewed, Transition, add_review};
-use crate::tx::WriteTx;
+use crate::tx::{Conditions, WriteTx};
 use crate::{Actor, Result, Store, StoreError};
 
 /// How a value entered the system.
@@ -652,45 +652,40 @@ impl Store {
     /// period, `data_values_region_period` for a region): what a list costs follows what it
     /// returns, not how many values the database holds.
     pub async fn values(&self, filter: &ValueFilter) -> Result<Vec<DataValue>> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let bind = |binds: &mut Vec<String>, v: &str| {
-            binds.push(v.to_owned());
-            format!("${}", binds.len())
-        };
+        let mut c = Conditions::default();
         if let Some(i) = filter.indicator.as_deref().filter(|s| !s.is_empty()) {
-            let p = bind(&mut binds, i);
-            conditions.push(format!("indicator = {p}"));
+            let p = c.bind(i);
+            c.push(format!("indicator = {p}"));
         }
         if let Some(r) = filter.region.as_deref().filter(|s| !s.is_empty()) {
-            let p = bind(&mut binds, r);
-            conditions.push(format!("region = {p}"));
+            let p = c.bind(r);
+            c.push(format!("region = {p}"));
         }
         if let Some(period) = filter.period.as_deref().filter(|s| !s.is_empty()) {
-            let p = bind(&mut binds, period);
-            conditions.push(format!("period = {p}"));
+            let p = c.bind(period);
+            c.push(format!("period = {p}"));
         }
         if let Some(year) = filter.year {
             // Every period of a year ("2025", "2025-01" … "2025Q4") sorts between "2025" and
             // "2026": a range of the period column, not a pattern.
-            let from = bind(&mut binds, &format!("{year:04}"));
-            let to = bind(&mut binds, &format!("{:04}", year + 1));
-            conditions.push(format!("period >= {from} AND period < {to}"));
+            let from = c.bind(format!("{year:04}"));
+            let to = c.bind(format!("{:04}", year + 1));
+            c.push(format!("period >= {from} AND period < {to}"));
         }
         if filter.annual_only {
-            conditions.push("length(period) = 4".to_owned());
+            c.push("length(period) = 4");
         }
         if let Some(status) = filter.status {
             // A fixed word, not user input: written into the statement so that the planner
             // sees it (a partial index is used only for a literal).
-            conditions.push(format!("status = '{}'", status.as_str()));
+            c.push(format!("status = '{}'", status.as_str()));
         }
         if !filter.include_superseded {
-            conditions.push("superseded_by IS NULL".to_owned());
+            c.push("superseded_by IS NULL");
         }
         if let Some(after) = filter.after.filter(|&a| a > 0) {
             // An integer, written into the statement like the limit.
-            conditions.push(format!(
+            c.push(format!(
                 "(indicator, region, period, id) > \
                  (SELECT indicator, region, period, id FROM data_values WHERE id = {after})"
             ));
@@ -698,17 +693,9 @@ impl Store {
         let limit = filter.limit.unwrap_or(100_000).clamp(1, 100_000);
         let sql = format!(
             "SELECT {COLS} FROM data_values {} ORDER BY indicator, region, period, id LIMIT {limit}",
-            if conditions.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", conditions.join(" AND "))
-            }
+            c.clause()
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
+        let rows = c.fetch_all(sql, self.pool()).await?;
         rows.iter().map(from_row).collect()
     }
 

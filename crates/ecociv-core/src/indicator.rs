@@ -101,10 +101,10 @@ impl Aggregate {
 }
 
 ecociv_i18n::words!(Aggregate {
-    Annual => "不汇总，只评估年度值", "not aggregated: annual values only";
-    Sum => "无年度值时取12个月（或4个季度）之和", "without an annual value, the sum of the 12 months (or 4 quarters)";
-    Mean => "无年度值时取12个月（或4个季度）的平均值", "without an annual value, the mean of the 12 months (or 4 quarters)";
-    Last => "无年度值时取末期（12月或第4季度）的累计数", "without an annual value, the cumulative figure of the last period (December or Q4)";
+    Annual => "不汇总，只评估年度值", "Not aggregated: annual values only";
+    Sum => "无年度值时取12个月（或4个季度）之和", "Without an annual value, the sum of the 12 months (or 4 quarters)";
+    Mean => "无年度值时取12个月（或4个季度）的平均值", "Without an annual value, the mean of the 12 months (or 4 quarters)";
+    Last => "无年度值时取末期（12月或第4季度）的累计数", "Without an annual value, the cumulative figure of the last period (December or Q4)";
 });
 
 /// Binding (约束性) or reference (参考性) in the national catalogue.

@@ -55,8 +55,16 @@ impl std::fmt::Debug for ImportOptions {
     }
 }
 
-/// An import of at least this many rows refreshes PostgreSQL's statistics of the values table.
-const ANALYZE_AFTER_ROWS: usize = 10_000;
+/// An import of at least this many rows is a bulk import: on SQLite it writes with a larger page
+/// cache and checkpoints the WAL after the write lock is released; on PostgreSQL it refreshes the
+/// values table's statistics afterwards.
+const BULK_ROWS: usize = 10_000;
+
+/// SQLite settings of a bulk import's write transaction: a page cache of up to 256 MiB, so the
+/// write does not spill dirty pages half-way, and no automatic checkpoint at commit (which would
+/// copy the whole WAL into the database while the write lock is still held); the checkpoint runs
+/// after the commit instead. `begin_write` sets the defaults back for the next writer.
+const SQLITE_BULK_WRITE: &str = "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0";
 
 impl ImportOptions {
     /// Drafts of provenance `Import`, no scope restriction (the command line, a coordinator).
@@ -251,7 +259,11 @@ impl Store {
             WorkflowStatus::Draft
         };
         let values: Vec<&ValueRow> = rows.iter().map(|(_, r)| r).collect();
+        let bulk = rows.len() >= BULK_ROWS;
         let mut w = self.begin_write().await?;
+        if bulk && w.backend == Backend::Sqlite {
+            sqlx::raw_sql(SQLITE_BULK_WRITE).execute(&mut *w.tx).await?;
+        }
         let steps = if w.prior_generation == generation {
             steps
         } else {
@@ -287,7 +299,17 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        if self.backend() == Backend::Postgres && rows.len() >= ANALYZE_AFTER_ROWS {
+        if bulk && self.backend() == Backend::Sqlite {
+            // Copies the import's WAL pages into the database now that other writers may go on
+            // (PASSIVE: it never waits for them, and what it leaves the next checkpoint does).
+            if let Err(e) = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(self.pool())
+                .await
+            {
+                tracing::warn!("wal_checkpoint after an import failed: {e}");
+            }
+        }
+        if bulk && self.backend() == Backend::Postgres {
             // Fresh planner statistics and visibility for the rows just written, rather than
             // waiting for autovacuum: the annual values' index-only scan (`data_values_annual`)
             // reads the heap until the table is vacuumed. Outside the write lock; a failure

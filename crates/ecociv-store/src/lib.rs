@@ -232,6 +232,13 @@ pub struct StoreConfig {
 /// The default [`StoreConfig::busy_timeout`].
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// SQLite settings of every connection, set again at the start of each write transaction
+/// because a bulk import raises them for its own: a 64 MiB page cache (the default 2 MiB spills
+/// dirty pages to the WAL in the middle of a large write) and the default automatic checkpoint
+/// every 1,000 WAL pages.
+pub(crate) const SQLITE_WRITE_DEFAULTS: &str =
+    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 1000";
+
 impl Default for StoreConfig {
     fn default() -> StoreConfig {
         StoreConfig {
@@ -418,6 +425,13 @@ pub(crate) async fn connect_with(
                 .execute(&mut *conn)
                 .await?;
                 sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                // Sorts and statement journals in memory rather than in temporary files.
+                sqlx::query("PRAGMA temp_store = MEMORY")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::raw_sql(SQLITE_WRITE_DEFAULTS)
                     .execute(&mut *conn)
                     .await?;
                 Ok(())

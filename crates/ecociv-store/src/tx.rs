@@ -65,7 +65,14 @@ pub(crate) async fn begin_write_within(
     wait: Duration,
 ) -> Result<WriteTx> {
     let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Sqlite => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            // A connection that last ran a bulk import may still have its settings.
+            sqlx::raw_sql(crate::SQLITE_WRITE_DEFAULTS)
+                .execute(&mut *tx)
+                .await?;
+            tx
+        }
         Backend::Postgres => {
             let mut tx = pool.begin().await?;
             // For this transaction only: a writer blocked on the `store_state` row lock fails

@@ -8,7 +8,8 @@
 //!   refuses to touch a value in review or an approved one).
 //! * The province: the built-in plan with synthetic counties added ([`province_plan`]) up to
 //!   about 180 regions, and for it 10 years of annual values for every indicator plus monthly
-//!   values for the air and water indicators ([`is_air_or_water`]).
+//!   values for the air and water indicators ([`is_air_or_water`]) and quarterly values for the
+//!   others: about 1,000,000 rows.
 //!
 //! Values stay inside each indicator's `min`/`max`, near the level its targets or the national
 //! catalogue ask for. Randomness is a hash of (seed, indicator, region, period), so the files are
@@ -32,11 +33,32 @@ pub const DEFAULT_YEARS: RangeInclusive<i32> = 2016..=2025;
 /// The share of values the corrections file changes, in percent.
 pub const CORRECTED_PERCENT: u64 = 5;
 
-/// Which indicators get monthly values besides the annual one.
+/// Which indicators get values below the year besides the annual one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Monthly {
+    /// Every indicator monthly (the city decade).
     All,
+    /// The air and water indicators monthly, no others.
     AirAndWater,
+    /// The air and water indicators monthly, every other one quarterly (the province: counties
+    /// report most indicators by quarter).
+    AirAndWaterThenQuarterly,
+}
+
+impl Monthly {
+    /// The periods of `year` below the year that `ind` gets.
+    pub fn sub_periods(self, ind: &Indicator, year: i32) -> Vec<Period> {
+        let months = || (1..=12).map(|m| Period::Month(year, m)).collect();
+        match self {
+            Monthly::All => months(),
+            Monthly::AirAndWater if is_air_or_water(ind) => months(),
+            Monthly::AirAndWater => Vec::new(),
+            Monthly::AirAndWaterThenQuarterly if is_air_or_water(ind) => months(),
+            Monthly::AirAndWaterThenQuarterly => {
+                (1..=4).map(|q| Period::Quarter(year, q)).collect()
+            }
+        }
+    }
 }
 
 /// What to generate.
@@ -88,15 +110,9 @@ pub fn generate(plan: &Plan, catalogue: &Catalogue, spec: &Spec) -> Fixture {
         .collect();
     for region in &plan.regions[..regions] {
         for (i, ind) in plan.indicators.iter().enumerate() {
-            let monthly = match spec.monthly {
-                Monthly::All => true,
-                Monthly::AirAndWater => is_air_or_water(ind),
-            };
             for year in spec.years.clone() {
                 let mut periods = vec![Period::Year(year)];
-                if monthly {
-                    periods.extend((1..=12).map(|m| Period::Month(year, m)));
-                }
+                periods.extend(spec.monthly.sub_periods(ind, year));
                 for period in periods {
                     let key = Key {
                         seed: spec.seed,
@@ -299,7 +315,7 @@ mod tests {
                 seed: 1,
                 regions: None,
                 years: 2025..=2025,
-                monthly: Monthly::AirAndWater,
+                monthly: Monthly::AirAndWaterThenQuarterly,
                 corrections: false,
             },
         );
@@ -308,8 +324,14 @@ mod tests {
             .iter()
             .filter(|i| is_air_or_water(i))
             .count();
+        let quarterly = plan.indicators.len() - monthly;
         assert!(monthly >= 5, "{monthly}");
-        assert_eq!(f.rows, 180 * (plan.indicators.len() + monthly * 12));
+        assert_eq!(
+            f.rows,
+            180 * (plan.indicators.len() + monthly * 12 + quarterly * 4)
+        );
+        assert!(f.values.contains(",2025Q3,"));
+        assert!(f.values.contains(",2025-07,"));
         let parsed = parse_values_csv("p.csv", &f.values, &plan);
         assert!(parsed.errors.is_empty(), "{:?}", &parsed.errors[..1]);
     }

@@ -78,7 +78,7 @@ pub fn run(cmd: FixtureCommand, common: &Common) -> Result<()> {
                 seed: args.seed,
                 regions: None,
                 years: args.years(),
-                monthly: Monthly::AirAndWater,
+                monthly: Monthly::AirAndWaterThenQuarterly,
                 corrections: false,
             };
             (args, plan, spec, Some(text))

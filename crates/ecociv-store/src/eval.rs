@@ -361,8 +361,8 @@ async fn load_inputs(
 ) -> Result<(ValueSet, AssignedSet, Publication)> {
     let publication = read_publication(conn).await?;
     // Evaluation is annual (`ValueSet` keeps annual values only): the statement names the
-    // annual periods, so monthly and quarterly rows are never read (`data_values_period`, or
-    // `data_values_region_period` for one region).
+    // annual periods, so monthly and quarterly rows are never read (`data_values_period_series`,
+    // or `data_values_region_period` for one region).
     let periods = reach
         .years
         .clone()

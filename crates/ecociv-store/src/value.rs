@@ -648,9 +648,9 @@ impl Store {
     /// Lists values, live rows only unless asked, ordered by indicator, region, period.
     ///
     /// The statement names only the conditions the filter sets, so each is a range of an
-    /// index (`data_values_series` for an indicator and region, `data_values_period` for a
-    /// period, `data_values_region_period` for a region): what a list costs follows what it
-    /// returns, not how many values the database holds.
+    /// index (`data_values_series` for an indicator and region, `data_values_period_series` for
+    /// a period, `data_values_region_period` for a region), read in list order: what a list
+    /// costs follows what it returns, not how many values the database holds.
     pub async fn values(&self, filter: &ValueFilter) -> Result<Vec<DataValue>> {
         let mut c = Conditions::default();
         if let Some(i) = filter.indicator.as_deref().filter(|s| !s.is_empty()) {

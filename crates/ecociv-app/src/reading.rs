@@ -258,6 +258,34 @@ impl App {
             .collect())
     }
 
+    /// One chunk of what the public sees of one indicator or all, in list order (indicator,
+    /// region, period, id) after the row `after`: at most `limit` rows and, when there are more,
+    /// where the next chunk starts. Large downloads stream through it instead of holding every
+    /// value at once; each chunk reads what is published at that moment.
+    pub async fn public_values_page(
+        &self,
+        indicator: Option<&str>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> AppResult<(Vec<DataValue>, Option<i64>)> {
+        let published = self.store().publication().await?;
+        let filter = ValueFilter {
+            indicator: indicator.map(str::to_owned),
+            status: Some(WorkflowStatus::Approved),
+            ..ValueFilter::default()
+        };
+        let chunk = (limit as i64 + 1).clamp(100, 1000);
+        let (values, next) = self
+            .read_page(filter, after, limit, chunk, |v| {
+                public_sees_value(v, &published)
+            })
+            .await?;
+        Ok((
+            values.into_iter().map(crate::values::for_public).collect(),
+            next,
+        ))
+    }
+
     /// The latest approvals of values and task updates the caller may see, newest first.
     pub async fn recent_approvals(&self, caller: &Caller, limit: i64) -> AppResult<Vec<Approval>> {
         policy::require(caller, Action::ReadInternal)?;

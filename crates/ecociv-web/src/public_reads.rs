@@ -15,7 +15,8 @@
 //! request whose `If-None-Match` names the current one gets `304 Not Modified` without the
 //! document being made, and a `200` is kept in memory and served again until the generation
 //! moves. A document is kept only when the generation did not move while it was made, so what
-//! is served under an ETag is what that generation gives.
+//! is served under an ETag is what that generation gives. Streamed downloads are never kept;
+//! they carry the ETag of the generation they started at.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -277,12 +278,20 @@ async fn cached_get(reads: &PublicReads, req: Request, next: Next) -> Response {
         return resp;
     }
 
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
     let size = resp.body().size_hint().exact();
-    if resp.status() != StatusCode::OK
-        || resp.headers().contains_key(SET_COOKIE)
-        || size.is_none_or(|n| n > MAX_DOCUMENT_BYTES)
-    {
+    if resp.status() != StatusCode::OK || resp.headers().contains_key(SET_COOKIE) {
+        return resp;
+    }
+    if size.is_none() {
+        // A streamed download (`/public/data.csv`) is not kept, but carries the ETag of the
+        // generation it started at, so the next request with it is answered 304 until a write.
+        // A write committed while it streams may show in it; it moves the generation, so that
+        // ETag is not answered 304 again.
+        resp.headers_mut().insert(ETAG, etag);
+        return resp;
+    }
+    if size.is_some_and(|n| n > MAX_DOCUMENT_BYTES) {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();

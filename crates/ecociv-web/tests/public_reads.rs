@@ -454,6 +454,36 @@ async fn the_value_list_pages_through_everything_filtering_before_the_limit(db: 
     }
     let all: Vec<Value> = pages.into_iter().flatten().collect();
     assert_eq!(all, one_page);
+
+    // The public CSV streams in chunks and holds the same values, once each, in the same order.
+    let csv = app.get(None, "/public/data.csv").await;
+    assert_eq!(csv.status_code(), 200);
+    let text = csv.text();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    let keys: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {} {}", f[0], f[2], f[4])
+        })
+        .collect();
+    let expected: Vec<String> = one_page
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} {}",
+                v["indicator"].as_str().unwrap(),
+                v["region"].as_str().unwrap(),
+                v["period"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(keys, expected);
+    assert!(
+        keys.len() > 1000,
+        "more than one chunk of 1,000: {}",
+        keys.len()
+    );
     assert!(
         all.iter()
             .all(|v| !codes.contains(&v["indicator"].as_str().unwrap().to_owned()))

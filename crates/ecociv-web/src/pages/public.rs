@@ -269,58 +269,67 @@ fn csv_field(s: &str) -> String {
 
 /// `GET /public/data.csv[?indicator=code]`: published approved values, UTF-8 with a byte order
 /// mark so that spreadsheet programs read the Chinese names correctly.
+///
+/// The file is streamed: values are read [`CSV_CHUNK`] at a time and each chunk is sent as it is
+/// written, so a province's download neither waits for nor holds every value at once. A read that
+/// fails half-way aborts the response (the client sees a broken download, never a file that looks
+/// complete but is not).
 pub async fn csv(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, PageError> {
     let model = state.app.model().await?;
-    let plan = &model.plan;
-    let indicator = non_empty(&q.indicator);
-    if let Some(code) = indicator
+    let indicator = non_empty(&q.indicator).map(str::to_owned);
+    if let Some(code) = indicator.as_deref()
         && !published(&state.app.publication().await?, code)
     {
         return Err(ApiError::not_found(Msg::IndicatorNotPublished {
             code: code.to_owned(),
         }));
     }
-    let values: Vec<DataValue> = state.app.public_values(indicator, false).await?;
-    let mut out = String::from(
-        "\u{feff}indicator,indicator_name,region,region_name,period,value,unit,source\r\n",
-    );
-    for v in &values {
-        let ind = plan.indicator(&v.indicator);
-        let region = plan
-            .region(&v.region)
-            .map(|r| r.name.as_str())
-            .unwrap_or("");
-        let value = if ind.is_some_and(|i| i.kind == ValueKind::YesNo) {
-            if v.value == "1" { "是" } else { "否" }.to_owned()
-        } else {
-            v.value.clone()
-        };
-        let fields = [
-            v.indicator.as_str(),
-            ind.map(|i| i.name.as_str()).unwrap_or(""),
-            v.region.as_str(),
-            region,
-            v.period.as_str(),
-            value.as_str(),
-            ind.map(|i| i.unit.as_str()).unwrap_or(""),
-            v.provenance_detail.as_str(),
-        ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    let name = match indicator {
+    // The first chunk is read before the response starts, so an error there is still a proper
+    // error page.
+    let first = state
+        .app
+        .public_values_page(indicator.as_deref(), None, CSV_CHUNK)
+        .await?;
+    let name = match indicator.as_deref() {
         Some(code) => format!("ecociv-{code}.csv"),
         None => "ecociv-public-data.csv".into(),
     };
+    let (mut tx, body) = http_body_util::channel::Channel::<bytes::Bytes, std::io::Error>::new(2);
+    tokio::spawn(async move {
+        let plan = &model.plan;
+        let mut out = String::from(
+            "\u{feff}indicator,indicator_name,region,region_name,period,value,unit,source\r\n",
+        );
+        let (mut values, mut next) = first;
+        loop {
+            for v in &values {
+                csv_row(&mut out, plan, v);
+            }
+            if tx
+                .send_data(bytes::Bytes::from(std::mem::take(&mut out)))
+                .await
+                .is_err()
+            {
+                return; // the client went away
+            }
+            let Some(after) = next else { break };
+            match state
+                .app
+                .public_values_page(indicator.as_deref(), Some(after), CSV_CHUNK)
+                .await
+            {
+                Ok(page) => (values, next) = page,
+                Err(e) => {
+                    tracing::warn!("public data.csv aborted after row {after}: {e}");
+                    tx.abort(std::io::Error::other(e.to_string()));
+                    return;
+                }
+            }
+        }
+    });
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -330,9 +339,43 @@ pub async fn csv(
             ),
             (CACHE_CONTROL, "public, no-cache".to_owned()),
         ],
-        out,
+        axum::body::Body::new(body),
     )
         .into_response())
+}
+
+/// Values per chunk of a streamed download.
+const CSV_CHUNK: usize = 1000;
+
+/// One value as a line of `data.csv`.
+fn csv_row(out: &mut String, plan: &ecociv_core::Plan, v: &DataValue) {
+    let ind = plan.indicator(&v.indicator);
+    let region = plan
+        .region(&v.region)
+        .map(|r| r.name.as_str())
+        .unwrap_or("");
+    let value = if ind.is_some_and(|i| i.kind == ValueKind::YesNo) {
+        if v.value == "1" { "是" } else { "否" }
+    } else {
+        v.value.as_str()
+    };
+    let fields = [
+        v.indicator.as_str(),
+        ind.map(|i| i.name.as_str()).unwrap_or(""),
+        v.region.as_str(),
+        region,
+        v.period.as_str(),
+        value,
+        ind.map(|i| i.unit.as_str()).unwrap_or(""),
+        v.provenance_detail.as_str(),
+    ];
+    for (n, f) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(&csv_field(f));
+    }
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]

@@ -707,12 +707,19 @@ impl Store {
         period: &str,
     ) -> Result<std::collections::HashSet<(String, String)>> {
         let mut conn = self.pool().acquire().await?;
+        // `length(period)`, implied by the period itself, lets a year's read use the partial
+        // covering index of live annual rows (`data_values_annual`) instead of looking each row
+        // up in the table: in a province that is 28 ms against 3 ms.
+        let from = format!(
+            "data_values WHERE period = $1 AND length(period) = {} AND superseded_by IS NULL \
+             AND status IN ('submitted', 'approved')",
+            period.chars().count()
+        );
         let rows: Vec<(String, String)> = crate::eval::json_rows(
             &mut conn,
             self.backend(),
             "indicator, region",
-            "data_values WHERE period = $1 AND superseded_by IS NULL \
-             AND status IN ('submitted', 'approved')",
+            &from,
             "",
             &[period],
         )

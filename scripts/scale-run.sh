@@ -36,6 +36,17 @@ if [[ "$kind" == city ]]; then
         timed "PostgreSQL import" "$bin" import values fixture/values.csv --database "$pg"
         timed "PostgreSQL corrections" "$bin" import values fixture/corrections.csv --database "$pg"
     fi
+    # Another writer during the import: a one-row import into the same database, started once
+    # the big import has (about) finished checking and holds the write lock. Its write phase
+    # ("写入") is the wait plus its own write.
+    "$bin" init --database "sqlite:$dir/contended.db" >/dev/null 2>&1
+    head -2 fixture/values.csv | awk -F, 'NR == 1 { print; next } { $3 = "2026"; print }' OFS=, >fixture/one.csv
+    "$bin" import values fixture/values.csv --database "sqlite:$dir/contended.db" >contended.log 2>&1 &
+    big=$!
+    sleep "${ECOCIV_SCALE_WRITER_DELAY:-1.2}"
+    timed "SQLite one-row import while the big one writes" "$bin" import values fixture/one.csv --database "sqlite:$dir/contended.db"
+    wait "$big"
+    cat contended.log
     # The demo's annual values of 2019–2025 are approved and may not be replaced by an import:
     # serve the demo with the fixture's months and its earlier years.
     "$bin" init --demo --database "sqlite:$dir/served.db" >/dev/null 2>&1

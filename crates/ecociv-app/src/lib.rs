@@ -87,7 +87,8 @@ pub use reporting::{
 };
 pub use tasks::{SaveTask, TaskQuery, parse_percent};
 pub use values::{
-    Correction, DEFAULT_PAGE, ImportPhase, MAX_PAGE, SaveValue, ValueDetail, ValuePage, ValueQuery,
+    Correction, DEFAULT_PAGE, ImportPhase, IndicatorValues, MAX_PAGE, SaveValue, ValueDetail,
+    ValuePage, ValueQuery,
 };
 
 // The store's records, as the adapters render them.

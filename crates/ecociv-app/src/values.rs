@@ -47,6 +47,16 @@ pub const DEFAULT_PAGE: i64 = 1000;
 /// The largest page of the value list.
 pub const MAX_PAGE: i64 = 10_000;
 
+/// What [`App::indicator_values`] reads for an indicator page.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorValues {
+    /// The shown region's values: its annual ones and those of the year's periods, every
+    /// version the caller may see, in period order.
+    pub rows: Vec<DataValue>,
+    /// The regions holding values of the indicator the caller may see, by code.
+    pub regions: Vec<String>,
+}
+
 /// One page of the value list: the rows the caller may see, in list order (indicator, region,
 /// period, id), at most `limit`; `next_cursor` names where the next page starts, and is `None`
 /// on the last page. Pages are cut after the visibility rule, so a page is only short when the
@@ -306,21 +316,23 @@ impl App {
     }
 
     /// What the indicator page shows of an indicator, every version the caller may see, in
-    /// list order: the annual values of every region (the history chart and the regions that
-    /// have values), and the values of `region` for the periods of `year` (its quarters and
-    /// months too). Monthly values of other years and regions are not read.
+    /// list order: the annual values of `region` (the history chart) and its values of the
+    /// periods of `year` (its quarters and months too), and which regions hold values of the
+    /// indicator the caller may see (annual periods, any version). Other regions' rows are not
+    /// read: in a province that is the difference between 1,800 rows and 180 grouped ones.
     pub async fn indicator_values(
         &self,
         caller: &Caller,
         indicator: &str,
         region: &str,
         year: i32,
-    ) -> AppResult<Vec<DataValue>> {
+    ) -> AppResult<IndicatorValues> {
         let annual = self
             .list_values(
                 caller,
                 &ValueQuery {
                     indicator: Some(indicator.to_owned()),
+                    region: Some(region.to_owned()),
                     history: true,
                     annual_only: true,
                     ..ValueQuery::default()
@@ -342,15 +354,20 @@ impl App {
         let mut rows = annual;
         let seen: std::collections::HashSet<i64> = rows.iter().map(|v| v.id).collect();
         rows.extend(of_year.into_iter().filter(|v| !seen.contains(&v.id)));
-        rows.sort_by(|a, b| {
-            (&a.indicator, &a.region, &a.period, a.id).cmp(&(
-                &b.indicator,
-                &b.region,
-                &b.period,
-                b.id,
-            ))
-        });
-        Ok(rows)
+        rows.sort_by(|a, b| (&a.period, a.id).cmp(&(&b.period, b.id)));
+        // `list_values` has checked that the caller may read; a region counts when one of its
+        // values is one the caller may see ([`policy::Scope::can_see`]: approved, or work in
+        // the caller's scope).
+        let scope = self.ctx(caller).await?.scope;
+        let regions = self
+            .store()
+            .value_regions(indicator, true)
+            .await?
+            .into_iter()
+            .filter(|(r, approved)| *approved || scope.sees_work(indicator, r))
+            .map(|(r, _)| r)
+            .collect();
+        Ok(IndicatorValues { rows, regions })
     }
 
     /// Saves a draft (new, or the draft read at `version`) and submits it when asked. Codes or

@@ -699,6 +699,33 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// The regions that hold values of `indicator` (of annual periods only, or of every
+    /// period; every version), each with whether one of those values is approved: what an
+    /// indicator page's choice of regions needs, in one grouped statement (a range of
+    /// `data_values_series`) instead of every row of every region.
+    pub async fn value_regions(
+        &self,
+        indicator: &str,
+        annual_only: bool,
+    ) -> Result<Vec<(String, bool)>> {
+        let annual = if annual_only {
+            " AND length(period) = 4"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT region, CAST(MAX(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM data_values WHERE indicator = $1{annual} GROUP BY region ORDER BY region"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(indicator)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)? != 0)))
+            .collect()
+    }
+
     /// The (indicator, region) keys of `period` that have a live submitted or approved value:
     /// who has reported, for the overdue list. Read as one aggregated row (the drivers' per-row
     /// cost made reading a province's year as values half a second).

@@ -368,13 +368,13 @@ pub async fn detail(
         .iter()
         .find(|r| r.indicator == ind.code && r.region == region.code);
 
-    // The indicator's annual values of every region the caller may see (the history, and which
-    // regions have values), and this region's values of the year (with its months).
-    let rows = state
+    // This region's annual values (the history) and its values of the year (with its months),
+    // and which regions have values the caller may see.
+    let shown = state
         .app
         .indicator_values(&caller, &ind.code, &region.code, year)
         .await?;
-    let visible: Vec<&DataValue> = rows.iter().filter(|v| v.region == region.code).collect();
+    let visible: Vec<&DataValue> = shown.rows.iter().collect();
 
     let series = annual_series(&visible, year);
     let (chart, chart_desc, target_label, national_label) =
@@ -414,7 +414,7 @@ pub async fn detail(
         })
         .collect();
 
-    let regions = regions_with_values(plan, &rows, &region.code);
+    let regions = regions_with_values(plan, shown.regions.iter().map(String::as_str), &region.code);
 
     let page = Layout::new(&state, &ctx, Section::Indicators, ind.name.clone()).await?;
     Ok(render(
@@ -441,13 +441,17 @@ pub async fn detail(
     ))
 }
 
-/// The regions with values of an indicator (and the one shown), in the plan's order.
-pub(crate) fn regions_with_values(plan: &Plan, rows: &[DataValue], shown: &str) -> Vec<Choice> {
+/// The regions with values of an indicator (`with`, by code), the city and the one shown, in
+/// the plan's order.
+pub(crate) fn regions_with_values<'a>(
+    plan: &Plan,
+    with: impl IntoIterator<Item = &'a str>,
+    shown: &str,
+) -> Vec<Choice> {
+    let with: std::collections::HashSet<&str> = with.into_iter().collect();
     plan.regions
         .iter()
-        .filter(|g| {
-            g.code == shown || g.code == plan.city || rows.iter().any(|v| v.region == g.code)
-        })
+        .filter(|g| g.code == shown || g.code == plan.city || with.contains(g.code.as_str()))
         .map(|g| Choice::new(&g.code, &g.name, g.code == shown))
         .collect()
 }

@@ -233,7 +233,11 @@ pub async fn indicator(
             state: WorkflowStatus::Approved.word(ctx.lang).to_owned(),
         })
         .collect();
-    let regions = super::indicators::regions_with_values(plan, &all, &region.code);
+    let regions = super::indicators::regions_with_values(
+        plan,
+        all.iter().map(|v| v.region.as_str()),
+        &region.code,
+    );
     let page = Layout::new(&state, &ctx, Section::Public, ind.name.clone()).await?;
     Ok(render(
         StatusCode::OK,

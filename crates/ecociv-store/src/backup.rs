@@ -45,6 +45,7 @@ pub const TABLES: &[(&str, &[(&str, ColKind)])] = &[
             ("audit_seq", INT),
             ("audit_hash", TEXT),
             ("reviews_adopted", INT),
+            ("inputs_generation", INT),
         ],
     ),
     (

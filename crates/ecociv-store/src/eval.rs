@@ -94,7 +94,8 @@ pub struct EvaluationSnapshot {
     pub catalogue_version: String,
     /// The [`Selection::key`] it was computed for.
     pub selection: Arc<str>,
-    pub evaluation: Evaluation,
+    /// Shared between the snapshots of generations that changed nothing it read.
+    pub evaluation: Arc<Evaluation>,
     /// `serde_json` of `evaluation`, ready to send.
     pub json: Bytes,
     gzip: std::sync::OnceLock<Bytes>,
@@ -154,6 +155,37 @@ pub struct CacheCounts {
 
 impl Cache {
     /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
+    /// The snapshot of `key` when nothing it read changed after it was computed (it is at least
+    /// as new as `inputs`, the generation of the last write that changed evaluation inputs),
+    /// kept again labelled `generation`, so later requests find it without this check.
+    fn still_valid(
+        &self,
+        key: &Key,
+        inputs: i64,
+        generation: i64,
+    ) -> Option<Arc<EvaluationSnapshot>> {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let old = map.get(key).filter(|s| s.generation >= inputs)?;
+        if old.generation >= generation {
+            return Some(old.clone());
+        }
+        let gzip = std::sync::OnceLock::new();
+        if let Some(z) = old.gzip.get() {
+            let _ = gzip.set(z.clone());
+        }
+        let snap = Arc::new(EvaluationSnapshot {
+            generation,
+            catalogue_version: old.catalogue_version.clone(),
+            selection: old.selection.clone(),
+            evaluation: old.evaluation.clone(),
+            json: old.json.clone(),
+            gzip,
+        });
+        map.insert(key.clone(), snap.clone());
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(snap)
+    }
+
     fn get_at_least(&self, key: &Key, generation: i64) -> Option<Arc<EvaluationSnapshot>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let hit = map.get(key).filter(|s| s.generation >= generation).cloned();
@@ -240,8 +272,12 @@ impl Store {
 
         // Load the inputs in one snapshot and label the result with that snapshot's generation.
         let mut tx = self.begin_snapshot().await?;
-        let generation = snapshot_generation(&mut tx).await?;
+        let (generation, inputs) = snapshot_generations(&mut tx).await?;
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
+            return Ok(hit);
+        }
+        if let Some(hit) = self.inner.eval_cache.still_valid(&key, inputs, generation) {
+            tx.rollback().await?;
             return Ok(hit);
         }
         // A region's results use only that region's series (and its assigned targets).
@@ -273,7 +309,7 @@ impl Store {
             generation,
             catalogue_version: version,
             selection: selection.key.clone(),
-            evaluation,
+            evaluation: Arc::new(evaluation),
             json: Bytes::from(json),
             gzip: std::sync::OnceLock::new(),
         });
@@ -513,12 +549,16 @@ async fn read_publication(conn: &mut sqlx::AnyConnection) -> Result<Publication>
 
 /// The data generation a snapshot transaction sees.
 async fn snapshot_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT generation FROM store_state WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?,
-    )
+    Ok(snapshot_generations(conn).await?.0)
+}
+
+/// The data generation a snapshot transaction sees and the generation of the last write that
+/// changed evaluation inputs.
+async fn snapshot_generations(conn: &mut sqlx::AnyConnection) -> Result<(i64, i64)> {
+    let row = sqlx::query("SELECT generation, inputs_generation FROM store_state WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// `SELECT cols FROM from ORDER BY …` as one JSON array of arrays in a single row, each inner

@@ -155,6 +155,7 @@ impl Store {
         let Some(row) = row else {
             verify_password(password, DUMMY_HASH).await;
             let mut w = self.begin_write().await?;
+            w.leaves_evaluation_inputs();
             let detail = serde_json::json!({"username": username, "client": client, "reason": "unknown_user"});
             w.audit(
                 &Actor::system(),
@@ -176,6 +177,7 @@ impl Store {
         self.password_attempt(&user, right, client, "login").await?;
         if user.disabled {
             let mut w = self.begin_write().await?;
+            w.leaves_evaluation_inputs();
             let detail = attempt_detail(&user, client, "disabled");
             w.audit(
                 &actor,
@@ -194,6 +196,7 @@ impl Store {
         let expires_at = timestamp(now + dur(self.config().session_absolute));
         let idle = timestamp(now + dur(self.config().session_idle));
         let mut w = self.begin_write().await?;
+        w.leaves_evaluation_inputs();
         let before = snapshot(&mut w.tx, user.id).await?;
         // The account-wide counters of before issue 12 (no longer counted) are cleared as ever.
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
@@ -297,6 +300,7 @@ impl Store {
             && until > now
         {
             let mut w = self.begin_write().await?;
+            w.leaves_evaluation_inputs();
             let mut detail = attempt_detail(user, client, "locked");
             detail["locked_until"] = serde_json::json!(timestamp(until));
             w.audit(
@@ -316,6 +320,7 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
+        w.leaves_evaluation_inputs();
         let (failures, locked_until) =
             count_failure(&mut w, self.config(), user.id, &source, now).await?;
         let mut detail = attempt_detail(
@@ -423,6 +428,7 @@ impl Store {
     pub async fn logout(&self, token: &str) -> Result<()> {
         let token_hash = sha256_hex(token.as_bytes());
         let mut w = self.begin_write().await?;
+        w.leaves_evaluation_inputs();
         let row = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
             .bind(&token_hash)
             .fetch_optional(&mut *w.tx)

@@ -38,6 +38,9 @@ pub(crate) struct WriteTx {
     seq: i64,
     hash: String,
     model_changed: bool,
+    /// Whether this write may change what an evaluation reads (values, reviews, publication,
+    /// assigned targets, the model): true unless the writer says otherwise.
+    inputs_changed: bool,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -101,6 +104,7 @@ pub(crate) async fn begin_write_within(
         seq: row.try_get::<i64, _>(1)?,
         hash: row.try_get::<String, _>(2)?,
         model_changed: false,
+        inputs_changed: true,
     })
 }
 
@@ -302,15 +306,25 @@ impl WriteTx {
         self.model_changed = true;
     }
 
+    /// Marks a write that changes nothing an evaluation reads (sessions, sign-in failures): it
+    /// still moves the data generation, but not `inputs_generation`, so cached evaluations stay
+    /// valid across it (a sign-in does not make the next reader recompute a province's year).
+    pub fn leaves_evaluation_inputs(&mut self) {
+        self.inputs_changed = false;
+    }
+
     /// Moves the chain head and commits.
     pub async fn commit(mut self) -> Result<()> {
         sqlx::query(
             "UPDATE store_state SET audit_seq = $1, audit_hash = $2, \
-             model_generation = model_generation + $3 WHERE id = 1",
+             model_generation = model_generation + $3, \
+             inputs_generation = CASE WHEN $4 = 1 THEN generation ELSE inputs_generation END \
+             WHERE id = 1",
         )
         .bind(self.seq)
         .bind(&self.hash)
         .bind(i64::from(self.model_changed))
+        .bind(i64::from(self.inputs_changed))
         .execute(&mut *self.tx)
         .await?;
         self.tx.commit().await?;

@@ -386,6 +386,44 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
         .unwrap();
     assert!(Arc::ptr_eq(&e1, &again), "a cache hit without writes");
 
+    // Signing in, a wrong password and signing out move the data generation but change nothing
+    // an evaluation reads: the cached evaluation stays, relabelled, and is not computed again.
+    s.create_user(
+        &Actor::cli("admin"),
+        NewUser {
+            username: "lin".into(),
+            display_name: "林业局填报员".into(),
+            role: Role::Reporter,
+            unit: Some("lyj".into()),
+            region: None,
+            password: "correct-horse-1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let after_user = s
+        .evaluation(2024, None, None, &Selection::everything())
+        .await
+        .unwrap();
+    let computed = s.eval_cache_counts().computed;
+    let session = s
+        .login("lin", "correct-horse-1", "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(s.login("lin", "wrong-password", "127.0.0.1").await.is_err());
+    s.logout(&session.token).await.unwrap();
+    let after_login = s
+        .evaluation(2024, None, None, &Selection::everything())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.eval_cache_counts().computed,
+        computed,
+        "recomputed after a sign-in"
+    );
+    assert!(after_login.generation > after_user.generation);
+    assert!(Arc::ptr_eq(&after_login.evaluation, &after_user.evaluation));
+
     // A provenance with quotes, a backslash, a newline and markup comes back unchanged (the
     // store reads the values as one JSON document).
     let hostile = "监测报告 \"2024\"\\第3行\n<script>alert(1)</script> ☃";

@@ -121,6 +121,20 @@ struct Inner {
     calendar: Calendar,
     /// Who reports each shared value, for the plan and catalogue version it was computed for.
     owners: Mutex<Option<OwnersFor>>,
+    /// The last few years' missing reports ([`App::missing_reports`]), each for the inputs
+    /// generation, model and day it was computed for.
+    missing: Mutex<Vec<(MissingKey, Arc<Vec<Missing>>)>>,
+}
+
+/// What a list of missing reports depends on: the year, the values (inputs generation), the
+/// plan and catalogue version, and the day (due dates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MissingKey {
+    pub year: i32,
+    pub inputs_generation: i64,
+    pub model_generation: i64,
+    pub catalogue_version: String,
+    pub today: ecociv_core::date::Date,
 }
 
 #[derive(Debug)]
@@ -150,6 +164,7 @@ impl App {
                 store,
                 calendar,
                 owners: Mutex::new(None),
+                missing: Mutex::new(Vec::new()),
             }),
         }
     }

@@ -267,21 +267,53 @@ impl App {
 
     /// Every unit, county and district with values of `year` to report that have no submitted
     /// or approved value, most missing first, and whether they are past the due date.
+    ///
+    /// The list is the same for every reader allowed to see it, so it is kept for the inputs
+    /// generation, model and day it was computed for (a province's year is 16,740 keys to
+    /// read and match; the dashboard and the overdue list ask for it on every view).
     pub async fn missing_reports(&self, caller: &Caller, year: i32) -> AppResult<Vec<Missing>> {
         policy::require(caller, Action::ReadInternal)?;
         let model = self.model().await?;
+        // Read before the keys: a write committed in between makes the kept list older than
+        // its label says only in the safe direction (the next request recomputes).
+        let key = crate::MissingKey {
+            year,
+            inputs_generation: self.store().inputs_generation().await?,
+            model_generation: model.generation,
+            catalogue_version: model.catalogue_version.clone(),
+            today: self.today(),
+        };
+        if let Some((_, hit)) = self
+            .inner
+            .missing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(k, _)| *k == key)
+        {
+            return Ok(hit.as_ref().clone());
+        }
         let owners = self.owners_of(&model);
         let reported: HashSet<(String, String)> =
             self.store().reported_keys(&year.to_string()).await?;
-        Ok(calendar::missing_reports(
+        let missing = std::sync::Arc::new(calendar::missing_reports(
             &model.plan,
             model.catalogue.version(&model.catalogue_version),
             &owners,
             &self.calendar(),
             year,
-            self.today(),
+            key.today,
             &reported,
-        ))
+        ));
+        let mut kept = self.inner.missing.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(k, _)| {
+            k.year != year
+                && k.inputs_generation == key.inputs_generation
+                && k.model_generation == key.model_generation
+        });
+        kept.truncate(7);
+        kept.push((key, missing.clone()));
+        Ok(missing.as_ref().clone())
     }
 
     /// Why a task is late for `year` today, from the updates given.

@@ -368,6 +368,16 @@ impl Store {
     }
 
     /// The data generation: a counter every write bumps in its own transaction.
+    /// The generation of the last write that changed what an evaluation reads (values, their
+    /// reviews, publication, assigned targets, the model); sign-ins do not move it. Results
+    /// computed from those inputs at this generation stay valid until it moves.
+    pub async fn inputs_generation(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT inputs_generation FROM store_state WHERE id = 1")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
     pub async fn generation(&self) -> Result<i64> {
         let row = sqlx::query("SELECT generation FROM store_state WHERE id = 1")
             .fetch_one(&self.inner.pool)

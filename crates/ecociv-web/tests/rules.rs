@@ -397,6 +397,39 @@ async fn every_unit_county_and_district_can_be_managed_and_is_chased(db: TestDb)
     );
     let dash = app.get(Some("coordinator"), "/?year=2025").await.text();
     assert!(dash.contains("驿城区"), "the dashboard chases 驿城区");
+
+    // The list is kept between requests, never past a write: a county that submits one of its
+    // values is chased for one fewer at once.
+    let missing_of = |late: &[Value], code: &str| -> Vec<String> {
+        late.iter()
+            .find(|m| m["reporter"]["code"] == code)
+            .map(|m| {
+                m["missing"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d["indicator"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = missing_of(&late, "411727");
+    assert!(!before.is_empty(), "the test county owes something");
+    let again: Vec<Value> = app
+        .get(Some("viewer"), "/api/v1/overdue?year=2025")
+        .await
+        .json();
+    assert_eq!(again, late, "the same list again");
+    let ind = &before[0];
+    let v = app.draft("county", ind, "411727", "2025", "1").await;
+    app.step("county", &v, "submit", json!({})).await;
+    let after: Vec<Value> = app
+        .get(Some("viewer"), "/api/v1/overdue?year=2025")
+        .await
+        .json();
+    let now = missing_of(&after, "411727");
+    assert_eq!(now.len() + 1, before.len(), "{ind} still chased: {now:?}");
+    assert!(!now.contains(ind));
 }
 
 async fn nobody_signed_in_gets_401_before_the_body_is_read(db: TestDb) {

@@ -10,7 +10,8 @@
 #
 # city: the city decade (165,620 values, drafts) and its corrections into a new database, timed;
 # then the decade's values the demo does not hold, submitted, beside the demo, served.
-# province: 180 regions (522,000 values, submitted) with the plan the fixture writes, served.
+# province: 180 regions (1,112,400 values: annual, monthly air and water, quarterly others;
+# submitted) with the plan the fixture writes, served.
 # With ECOCIV_SCALE_POSTGRES (a server URL; a database ecociv_scale is created there, replacing
 # one of that name) the city imports run on PostgreSQL too. Then `scripts/load.sh` can load the
 # server the script leaves running on 127.0.0.1:18080 (it prints how, and how to stop it).

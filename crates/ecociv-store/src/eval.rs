@@ -154,7 +154,6 @@ pub struct CacheCounts {
 }
 
 impl Cache {
-    /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
     /// The snapshot of `key` when nothing it read changed after it was computed (it is at least
     /// as new as `inputs`, the generation of the last write that changed evaluation inputs),
     /// kept again labelled `generation`, so later requests find it without this check.
@@ -186,6 +185,7 @@ impl Cache {
         Some(snap)
     }
 
+    /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
     fn get_at_least(&self, key: &Key, generation: i64) -> Option<Arc<EvaluationSnapshot>> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let hit = map.get(key).filter(|s| s.generation >= generation).cloned();

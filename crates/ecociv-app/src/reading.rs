@@ -249,6 +249,7 @@ impl App {
                 indicator: indicator.map(str::to_owned),
                 status: Some(WorkflowStatus::Approved),
                 annual_only,
+                within: Some(published.clone()),
                 ..ValueFilter::default()
             })
             .await?
@@ -272,9 +273,11 @@ impl App {
         let filter = ValueFilter {
             indicator: indicator.map(str::to_owned),
             status: Some(WorkflowStatus::Approved),
+            within: Some(published.clone()),
             ..ValueFilter::default()
         };
-        let chunk = (limit as i64 + 1).clamp(100, 1000);
+        // One more than the chunk asked for, so a full chunk is read once, not twice.
+        let chunk = (limit as i64 + 1).max(100);
         let (values, next) = self
             .read_page(filter, after, limit, chunk, |v| {
                 public_sees_value(v, &published)

@@ -211,14 +211,16 @@ impl App {
                 }
             };
             filter.include_superseded = false;
+            filter.within = Some(published.clone());
             Box::new(move |v| public_sees_value(v, &published))
         } else {
             policy::require(caller, Action::ReadInternal)?;
             let scope = self.ctx(caller).await?.scope;
             Box::new(move |v| scope.can_see(v))
         };
-        // A chunk is the page (at least 100 rows, at most 1,000): a page of 100 reads about 100.
-        let chunk = (limit + 1).clamp(100, 1000);
+        // A chunk is the page and one more row (at least 100 rows, at most 1,001): a page of 100
+        // reads about 100, the default page of 1,000 reads 1,001 rows once.
+        let chunk = (limit + 1).clamp(100, 1001);
         let (values, next) = self
             .read_page(filter, after, limit as usize, chunk, |v| sees(v))
             .await?;

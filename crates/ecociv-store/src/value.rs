@@ -138,6 +138,9 @@ pub struct ValueFilter {
     pub year: Option<i32>,
     /// Only annual values (period `2025`, not `2025-01` or `2025Q1`).
     pub annual_only: bool,
+    /// Only values of these indicators and periods (what is published): the public's lists
+    /// read the rows the public may see, not every approved row, when little is published.
+    pub within: Option<crate::eval::Publication>,
 }
 
 /// One step of a value's or task update's review.
@@ -674,6 +677,21 @@ impl Store {
         }
         if filter.annual_only {
             c.push("length(period) = 4");
+        }
+        if let Some(within) = &filter.within {
+            if within.indicators.is_empty() || within.periods.is_empty() {
+                c.push("1 = 0");
+            } else {
+                let inds: Vec<String> = within
+                    .indicators
+                    .iter()
+                    .map(|i| c.bind(i.as_str()))
+                    .collect();
+                c.push(format!("indicator IN ({})", inds.join(", ")));
+                let periods: Vec<String> =
+                    within.periods.iter().map(|p| c.bind(p.as_str())).collect();
+                c.push(format!("period IN ({})", periods.join(", ")));
+            }
         }
         if let Some(status) = filter.status {
             // A fixed word, not user input: written into the statement so that the planner

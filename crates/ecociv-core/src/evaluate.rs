@@ -602,6 +602,50 @@ pub fn evaluate(
     })
 }
 
+/// `base` (an evaluation of every region) with the results of some regions replaced by
+/// `replaced`: for each, the region's position and the results of [`evaluate`] with
+/// `Options::region` set to it, the other options as for `base`. The readiness is computed again.
+/// When only those regions' inputs changed since `base` was computed, this is the evaluation of
+/// every region again, in the same order (the city first, then the other regions in plan order,
+/// each region's results in `evaluate`'s order), at the cost of the replaced regions only.
+pub fn splice_regions(
+    plan: &Plan,
+    catalogue: &Catalogue,
+    base: &Evaluation,
+    catalogue_version: Option<&str>,
+    replaced: Vec<(usize, Vec<IndicatorResult>)>,
+) -> Result<Evaluation, EvalError> {
+    let version_id = catalogue_version.unwrap_or(&plan.catalogue_version);
+    let version = catalogue.version(version_id).ok_or_else(|| {
+        EvalError::UnknownVersion(version_id.to_owned(), catalogue.version_ids().join("、"))
+    })?;
+    let city = plan.region_position(&plan.city).unwrap_or(0);
+    let mut new: HashMap<usize, Vec<IndicatorResult>> = replaced.into_iter().collect();
+    let mut old: HashMap<&str, Vec<&IndicatorResult>> = HashMap::new();
+    for r in &base.results {
+        old.entry(r.region.as_str()).or_default().push(r);
+    }
+    let order = std::iter::once(city).chain((0..plan.regions.len()).filter(|&r| r != city));
+    let mut results = Vec::with_capacity(base.results.len());
+    for r in order {
+        match new.remove(&r) {
+            Some(list) => results.extend(list),
+            None => {
+                if let Some(list) = old.get(plan.regions[r].code.as_str()) {
+                    results.extend(list.iter().map(|x| (*x).clone()));
+                }
+            }
+        }
+    }
+    let readiness = readiness(plan, version, &results, city);
+    Ok(Evaluation {
+        year: base.year,
+        plan: base.plan.clone(),
+        readiness,
+        results,
+    })
+}
+
 /// A national row's threshold, printed once per evaluation.
 struct RowText {
     canonical: String,

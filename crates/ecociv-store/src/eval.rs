@@ -96,12 +96,35 @@ pub struct EvaluationSnapshot {
     pub selection: Arc<str>,
     /// Shared between the snapshots of generations that changed nothing it read.
     pub evaluation: Arc<Evaluation>,
+    /// The audit chain's head and the model generation it was computed at: the writes after
+    /// it are the audit events after `audit_seq`, which say which regions' values changed.
+    pub audit_seq: i64,
+    pub model_generation: i64,
     /// `serde_json` of `evaluation`, ready to send.
     pub json: Bytes,
     gzip: std::sync::OnceLock<Bytes>,
 }
 
 impl EvaluationSnapshot {
+    /// The same results labelled with a newer state of the database that changed nothing
+    /// they depend on.
+    fn relabelled(&self, state: &StateRow) -> EvaluationSnapshot {
+        let gzip = std::sync::OnceLock::new();
+        if let Some(z) = self.gzip.get() {
+            let _ = gzip.set(z.clone());
+        }
+        EvaluationSnapshot {
+            generation: state.generation,
+            catalogue_version: self.catalogue_version.clone(),
+            selection: self.selection.clone(),
+            evaluation: self.evaluation.clone(),
+            audit_seq: state.audit_seq,
+            model_generation: self.model_generation,
+            json: self.json.clone(),
+            gzip,
+        }
+    }
+
     /// The JSON, gzip-compressed once per snapshot: a year's evaluation is a few hundred
     /// kilobytes of JSON and compresses about tenfold, so serving the compressed copy to clients
     /// that accept it saves both bandwidth and per-request CPU.
@@ -140,6 +163,8 @@ pub(crate) struct Cache {
     /// Evaluations served from the cache, and computed, since the store opened (for metrics).
     hits: std::sync::atomic::AtomicU64,
     computed: std::sync::atomic::AtomicU64,
+    /// All-region results made from a kept one with the changed regions evaluated again.
+    spliced: std::sync::atomic::AtomicU64,
 }
 
 /// What the evaluation cache has done since the store opened.
@@ -149,6 +174,9 @@ pub struct CacheCounts {
     pub hits: u64,
     /// Evaluations computed.
     pub computed: u64,
+    /// All-region evaluations made from a kept one with only the changed regions evaluated
+    /// again.
+    pub spliced: u64,
     /// Entries kept now.
     pub entries: usize,
 }
@@ -157,32 +185,22 @@ impl Cache {
     /// The snapshot of `key` when nothing it read changed after it was computed (it is at least
     /// as new as `inputs`, the generation of the last write that changed evaluation inputs),
     /// kept again labelled `generation`, so later requests find it without this check.
-    fn still_valid(
-        &self,
-        key: &Key,
-        inputs: i64,
-        generation: i64,
-    ) -> Option<Arc<EvaluationSnapshot>> {
+    fn still_valid(&self, key: &Key, state: &StateRow) -> Option<Arc<EvaluationSnapshot>> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let old = map.get(key).filter(|s| s.generation >= inputs)?;
-        if old.generation >= generation {
+        let old = map.get(key).filter(|s| s.generation >= state.inputs)?;
+        if old.generation >= state.generation {
             return Some(old.clone());
         }
-        let gzip = std::sync::OnceLock::new();
-        if let Some(z) = old.gzip.get() {
-            let _ = gzip.set(z.clone());
-        }
-        let snap = Arc::new(EvaluationSnapshot {
-            generation,
-            catalogue_version: old.catalogue_version.clone(),
-            selection: old.selection.clone(),
-            evaluation: old.evaluation.clone(),
-            json: old.json.clone(),
-            gzip,
-        });
+        let snap = Arc::new(old.relabelled(state));
         map.insert(key.clone(), snap.clone());
         self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Some(snap)
+    }
+
+    /// The snapshot kept for `key`, whatever its generation.
+    fn latest(&self, key: &Key) -> Option<Arc<EvaluationSnapshot>> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).cloned()
     }
 
     /// A snapshot at `generation` or newer (a concurrent request may have computed a newer one).
@@ -200,6 +218,7 @@ impl Cache {
         CacheCounts {
             hits: self.hits.load(Relaxed),
             computed: self.computed.load(Relaxed),
+            spliced: self.spliced.load(Relaxed),
             entries: self.map.lock().unwrap_or_else(|e| e.into_inner()).len(),
         }
     }
@@ -272,13 +291,102 @@ impl Store {
 
         // Load the inputs in one snapshot and label the result with that snapshot's generation.
         let mut tx = self.begin_snapshot().await?;
-        let (generation, inputs) = snapshot_generations(&mut tx).await?;
+        let state = snapshot_state(&mut tx).await?;
+        let generation = state.generation;
         if let Some(hit) = self.inner.eval_cache.get_at_least(&key, generation) {
             return Ok(hit);
         }
-        if let Some(hit) = self.inner.eval_cache.still_valid(&key, inputs, generation) {
+        if let Some(hit) = self.inner.eval_cache.still_valid(&key, &state) {
             tx.rollback().await?;
             return Ok(hit);
+        }
+        let opts = Options {
+            year,
+            catalogue_version: Some(version.clone()),
+            region: region_pos,
+        };
+        // What a write touched: when only some regions' values changed since the kept result
+        // of this key was computed (same model), a region's result stays as it is unless its
+        // region is one of them, and the result of every region is the kept one with those
+        // regions evaluated again.
+        let previous =
+            self.inner.eval_cache.latest(&key).filter(|p| {
+                p.model_generation == model.generation && p.audit_seq <= state.audit_seq
+            });
+        if let Some(prev) = previous
+            && let Some(changed) = changed_regions(&mut tx, plan, prev.audit_seq).await?
+        {
+            match region_pos {
+                Some(pos) if !changed.contains(&pos) => {
+                    tx.rollback().await?;
+                    let snap = Arc::new(prev.relabelled(&state));
+                    self.inner.eval_cache.put(key, snap.clone());
+                    return Ok(snap);
+                }
+                None if changed.len() <= MAX_SPLICED_REGIONS => {
+                    let mut parts = Vec::with_capacity(changed.len());
+                    for &pos in &changed {
+                        let reach = Reach {
+                            region: Some(plan.regions[pos].code.as_str()),
+                            ..Reach::up_to(year)
+                        };
+                        let (values, assigned, _) =
+                            load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
+                        parts.push((pos, values, assigned));
+                    }
+                    tx.rollback().await?;
+                    let m = model.clone();
+                    let base = prev.evaluation.clone();
+                    let (evaluation, json) = tokio::task::spawn_blocking(move || {
+                        let mut replaced = Vec::with_capacity(parts.len());
+                        for (pos, values, assigned) in parts {
+                            let one = Options {
+                                region: Some(pos),
+                                ..opts.clone()
+                            };
+                            let e = ecociv_core::evaluate(
+                                &m.plan,
+                                &m.catalogue,
+                                &values,
+                                &assigned,
+                                &one,
+                            )
+                            .map_err(eval_error)?;
+                            replaced.push((pos, e.results));
+                        }
+                        let e = ecociv_core::evaluate::splice_regions(
+                            &m.plan,
+                            &m.catalogue,
+                            &base,
+                            opts.catalogue_version.as_deref(),
+                            replaced,
+                        )
+                        .map_err(eval_error)?;
+                        let json = serde_json::to_vec(&e)
+                            .map_err(|e| StoreError::Io(format!("评估结果序列化失败: {e}")))?;
+                        Ok::<_, StoreError>((e, json))
+                    })
+                    .await
+                    .map_err(|e| StoreError::Io(format!("评估失败: {e}")))??;
+                    let snap = Arc::new(EvaluationSnapshot {
+                        generation,
+                        catalogue_version: version,
+                        selection: selection.key.clone(),
+                        evaluation: Arc::new(evaluation),
+                        audit_seq: state.audit_seq,
+                        model_generation: model.generation,
+                        json: Bytes::from(json),
+                        gzip: std::sync::OnceLock::new(),
+                    });
+                    self.inner
+                        .eval_cache
+                        .spliced
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.inner.eval_cache.put(key, snap.clone());
+                    return Ok(snap);
+                }
+                _ => {}
+            }
         }
         // A region's results use only that region's series (and its assigned targets).
         let reach = Reach {
@@ -289,11 +397,6 @@ impl Store {
             load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
         tx.rollback().await?;
 
-        let opts = Options {
-            year,
-            catalogue_version: Some(version.clone()),
-            region: region_pos,
-        };
         // Evaluation is CPU work (forecasts for every series): keep it off the async threads.
         let m = model.clone();
         let (evaluation, json) = tokio::task::spawn_blocking(move || {
@@ -310,6 +413,8 @@ impl Store {
             catalogue_version: version,
             selection: selection.key.clone(),
             evaluation: Arc::new(evaluation),
+            audit_seq: state.audit_seq,
+            model_generation: model.generation,
             json: Bytes::from(json),
             gzip: std::sync::OnceLock::new(),
         });
@@ -549,16 +654,118 @@ async fn read_publication(conn: &mut sqlx::AnyConnection) -> Result<Publication>
 
 /// The data generation a snapshot transaction sees.
 async fn snapshot_generation(conn: &mut sqlx::AnyConnection) -> Result<i64> {
-    Ok(snapshot_generations(conn).await?.0)
+    Ok(snapshot_state(conn).await?.generation)
 }
 
-/// The data generation a snapshot transaction sees and the generation of the last write that
-/// changed evaluation inputs.
-async fn snapshot_generations(conn: &mut sqlx::AnyConnection) -> Result<(i64, i64)> {
-    let row = sqlx::query("SELECT generation, inputs_generation FROM store_state WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+/// What a snapshot transaction sees of `store_state`.
+#[derive(Debug, Clone, Copy)]
+struct StateRow {
+    generation: i64,
+    /// The generation of the last write that changed evaluation inputs.
+    inputs: i64,
+    /// The audit chain's head.
+    audit_seq: i64,
+}
+
+async fn snapshot_state(conn: &mut sqlx::AnyConnection) -> Result<StateRow> {
+    let row = sqlx::query(
+        "SELECT generation, inputs_generation, audit_seq FROM store_state WHERE id = 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(StateRow {
+        generation: row.try_get(0)?,
+        inputs: row.try_get(1)?,
+        audit_seq: row.try_get(2)?,
+    })
+}
+
+/// Regions an all-region result is spliced for at most; beyond, it is computed again whole.
+const MAX_SPLICED_REGIONS: usize = 16;
+/// Audit events read to find what changed at most; beyond (an import), everything is computed
+/// again.
+const MAX_CHANGE_EVENTS: i64 = 2_000;
+
+/// The regions (positions in the plan) whose values changed after the audit event `after`, when
+/// nothing else an evaluation reads changed; `None` when something else may have (publication,
+/// assigned targets, the model, anything not known to leave the inputs alone) or when there
+/// were too many events to read. Values are `value:<id>` events and the reviews of values
+/// (`review:<id>`); sign-ins, accounts, comments, task progress, evidence and imports'
+/// occurrence events change nothing an evaluation reads (an import's rows have their own
+/// `value:` events).
+async fn changed_regions(
+    conn: &mut sqlx::AnyConnection,
+    plan: &ecociv_core::Plan,
+    after: i64,
+) -> Result<Option<std::collections::BTreeSet<usize>>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT entity FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT {}",
+        MAX_CHANGE_EVENTS + 1
+    )))
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.len() as i64 > MAX_CHANGE_EVENTS {
+        return Ok(None);
+    }
+    let (mut values, mut reviews) = (Vec::new(), Vec::new());
+    for r in &rows {
+        let entity: String = r.try_get(0)?;
+        let Some((kind, id)) = entity.split_once(':') else {
+            return Ok(None);
+        };
+        match kind {
+            "value" | "review" => {
+                let Ok(id) = id.parse::<i64>() else {
+                    return Ok(None);
+                };
+                if kind == "value" {
+                    &mut values
+                } else {
+                    &mut reviews
+                }
+                .push(id);
+            }
+            "user" | "login" | "comment" | "task_update" | "evidence" | "evidence_link"
+            | "import" => {}
+            _ => return Ok(None),
+        }
+    }
+    let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    for chunk in reviews.chunks(500) {
+        let sql = format!(
+            "SELECT entity_id FROM reviews WHERE entity_kind = 'value' AND id IN ({})",
+            ids(chunk)
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            values.push(r.try_get(0)?);
+        }
+    }
+    values.sort_unstable();
+    values.dedup();
+    let mut regions = std::collections::BTreeSet::new();
+    for chunk in values.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT region FROM data_values WHERE id IN ({})",
+            ids(chunk)
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let code: String = r.try_get(0)?;
+            match plan.region_position(&code) {
+                Some(pos) => {
+                    regions.insert(pos);
+                }
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(regions))
 }
 
 /// `SELECT cols FROM from ORDER BY …` as one JSON array of arrays in a single row, each inner

@@ -320,6 +320,10 @@ impl Store {
                 Some(pos) if !changed.contains(&pos) => {
                     tx.rollback().await?;
                     let snap = Arc::new(prev.relabelled(&state));
+                    self.inner
+                        .eval_cache
+                        .hits
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     self.inner.eval_cache.put(key, snap.clone());
                     return Ok(snap);
                 }

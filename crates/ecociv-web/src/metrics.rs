@@ -10,7 +10,7 @@
 //!   (requests no route matched are not counted).
 //! - `ecociv_db_pool_connections{state="open"|"idle"}`, `ecociv_db_pool_max_connections`.
 //! - `ecociv_evaluation_cache_hits_total`, `ecociv_evaluations_computed_total`,
-//!   `ecociv_evaluation_cache_entries`.
+//!   `ecociv_evaluations_spliced_total`, `ecociv_evaluation_cache_entries`.
 //! - `ecociv_data_generation`: the counter every write bumps.
 
 use std::collections::BTreeMap;
@@ -221,6 +221,13 @@ pub async fn metrics(
         "Evaluations computed.",
         "counter",
         &[("", s.evaluations.computed.to_string())],
+    );
+    gauge(
+        &mut out,
+        "ecociv_evaluations_spliced_total",
+        "All-region evaluations made from a kept one with only the changed regions evaluated again.",
+        "counter",
+        &[("", s.evaluations.spliced.to_string())],
     );
     gauge(
         &mut out,

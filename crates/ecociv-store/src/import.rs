@@ -60,11 +60,11 @@ impl std::fmt::Debug for ImportOptions {
 /// values table's statistics afterwards.
 const BULK_ROWS: usize = 10_000;
 
-/// SQLite settings of a bulk import's write transaction: a page cache of up to 256 MiB, so the
+/// SQLite settings of a bulk import's write transaction: a page cache of up to 1 GiB, so the
 /// write does not spill dirty pages half-way, and no automatic checkpoint at commit (which would
 /// copy the whole WAL into the database while the write lock is still held); the checkpoint runs
 /// after the commit instead. `begin_write` sets the defaults back for the next writer.
-const SQLITE_BULK_WRITE: &str = "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0";
+const SQLITE_BULK_WRITE: &str = "PRAGMA cache_size = -1048576; PRAGMA wal_autocheckpoint = 0";
 
 impl ImportOptions {
     /// Drafts of provenance `Import`, no scope restriction (the command line, a coordinator).

@@ -677,7 +677,7 @@ pub(crate) async fn write_values(
     Ok(counts)
 }
 
-/// Inserts new rows, 500 a statement; their ids in the order of `rows`. The ids are reserved
+/// Inserts new rows, `BATCH_ROWS` a statement; their ids in the order of `rows`. The ids are reserved
 /// first (fetching them back with `RETURNING` costs more than the insert itself).
 async fn insert_values(
     w: &mut WriteTx,
@@ -772,7 +772,7 @@ async fn reserve_ids(w: &mut WriteTx, table: &'static str, n: usize) -> Result<V
     }
 }
 
-/// Updates drafts in work, 500 a statement, each only at the version planned against.
+/// Updates drafts in work, `BATCH_ROWS` a statement, each only at the version planned against.
 async fn update_values(
     w: &mut WriteTx,
     actor: &Actor,

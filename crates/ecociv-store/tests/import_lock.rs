@@ -262,12 +262,13 @@ async fn a_large_import_creates_and_updates_in_one_transaction(db: &TestDb) {
 async fn a_failure_in_the_middle_of_the_write_leaves_nothing(db: &TestDb) {
     let s = &db.store;
     let a = Actor::cli("importer");
-    let text = generated_csv(db, 1_500).await;
+    // The store writes 4,000 rows a statement (`BATCH_ROWS`): the refused rows (a month of
+    // 1,274) come after the first batch.
+    let text = generated_csv(db, 9_000).await;
     let period_of = |line: &str| line.split(',').nth(2).unwrap().to_owned();
-    let period = period_of(text.lines().nth(1_400).unwrap());
-    // Its first row comes after the first batch of 500 rows.
+    let period = period_of(text.lines().nth(8_900).unwrap());
     let first = text.lines().skip(1).position(|l| period_of(l) == period);
-    assert!(first.unwrap() > 500, "{first:?}");
+    assert!(first.unwrap() > 4_000, "{first:?}");
     match s.backend() {
         ecociv_store::Backend::Sqlite => {
             db.raw(&format!(

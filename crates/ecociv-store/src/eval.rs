@@ -183,8 +183,8 @@ pub struct CacheCounts {
 
 impl Cache {
     /// The snapshot of `key` when nothing it read changed after it was computed (it is at least
-    /// as new as `inputs`, the generation of the last write that changed evaluation inputs),
-    /// kept again labelled `generation`, so later requests find it without this check.
+    /// as new as `state.inputs`, the generation of the last write that changed evaluation
+    /// inputs), kept again labelled with `state`, so later requests find it without this check.
     fn still_valid(&self, key: &Key, state: &StateRow) -> Option<Arc<EvaluationSnapshot>> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let old = map.get(key).filter(|s| s.generation >= state.inputs)?;

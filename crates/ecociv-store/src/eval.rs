@@ -11,6 +11,7 @@
 use ecociv_i18n::Msg;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -186,15 +187,22 @@ impl Cache {
     /// as new as `state.inputs`, the generation of the last write that changed evaluation
     /// inputs), kept again labelled with `state`, so later requests find it without this check.
     fn still_valid(&self, key: &Key, state: &StateRow) -> Option<Arc<EvaluationSnapshot>> {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let old = map.get(key).filter(|s| s.generation >= state.inputs)?;
+        let old = self.latest(key).filter(|s| s.generation >= state.inputs)?;
         if old.generation >= state.generation {
-            return Some(old.clone());
+            return Some(old);
         }
-        let snap = Arc::new(old.relabelled(state));
-        map.insert(key.clone(), snap.clone());
-        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Some(snap)
+        Some(self.relabel(key.clone(), &old, state))
+    }
+
+    /// Keeps `old`'s results again, labelled with `state` (a hit: nothing is computed).
+    fn relabel(
+        &self,
+        key: Key,
+        old: &EvaluationSnapshot,
+        state: &StateRow,
+    ) -> Arc<EvaluationSnapshot> {
+        self.hits.fetch_add(1, Relaxed);
+        self.keep(key, old.relabelled(state))
     }
 
     /// The snapshot kept for `key`, whatever its generation.
@@ -208,19 +216,25 @@ impl Cache {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let hit = map.get(key).filter(|s| s.generation >= generation).cloned();
         if hit.is_some() {
-            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.hits.fetch_add(1, Relaxed);
         }
         hit
     }
 
     pub(crate) fn counts(&self) -> CacheCounts {
-        use std::sync::atomic::Ordering::Relaxed;
         CacheCounts {
             hits: self.hits.load(Relaxed),
             computed: self.computed.load(Relaxed),
             spliced: self.spliced.load(Relaxed),
             entries: self.map.lock().unwrap_or_else(|e| e.into_inner()).len(),
         }
+    }
+
+    /// Keeps a newly computed snapshot and returns it.
+    fn keep(&self, key: Key, snap: EvaluationSnapshot) -> Arc<EvaluationSnapshot> {
+        let snap = Arc::new(snap);
+        self.put(key, snap.clone());
+        snap
     }
 
     fn put(&self, key: Key, snap: Arc<EvaluationSnapshot>) {
@@ -305,91 +319,66 @@ impl Store {
             catalogue_version: Some(version.clone()),
             region: region_pos,
         };
+        let label = Label {
+            state,
+            catalogue_version: version,
+            selection: selection.key.clone(),
+            model_generation: model.generation,
+        };
+        let cache = &self.inner.eval_cache;
         // What a write touched: when only some regions' values changed since the kept result
         // of this key was computed (same model), a region's result stays as it is unless its
         // region is one of them, and the result of every region is the kept one with those
         // regions evaluated again.
-        let previous =
-            self.inner.eval_cache.latest(&key).filter(|p| {
-                p.model_generation == model.generation && p.audit_seq <= state.audit_seq
-            });
+        let previous = cache
+            .latest(&key)
+            .filter(|p| p.model_generation == model.generation && p.audit_seq <= state.audit_seq);
         if let Some(prev) = previous
             && let Some(changed) = changed_regions(&mut tx, plan, prev.audit_seq).await?
         {
-            match region_pos {
-                Some(pos) if !changed.contains(&pos) => {
-                    tx.rollback().await?;
-                    let snap = Arc::new(prev.relabelled(&state));
-                    self.inner
-                        .eval_cache
-                        .hits
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    self.inner.eval_cache.put(key, snap.clone());
-                    return Ok(snap);
+            let untouched = match region_pos {
+                Some(pos) => !changed.contains(&pos),
+                None => changed.is_empty(),
+            };
+            if untouched {
+                tx.rollback().await?;
+                return Ok(cache.relabel(key, &prev, &state));
+            }
+            if region_pos.is_none() && changed.len() <= MAX_SPLICED_REGIONS {
+                let mut parts = Vec::with_capacity(changed.len());
+                for &pos in &changed {
+                    let reach = Reach {
+                        region: Some(plan.regions[pos].code.as_str()),
+                        ..Reach::up_to(year)
+                    };
+                    let (values, assigned, _) =
+                        load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
+                    parts.push((pos, values, assigned));
                 }
-                None if changed.len() <= MAX_SPLICED_REGIONS => {
-                    let mut parts = Vec::with_capacity(changed.len());
-                    for &pos in &changed {
-                        let reach = Reach {
-                            region: Some(plan.regions[pos].code.as_str()),
-                            ..Reach::up_to(year)
+                tx.rollback().await?;
+                let (m, base) = (model.clone(), prev.evaluation.clone());
+                let done = evaluate_off_thread(move || {
+                    let mut replaced = Vec::with_capacity(parts.len());
+                    for (pos, values, assigned) in parts {
+                        let one = Options {
+                            region: Some(pos),
+                            ..opts.clone()
                         };
-                        let (values, assigned, _) =
-                            load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
-                        parts.push((pos, values, assigned));
+                        let e =
+                            ecociv_core::evaluate(&m.plan, &m.catalogue, &values, &assigned, &one)?;
+                        replaced.push((pos, e.results));
                     }
-                    tx.rollback().await?;
-                    let m = model.clone();
-                    let base = prev.evaluation.clone();
-                    let (evaluation, json) = tokio::task::spawn_blocking(move || {
-                        let mut replaced = Vec::with_capacity(parts.len());
-                        for (pos, values, assigned) in parts {
-                            let one = Options {
-                                region: Some(pos),
-                                ..opts.clone()
-                            };
-                            let e = ecociv_core::evaluate(
-                                &m.plan,
-                                &m.catalogue,
-                                &values,
-                                &assigned,
-                                &one,
-                            )
-                            .map_err(eval_error)?;
-                            replaced.push((pos, e.results));
-                        }
-                        let e = ecociv_core::evaluate::splice_regions(
-                            &m.plan,
-                            &m.catalogue,
-                            &base,
-                            opts.catalogue_version.as_deref(),
-                            replaced,
-                        )
-                        .map_err(eval_error)?;
-                        let json = serde_json::to_vec(&e)
-                            .map_err(|e| StoreError::Io(format!("评估结果序列化失败: {e}")))?;
-                        Ok::<_, StoreError>((e, json))
-                    })
-                    .await
-                    .map_err(|e| StoreError::Io(format!("评估失败: {e}")))??;
-                    let snap = Arc::new(EvaluationSnapshot {
-                        generation,
-                        catalogue_version: version,
-                        selection: selection.key.clone(),
-                        evaluation: Arc::new(evaluation),
-                        audit_seq: state.audit_seq,
-                        model_generation: model.generation,
-                        json: Bytes::from(json),
-                        gzip: std::sync::OnceLock::new(),
-                    });
-                    self.inner
-                        .eval_cache
-                        .spliced
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    self.inner.eval_cache.put(key, snap.clone());
-                    return Ok(snap);
-                }
-                _ => {}
+                    ecociv_core::evaluate::splice_regions(
+                        &m.plan,
+                        &m.catalogue,
+                        &base,
+                        opts.catalogue_version.as_deref(),
+                        replaced,
+                    )
+                })
+                .await?;
+                cache.spliced.fetch_add(1, Relaxed);
+                return Ok(cache.keep(key, label.snapshot(done)));
             }
         }
         // A region's results use only that region's series (and its assigned targets).
@@ -400,35 +389,55 @@ impl Store {
         let (values, assigned, _) =
             load_inputs(&mut tx, self.backend(), plan, selection, &reach).await?;
         tx.rollback().await?;
-
-        // Evaluation is CPU work (forecasts for every series): keep it off the async threads.
         let m = model.clone();
-        let (evaluation, json) = tokio::task::spawn_blocking(move || {
-            let e = ecociv_core::evaluate(&m.plan, &m.catalogue, &values, &assigned, &opts)
-                .map_err(eval_error)?;
-            let json = serde_json::to_vec(&e)
-                .map_err(|e| StoreError::Io(format!("评估结果序列化失败: {e}")))?;
-            Ok::<_, StoreError>((e, json))
+        let done = evaluate_off_thread(move || {
+            ecociv_core::evaluate(&m.plan, &m.catalogue, &values, &assigned, &opts)
         })
-        .await
-        .map_err(|e| StoreError::Io(format!("评估失败: {e}")))??;
-        let snap = Arc::new(EvaluationSnapshot {
-            generation,
-            catalogue_version: version,
-            selection: selection.key.clone(),
+        .await?;
+        cache.computed.fetch_add(1, Relaxed);
+        Ok(cache.keep(key, label.snapshot(done)))
+    }
+}
+
+/// What a computed evaluation is kept under besides its key: the database state it was read
+/// at, the catalogue version, the selection and the model.
+struct Label {
+    state: StateRow,
+    catalogue_version: String,
+    selection: Arc<str>,
+    model_generation: i64,
+}
+
+impl Label {
+    fn snapshot(self, (evaluation, json): (Evaluation, Vec<u8>)) -> EvaluationSnapshot {
+        EvaluationSnapshot {
+            generation: self.state.generation,
+            catalogue_version: self.catalogue_version,
+            selection: self.selection,
             evaluation: Arc::new(evaluation),
-            audit_seq: state.audit_seq,
-            model_generation: model.generation,
+            audit_seq: self.state.audit_seq,
+            model_generation: self.model_generation,
             json: Bytes::from(json),
             gzip: std::sync::OnceLock::new(),
-        });
-        self.inner
-            .eval_cache
-            .computed
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.inner.eval_cache.put(key, snap.clone());
-        Ok(snap)
+        }
     }
+}
+
+/// Runs `f` off the async threads (an evaluation is CPU work: forecasts for every series) and
+/// serializes its result, ready to send.
+async fn evaluate_off_thread(
+    f: impl FnOnce() -> std::result::Result<Evaluation, ecociv_core::evaluate::EvalError>
+    + Send
+    + 'static,
+) -> Result<(Evaluation, Vec<u8>)> {
+    tokio::task::spawn_blocking(move || {
+        let e = f().map_err(eval_error)?;
+        let json = serde_json::to_vec(&e)
+            .map_err(|e| StoreError::Io(format!("评估结果序列化失败: {e}")))?;
+        Ok::<_, StoreError>((e, json))
+    })
+    .await
+    .map_err(|e| StoreError::Io(format!("评估失败: {e}")))?
 }
 
 /// The store's error for an evaluation that could not run.

@@ -388,19 +388,7 @@ async fn evaluation_counts_approved_and_pending_and_is_cached_per_generation(db:
 
     // Signing in, a wrong password and signing out move the data generation but change nothing
     // an evaluation reads: the cached evaluation stays, relabelled, and is not computed again.
-    s.create_user(
-        &Actor::cli("admin"),
-        NewUser {
-            username: "lin".into(),
-            display_name: "林业局填报员".into(),
-            role: Role::Reporter,
-            unit: Some("lyj".into()),
-            region: None,
-            password: "correct-horse-1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    create_lin(s, &Actor::cli("admin")).await;
     let after_user = s
         .evaluation(2024, None, None, &Selection::everything())
         .await
@@ -531,23 +519,27 @@ both_backends! {
     evaluation_from_the_store => evaluation_counts_approved_and_pending_and_is_cached_per_generation;
 }
 
+/// 林业局's reporter `lin`, password `correct-horse-1`, created by `by`.
+async fn create_lin(s: &ecociv_store::Store, by: &Actor) -> ecociv_store::User {
+    s.create_user(
+        by,
+        NewUser {
+            username: "lin".into(),
+            display_name: "林业局填报员".into(),
+            role: Role::Reporter,
+            unit: Some("lyj".into()),
+            region: None,
+            password: "correct-horse-1".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn sessions_case(db: TestDb, clock: Arc<ManualClock>) {
     let s = &db.store;
     let admin = Actor::cli("admin");
-    let u = s
-        .create_user(
-            &admin,
-            NewUser {
-                username: "lin".into(),
-                display_name: "林业局填报员".into(),
-                role: Role::Reporter,
-                unit: Some("lyj".into()),
-                region: None,
-                password: "correct-horse-1".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let u = create_lin(s, &admin).await;
     // Bindings are checked against the plan.
     let err = s
         .create_user(
@@ -815,19 +807,7 @@ async fn one_of_everything(s: &ecociv_store::Store) {
     s.set_indicator_published(&coord, "urban_sewage_treatment_rate", true)
         .await
         .unwrap();
-    s.create_user(
-        &coord,
-        NewUser {
-            username: "lin".into(),
-            display_name: "林业局填报员".into(),
-            role: Role::Reporter,
-            unit: Some("lyj".into()),
-            region: None,
-            password: "correct-horse-1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    create_lin(s, &coord).await;
     s.close_period(&coord, "2020", "年度数据已上报省厅", 0)
         .await
         .unwrap();
